@@ -1,0 +1,234 @@
+// One to_json/from_json pair per payload; kinds are named by kind_name().
+#include "bot/model/codec.hpp"
+
+#include <cstdio>
+#include <nlohmann/json.hpp>
+
+namespace scribe::model {
+namespace {
+
+using nlohmann::json;
+
+template <class Enum>
+Enum enum_field(const json& j, const char* key) {
+    const auto text = j.at(key).get<std::string>();
+    const auto value = parse_enum<Enum>(text);
+    if (!value) throw std::invalid_argument(std::string("unknown ") + key + " '" + text + "'");
+    return *value;
+}
+
+std::string text_field(const json& j, const char* key) {
+    const auto it = j.find(key);
+    return it == j.end() ? std::string() : it->get<std::string>();
+}
+
+std::string format_date(const std::chrono::year_month_day& d) {
+    char buf[16];
+    std::snprintf(buf, sizeof buf, "%04d-%02u-%02u", static_cast<int>(d.year()),
+                  static_cast<unsigned>(d.month()), static_cast<unsigned>(d.day()));
+    return buf;
+}
+
+std::optional<std::chrono::year_month_day> parse_date(const std::string& text) {
+    int y = 0;
+    unsigned m = 0;
+    unsigned d = 0;
+    char tail = 0;
+    if (std::sscanf(text.c_str(), "%4d-%2u-%2u%c", &y, &m, &d, &tail) != 3) return std::nullopt;
+    const std::chrono::year_month_day ymd{std::chrono::year{y}, std::chrono::month{m},
+                                          std::chrono::day{d}};
+    if (!ymd.ok()) return std::nullopt;
+    return ymd;
+}
+
+json encode(const payload::declared& p) {
+    return {{"title", p.title}, {"severity", to_string(p.level)}};
+}
+json encode(const payload::title_set& p) { return {{"title", p.title}}; }
+json encode(const payload::severity_changed& p) { return {{"severity", to_string(p.level)}}; }
+json encode(const payload::role_assigned& p) {
+    return {{"role", p.role}, {"holder", person_to_json(p.holder)}};
+}
+json encode(const payload::status_changed& p) { return {{"phase", to_string(p.to)}}; }
+json encode(const payload::reopened&) { return json::object(); }
+json encode(const payload::started_marked&) { return json::object(); }
+json encode(const payload::detected& p) { return {{"how", to_string(p.how)}}; }
+json encode(const payload::entry_added& p) {
+    json j{{"type", to_string(p.type)}, {"text", p.text}};
+    if (!p.author.id.empty() || !p.author.name.empty()) j["author"] = person_to_json(p.author);
+    if (!p.url.empty()) j["url"] = p.url;
+    if (!p.permalink.empty()) j["permalink"] = p.permalink;
+    return j;
+}
+json encode(const payload::entry_edited& p) { return {{"target", p.target}, {"text", p.text}}; }
+json encode(const payload::entry_retracted& p) { return {{"target", p.target}}; }
+json encode(const payload::sitrep_posted& p) {
+    json j{{"status", p.status}, {"impact", p.impact}, {"next", p.next}};
+    if (p.next_update) j["next_update_seconds"] = p.next_update->count() / 1000;
+    return j;
+}
+json encode(const payload::impact_set& p) { return {{"text", p.text}}; }
+json encode(const payload::cause_noted& p) {
+    return {{"origin", to_string(p.origin)}, {"text", p.text}};
+}
+json encode(const payload::resolution_noted& p) {
+    return {{"type", to_string(p.type)}, {"text", p.text}};
+}
+json encode(const payload::why_added& p) { return {{"text", p.text}}; }
+json encode(const payload::lesson_added& p) {
+    return {{"kind", to_string(p.kind)}, {"text", p.text}};
+}
+json encode(const payload::action_added& p) {
+    json j{{"owner", person_to_json(p.owner)}, {"text", p.text}};
+    if (p.due) j["due"] = format_date(*p.due);
+    return j;
+}
+json encode(const payload::action_updated& p) {
+    return {{"target", p.target}, {"status", to_string(p.status)}};
+}
+json encode(const payload::security_flagged& p) { return {{"text", p.text}}; }
+
+event_payload decode(std::string_view kind, const json& j) {
+    if (kind == "declared") {
+        return payload::declared{j.at("title").get<std::string>(),
+                                 enum_field<severity>(j, "severity")};
+    }
+    if (kind == "title_set") return payload::title_set{j.at("title").get<std::string>()};
+    if (kind == "severity_changed") {
+        return payload::severity_changed{enum_field<severity>(j, "severity")};
+    }
+    if (kind == "role_assigned") {
+        return payload::role_assigned{j.at("role").get<std::string>(),
+                                      person_from_json(j.at("holder"))};
+    }
+    if (kind == "status_changed") return payload::status_changed{enum_field<phase>(j, "phase")};
+    if (kind == "reopened") return payload::reopened{};
+    if (kind == "started_marked") return payload::started_marked{};
+    if (kind == "detected") return payload::detected{enum_field<detection>(j, "how")};
+    if (kind == "entry_added") {
+        payload::entry_added p;
+        p.type = enum_field<entry_type>(j, "type");
+        p.text = j.at("text").get<std::string>();
+        if (j.contains("author")) p.author = person_from_json(j.at("author"));
+        p.url = text_field(j, "url");
+        p.permalink = text_field(j, "permalink");
+        return p;
+    }
+    if (kind == "entry_edited") {
+        return payload::entry_edited{j.at("target").get<std::int64_t>(),
+                                     j.at("text").get<std::string>()};
+    }
+    if (kind == "entry_retracted") {
+        return payload::entry_retracted{j.at("target").get<std::int64_t>()};
+    }
+    if (kind == "sitrep_posted") {
+        payload::sitrep_posted p{text_field(j, "status"), text_field(j, "impact"),
+                                 text_field(j, "next"), std::nullopt};
+        if (j.contains("next_update_seconds")) {
+            p.next_update = std::chrono::seconds{j.at("next_update_seconds").get<std::int64_t>()};
+        }
+        return p;
+    }
+    if (kind == "impact_set") return payload::impact_set{j.at("text").get<std::string>()};
+    if (kind == "cause_noted") {
+        return payload::cause_noted{enum_field<cause_origin>(j, "origin"), text_field(j, "text")};
+    }
+    if (kind == "resolution_noted") {
+        return payload::resolution_noted{enum_field<resolution_type>(j, "type"),
+                                         text_field(j, "text")};
+    }
+    if (kind == "why_added") return payload::why_added{j.at("text").get<std::string>()};
+    if (kind == "lesson_added") {
+        return payload::lesson_added{enum_field<lesson_kind>(j, "kind"),
+                                     j.at("text").get<std::string>()};
+    }
+    if (kind == "action_added") {
+        payload::action_added p{person_from_json(j.at("owner")), j.at("text").get<std::string>(),
+                                std::nullopt};
+        if (j.contains("due")) {
+            p.due = parse_date(j.at("due").get<std::string>());
+            if (!p.due) throw std::invalid_argument("bad due date");
+        }
+        return p;
+    }
+    if (kind == "action_updated") {
+        return payload::action_updated{j.at("target").get<std::int64_t>(),
+                                       enum_field<action_status>(j, "status")};
+    }
+    if (kind == "security_flagged") return payload::security_flagged{text_field(j, "text")};
+    throw std::invalid_argument("unknown event kind '" + std::string(kind) + "'");
+}
+
+}  // namespace
+
+json payload_to_json(const event_payload& p) {
+    return std::visit([](const auto& v) { return encode(v); }, p);
+}
+
+std::optional<event_payload> payload_from_json(std::string_view kind, const json& j,
+                                               std::string& error) {
+    try {
+        if (!j.is_object()) throw std::invalid_argument("payload is not an object");
+        return decode(kind, j);
+    } catch (const std::exception& e) {
+        error = std::string(kind) + ": " + e.what();
+        return std::nullopt;
+    }
+}
+
+json person_to_json(const person& p) {
+    return {{"platform", p.platform}, {"id", p.id}, {"name", p.name}};
+}
+
+person person_from_json(const json& j) {
+    return {text_field(j, "platform"), text_field(j, "id"), text_field(j, "name")};
+}
+
+json event_to_json(const event& e) {
+    return {{"schema", event_schema_version},
+            {"incident", e.incident_id},
+            {"seq", e.sequence},
+            {"kind", kind_name(e.data)},
+            {"occurred_at", format_utc(e.occurred_at)},
+            {"recorded_at", format_utc(e.recorded_at)},
+            {"actor", person_to_json(e.actor)},
+            {"source",
+             {{"platform", e.source.platform},
+              {"channel", e.source.channel},
+              {"message_id", e.source.message_id},
+              {"part", e.source.part}}},
+            {"payload", payload_to_json(e.data)}};
+}
+
+std::optional<event> event_from_json(const json& j, std::string& error) {
+    try {
+        if (!j.is_object()) throw std::invalid_argument("not an object");
+        const int schema = j.at("schema").get<int>();
+        if (schema > event_schema_version) {
+            throw std::invalid_argument("written by a newer Scribe (event schema " +
+                                        std::to_string(schema) + ")");
+        }
+        event e;
+        e.incident_id = j.at("incident").get<std::int64_t>();
+        e.sequence = j.at("seq").get<std::int64_t>();
+        const auto occurred = parse_utc(j.at("occurred_at").get<std::string>());
+        const auto recorded = parse_utc(j.at("recorded_at").get<std::string>());
+        if (!occurred || !recorded) throw std::invalid_argument("bad timestamp");
+        e.occurred_at = *occurred;
+        e.recorded_at = *recorded;
+        e.actor = person_from_json(j.at("actor"));
+        const auto& src = j.at("source");
+        e.source = {text_field(src, "platform"), text_field(src, "channel"),
+                    text_field(src, "message_id"),
+                    src.contains("part") ? src.at("part").get<int>() : 0};
+        auto data = payload_from_json(j.at("kind").get<std::string>(), j.at("payload"), error);
+        if (!data) return std::nullopt;
+        e.data = std::move(*data);
+        return e;
+    } catch (const std::exception& ex) {
+        error = ex.what();
+        return std::nullopt;
+    }
+}
+
+}  // namespace scribe::model
