@@ -1,0 +1,69 @@
+// Time zones through Howard Hinnant's date library, which reads the system's tz database;
+// g++ 12 has no std::chrono::zoned_time yet.
+#include "bot/model/zone.hpp"
+
+#include <cstdio>
+#include <date/tz.h>
+
+namespace scribe::model {
+
+std::optional<zone> zone::locate(std::string_view name) {
+    try {
+        const auto* tz = date::locate_zone(name);
+        return zone(tz, std::string(name));
+    } catch (const std::exception&) {
+        return std::nullopt;
+    }
+}
+
+zone zone::utc() { return *locate("UTC"); }
+
+std::chrono::minutes zone::offset_at(timestamp t) const {
+    return std::chrono::duration_cast<std::chrono::minutes>(tz_->get_info(t).offset);
+}
+
+std::chrono::year_month_day zone::local_date(timestamp t) const {
+    const auto local = t.time_since_epoch() + offset_at(t);
+    return std::chrono::year_month_day{
+        std::chrono::floor<std::chrono::days>(std::chrono::sys_time<duration>{local})};
+}
+
+std::string zone::format_date_time(timestamp t) const {
+    const auto ymd = local_date(t);
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%04d-%02u-%02u ", static_cast<int>(ymd.year()),
+                  static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()));
+    return buf + format_time(t);
+}
+
+std::string zone::format_time(timestamp t) const {
+    using namespace std::chrono;
+    const auto local = sys_time<milliseconds>{t.time_since_epoch() + offset_at(t)};
+    const hh_mm_ss<milliseconds> hms{local - floor<days>(local)};
+    char buf[16];
+    std::snprintf(buf, sizeof buf, "%02d:%02d", static_cast<int>(hms.hours().count()),
+                  static_cast<int>(hms.minutes().count()));
+    return buf;
+}
+
+std::string zone::format_offset(timestamp t) const {
+    const auto offset = offset_at(t).count();
+    const long long magnitude = offset < 0 ? -offset : offset;
+    char buf[48];
+    std::snprintf(buf, sizeof buf, "%c%02lld:%02lld", offset < 0 ? '-' : '+', magnitude / 60,
+                  magnitude % 60);
+    return buf;
+}
+
+timestamp zone::from_local(std::chrono::year_month_day day,
+                           std::chrono::minutes time_of_day) const {
+    const date::local_time<std::chrono::minutes> local{
+        date::local_days{date::year{static_cast<int>(day.year())} /
+                         static_cast<unsigned>(day.month()) / static_cast<unsigned>(day.day())}
+            .time_since_epoch() +
+        time_of_day};
+    const auto sys = tz_->to_sys(local, date::choose::earliest);
+    return std::chrono::time_point_cast<std::chrono::milliseconds>(sys);
+}
+
+}  // namespace scribe::model

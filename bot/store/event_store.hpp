@@ -1,0 +1,95 @@
+// The event store: where incidents' event logs are kept. Appends are asynchronous and grouped
+// into transactions; reads are synchronous and see every committed append.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "bot/model/event.hpp"
+
+namespace scribe::store {
+
+// Infrastructure failure (unreadable file, newer schema, disk full): not the user's fault.
+class store_error : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+// What happened to one event of an append.
+struct append_outcome {
+    std::int64_t incident_id = 0;  // assigned for a declaration (incident_id 0 on input)
+    std::int64_t sequence = 0;     // assigned; for a duplicate, the original event's number
+    bool duplicate = false;        // an event with the same source key was already stored
+};
+
+struct append_result {
+    std::vector<append_outcome> outcomes;  // one per event, in order; empty on error
+    std::string error;                     // non-empty when nothing of the batch was stored
+    bool ok() const { return error.empty(); }
+};
+
+// Runs on the store's writer thread after the transaction holding the batch committed (or
+// failed); post to your own executor from here if you need to.
+using append_callback = std::function<void(append_result)>;
+
+struct incident_summary {
+    std::int64_t id = 0;
+    std::string title;
+    model::severity level = model::severity::sev3;
+    model::phase current = model::phase::investigating;
+    model::source_key channel;
+    model::timestamp declared_at{};
+    std::int64_t event_count = 0;
+};
+
+struct open_action {
+    std::int64_t incident_id = 0;
+    std::string incident_title;
+    std::int64_t number = 0;  // the action's sequence number within its incident
+    model::person owner;
+    std::string text;         // as last edited
+    std::optional<std::chrono::year_month_day> due;
+};
+
+class event_store {
+public:
+    virtual ~event_store() = default;
+
+    // Appends the events of one batch atomically. For each event: incident_id 0 with a
+    // `declared` payload allocates a new incident; sequence 0 means "next in its incident";
+    // an event whose source key (platform, channel, message_id, part) is already stored is
+    // skipped and reported as a duplicate. The callback runs once, after commit.
+    virtual void append(std::vector<model::event> events, append_callback done) = 0;
+
+    // Blocks until every append queued so far has committed and its callback has run.
+    virtual void flush() = 0;
+
+    // The whole event log of one incident in sequence order (empty if unknown).
+    virtual std::vector<model::event> load_incident(std::int64_t incident_id) = 0;
+
+    // The incident in this channel that is not closed, if any.
+    virtual std::optional<std::int64_t> open_incident_in(const model::source_key& channel) = 0;
+
+    // The most recent incident declared in this channel, open or closed.
+    virtual std::optional<std::int64_t> latest_incident_in(const model::source_key& channel) = 0;
+
+    // All incidents, newest first; open ones only when asked.
+    virtual std::vector<incident_summary> list_incidents(bool open_only) = 0;
+
+    // Action items not done and not retracted, across all incidents, oldest due date first
+    // (those without one last).
+    virtual std::vector<open_action> list_open_actions() = 0;
+
+    // Every stored event of every incident in (incident, sequence) order, for export.
+    virtual void for_each_event(const std::function<void(const model::event&)>& visit) = 0;
+
+    // Imports events as they are (ids and sequences kept); existing ones are skipped.
+    // Returns how many were new.
+    virtual std::int64_t import_events(const std::vector<model::event>& events) = 0;
+};
+
+}  // namespace scribe::store
