@@ -209,7 +209,6 @@ void apply(incident& s, const event& e) {
                 auto entry = system_entry(e, timeline_kind::system,
                                           "Incident declared: " + p.title + " (" +
                                               upper(to_string(p.level)) + ")");
-                entry.phase_to = phase::investigating;
                 s.timeline.push_back(std::move(entry));
             },
             [&](const payload::title_set& p) {
