@@ -4,15 +4,10 @@
 #include <algorithm>
 #include <type_traits>
 
+#include "bot/model/overloaded.hpp"
+
 namespace scribe::model {
 namespace {
-
-template <class... Fs>
-struct overloaded : Fs... {
-    using Fs::operator()...;
-};
-template <class... Fs>
-overloaded(Fs...) -> overloaded<Fs...>;
 
 std::string role_label(const std::string& role) {
     if (role == "ic") return "incident commander";

@@ -1,0 +1,49 @@
+// A parsed command, checked against the channel's incident, becomes events to record, a
+// document to show, or an error naming the problem.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "bot/model/incident.hpp"
+#include "bot/model/zone.hpp"
+#include "commands/command.hpp"
+#include "commands/parser.hpp"
+
+namespace scribe::commands {
+
+// The message a command arrived in.
+struct message_context {
+    model::person actor;
+    model::source_key source;  // its channel and message id; the idempotency key of its events
+    model::timestamp now{};
+    std::string prefix = "!";
+};
+
+// The incidents of the channel the message came from.
+struct channel_incidents {
+    const model::incident* open = nullptr;    // not closed
+    const model::incident* latest = nullptr;  // most recent, open or closed
+};
+
+struct plan {
+    // To append, in order. incident_id 0 on a declaration means "a new incident".
+    std::vector<model::event> events;
+    std::optional<cmd::show> show;  // a document to render, incident id resolved
+    bool list_incidents = false;
+    bool list_actions = false;
+    std::string reply;  // a reply that needs nothing from the store (help)
+};
+
+using plan_result = std::variant<plan, parse_error>;
+
+plan_result plan_command(const command& c, const message_context& message,
+                         const channel_incidents& channel);
+
+// The reply after an event was committed: what was recorded, its number, and its time.
+std::string confirmation(const model::event& committed, const model::incident& after,
+                         const model::zone& zone, std::string_view prefix);
+
+}  // namespace scribe::commands
