@@ -79,6 +79,7 @@ std::optional<std::string> check_text(std::string_view text, std::string_view wh
 std::optional<std::string> take_time(std::string_view& args, const parse_context& context,
                                      model::timestamp& at) {
     at = context.now;
+    args = trim(args);
     const auto [first, rest] = split_first(args);
     if (!looks_like_time(first)) return std::nullopt;
     auto resolved = resolve_time(first, context.now, context.zone);
@@ -311,11 +312,15 @@ bool is_web_url(std::string_view url) {
 }
 
 verb_result parse_link(std::string_view args, const parse_context& context) {
-    auto [url, label] = split_first(args);
-    // Slack wraps links as <https://x|label> or <https://x>.
+    args = trim(args);
+    // Slack wraps links as <https://x|label> or <https://x>; the label may hold spaces.
+    const bool wrapped = !args.empty() && args.front() == '<' && args.find('>') != args.npos;
+    const auto [url, label] = wrapped ? std::pair{args.substr(0, args.find('>') + 1),
+                                                  trim(args.substr(args.find('>') + 1))}
+                                      : split_first(args);
     std::string url_text(url);
     std::string label_text(label);
-    if (url_text.size() > 2 && url_text.front() == '<' && url_text.back() == '>') {
+    if (wrapped) {
         url_text = url_text.substr(1, url_text.size() - 2);
         if (const auto bar = url_text.find('|'); bar != std::string::npos) {
             if (label_text.empty()) label_text = url_text.substr(bar + 1);
