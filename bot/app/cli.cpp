@@ -1,0 +1,346 @@
+// The subcommands of `scribe` that work on one machine: console, demo, documents, lists,
+// export and import.
+#include "bot/app/cli.hpp"
+
+#include <sys/stat.h>
+
+#include <fstream>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <regex>
+#include <sstream>
+
+#include "adapters/console/console_adapter.hpp"
+#include "bot/app/demo_story.hpp"
+#include "bot/app/router.hpp"
+#include "bot/app/work_queue.hpp"
+#include "bot/model/codec.hpp"
+#include "bot/render/render.hpp"
+#include "bot/store/sqlite_store.hpp"
+
+namespace scribe::app {
+namespace {
+
+model::timestamp wall_clock() {
+    return std::chrono::time_point_cast<std::chrono::milliseconds>(
+        std::chrono::system_clock::now());
+}
+
+model::zone zone_of(const config& settings) {
+    return model::zone::locate(settings.time_zone).value_or(model::zone::utc());
+}
+
+// Opens the store, creating its folder (private to the user) when it is the default one.
+std::unique_ptr<store::sqlite_store> open_store(const cli_context& cli) {
+    const auto folder = cli.store_path.parent_path();
+    if (!folder.empty() && !std::filesystem::exists(folder)) {
+        std::filesystem::create_directories(folder);
+        ::chmod(folder.c_str(), 0700);
+    }
+    return store::sqlite_store::open(cli.store_path.string());
+}
+
+std::optional<std::string> read_file(const std::filesystem::path& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) return std::nullopt;
+    std::ostringstream content;
+    content << in.rdbuf();
+    return content.str();
+}
+
+router_options options_for(const config& settings, std::function<model::timestamp()> clock,
+                           std::string postmortem_template) {
+    router_options options;
+    options.prefix = settings.prefix;
+    options.zone = zone_of(settings);
+    options.default_severity = settings.default_severity;
+    options.max_text = static_cast<std::size_t>(settings.max_text);
+    options.postmortem_template = std::move(postmortem_template);
+    options.clock = std::move(clock);
+    return options;
+}
+
+// The configured template's text; empty for the built-in draft.
+std::optional<std::string> configured_template(const cli_context& cli) {
+    if (cli.settings.postmortem_template.empty()) return std::string();
+    auto text = read_file(cli.settings.postmortem_template);
+    if (!text) {
+        cli.err << "scribe: cannot read the template " << cli.settings.postmortem_template
+                << " (render.template)\n";
+    }
+    return text;
+}
+
+// Writes to the file when given, else to the output stream.
+int emit(const cli_context& cli, const std::string& content,
+         const std::optional<std::filesystem::path>& output) {
+    if (!output) {
+        cli.out << content;
+        if (!content.empty() && content.back() != '\n') cli.out << '\n';
+        return exit_ok;
+    }
+    std::ofstream file(*output, std::ios::binary | std::ios::trunc);
+    file << content;
+    file.close();
+    if (!file) {
+        cli.err << "scribe: cannot write " << output->string() << "\n";
+        return exit_failure;
+    }
+    return exit_ok;
+}
+
+// Loads and folds one incident; nullopt (with the message printed) when it does not exist.
+std::optional<std::pair<model::incident, std::vector<model::event>>> load(
+    const cli_context& cli, store::event_store& store, std::int64_t id) {
+    auto events = store.load_incident(id);
+    if (events.empty()) {
+        cli.err << "scribe: there is no incident #" << id << " in " << cli.store_path.string()
+                << " (see scribe list)\n";
+        return std::nullopt;
+    }
+    auto incident = model::fold(events);
+    return std::pair{std::move(incident), std::move(events)};
+}
+
+// Runs `body` and turns store failures into a message and an exit code.
+template <class Body>
+int guarded(const cli_context& cli, Body body) {
+    try {
+        return body();
+    } catch (const store::store_error& e) {
+        cli.err << "scribe: " << e.what() << "\n";
+        return exit_failure;
+    } catch (const render::template_error& e) {
+        cli.err << "scribe: template: " << e.what() << "\n";
+        return exit_usage;
+    } catch (const std::filesystem::filesystem_error& e) {
+        cli.err << "scribe: " << e.what() << "\n";
+        return exit_failure;
+    }
+}
+
+}  // namespace
+
+int run_console(const cli_context& cli, const console_args& args, std::istream& in) {
+    return guarded(cli, [&] {
+        const auto tmpl = configured_template(cli);
+        if (!tmpl) return static_cast<int>(exit_usage);
+        auto store = open_store(cli);
+        work_queue queue;
+        router bot(*store, options_for(cli.settings, wall_clock, *tmpl),
+                   [&queue](std::function<void()> work) { queue.post(std::move(work)); });
+        adapters::console::console_options options;
+        options.user = args.user;
+        options.channel = args.channel;
+        options.prefix = cli.settings.prefix;
+        options.output_dir = args.output_dir.value_or(cli.settings.output_dir);
+        adapters::console::console_adapter console(in, cli.out, options);
+        while (auto message = console.next(wall_clock())) {
+            bot.handle(std::move(*message),
+                       [&console](adapters::outbound_reply reply) { console.deliver(reply); });
+            queue.run_until([&bot] { return bot.idle(); });
+        }
+        store->flush();
+        return static_cast<int>(exit_ok);
+    });
+}
+
+int run_demo(const cli_context& cli, const std::filesystem::path& output_dir, bool store_given) {
+    return guarded(cli, [&] {
+        std::filesystem::create_directories(output_dir);
+        cli_context demo = cli;
+        if (!store_given) {
+            // The demo's own store, fresh each time, so it never mixes with real incidents.
+            demo.store_path = output_dir / "scribe-demo.db";
+            for (const char* suffix : {"", "-wal", "-shm"}) {
+                std::filesystem::remove(demo.store_path.string() + suffix);
+            }
+        }
+        auto store = open_store(demo);
+        const auto story = data_sync_story();
+        model::timestamp now = *model::parse_utc(story.front().at);
+        work_queue queue;
+        router bot(*store, options_for(cli.settings, [&now] { return now; }, {}),
+                   [&queue](std::function<void()> work) { queue.post(std::move(work)); });
+
+        const std::string session = std::to_string(wall_clock().time_since_epoch().count());
+        const std::regex number(R"(#(\d+))");
+        std::string last_number;
+        std::vector<std::filesystem::path> written;
+        int count = 0;
+        for (const auto& line : story) {
+            now = *model::parse_utc(line.at);
+            std::string text(line.text);
+            if (const auto at = text.find("{last}"); at != std::string::npos) {
+                text.replace(at, 6, last_number);
+            }
+            adapters::inbound_message message;
+            std::string id(line.author);
+            for (char& c : id) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+            message.author = {"console", id, std::string(line.author)};
+            message.source = {"console", "demo", session + "-" + std::to_string(++count), 0};
+            message.text = text;
+            message.sent_at = now;
+            cli.out << line.author << "> " << text << "\n";
+            bot.handle(std::move(message), [&](adapters::outbound_reply reply) {
+                cli.out << "scribe> " << reply.text << "\n\n";
+                std::smatch match;
+                if (std::regex_search(reply.text, match, number)) last_number = match[1];
+                for (const auto& file : reply.files) {
+                    const auto path = output_dir / file.filename;
+                    std::ofstream out(path, std::ios::binary | std::ios::trunc);
+                    out << file.content;
+                    written.push_back(path);
+                }
+            });
+            queue.run_until([&bot] { return bot.idle(); });
+        }
+        store->flush();
+        if (written.empty()) {
+            cli.err << "scribe: the demo did not produce its documents\n";
+            return static_cast<int>(exit_failure);
+        }
+        cli.out << "The demo incident is closed. Documents:\n";
+        for (const auto& path : written) cli.out << "  " << path.string() << "\n";
+        cli.out << "Store: " << demo.store_path.string() << "\n";
+        return static_cast<int>(exit_ok);
+    });
+}
+
+int render_incident(const cli_context& cli, std::int64_t id, const std::string& format,
+                    const std::optional<std::filesystem::path>& template_file,
+                    const std::optional<std::filesystem::path>& output) {
+    return guarded(cli, [&] {
+        auto store = open_store(cli);
+        const auto loaded = load(cli, *store, id);
+        if (!loaded) return static_cast<int>(exit_not_found);
+        const auto& [incident, events] = *loaded;
+        const render::options opts{zone_of(cli.settings), wall_clock()};
+        std::string tmpl;
+        if (template_file || !cli.settings.postmortem_template.empty()) {
+            const auto path = template_file.value_or(cli.settings.postmortem_template);
+            const auto text = read_file(path);
+            if (!text) {
+                cli.err << "scribe: cannot read the template " << path.string() << "\n";
+                return static_cast<int>(exit_usage);
+            }
+            tmpl = *text;
+        }
+        const std::string markdown = tmpl.empty()
+                                         ? render::postmortem_markdown(incident, opts)
+                                         : render::postmortem_from_template(incident, tmpl, opts);
+        if (format == "md") return emit(cli, markdown, output);
+        if (format == "html") {
+            return emit(cli, render::markdown_to_html(markdown, incident.title), output);
+        }
+        return emit(cli, render::incident_json(incident, events, opts), output);
+    });
+}
+
+int render_agenda(const cli_context& cli, std::int64_t id,
+                  const std::optional<std::filesystem::path>& output) {
+    return guarded(cli, [&] {
+        auto store = open_store(cli);
+        const auto loaded = load(cli, *store, id);
+        if (!loaded) return static_cast<int>(exit_not_found);
+        const render::options opts{zone_of(cli.settings), wall_clock()};
+        return emit(cli, render::agenda_markdown(loaded->first, opts), output);
+    });
+}
+
+int list_incidents(const cli_context& cli, bool open_only) {
+    return guarded(cli, [&] {
+        auto store = open_store(cli);
+        const auto zone = zone_of(cli.settings);
+        for (const auto& i : store->list_incidents(open_only)) {
+            cli.out << i.id << '\t' << model::to_string(i.level) << '\t'
+                    << model::to_string(i.current) << '\t' << zone.format_date_time(i.declared_at)
+                    << '\t' << i.channel.platform << ':' << i.channel.channel << '\t' << i.title
+                    << '\n';
+        }
+        return static_cast<int>(exit_ok);
+    });
+}
+
+int list_actions(const cli_context& cli) {
+    return guarded(cli, [&] {
+        auto store = open_store(cli);
+        for (const auto& a : store->list_open_actions()) {
+            std::string due = "-";
+            if (a.due) {
+                char buf[16];
+                std::snprintf(buf, sizeof buf, "%04d-%02u-%02u", static_cast<int>(a.due->year()),
+                              static_cast<unsigned>(a.due->month()),
+                              static_cast<unsigned>(a.due->day()));
+                due = buf;
+            }
+            cli.out << a.incident_id << '\t' << a.number << '\t' << a.owner.name << '\t' << due
+                    << '\t' << a.text << '\t' << a.incident_title << '\n';
+        }
+        return static_cast<int>(exit_ok);
+    });
+}
+
+int export_events(const cli_context& cli, const std::optional<std::filesystem::path>& output) {
+    return guarded(cli, [&] {
+        auto store = open_store(cli);
+        std::ofstream file;
+        if (output) {
+            file.open(*output, std::ios::binary | std::ios::trunc);
+            if (!file) {
+                cli.err << "scribe: cannot write " << output->string() << "\n";
+                return static_cast<int>(exit_failure);
+            }
+        }
+        std::ostream& out = output ? static_cast<std::ostream&>(file) : cli.out;
+        std::int64_t count = 0;
+        store->for_each_event([&](const model::event& e) {
+            out << model::event_to_json(e).dump() << '\n';
+            ++count;
+        });
+        out.flush();
+        if (!out) {
+            cli.err << "scribe: writing the export failed\n";
+            return static_cast<int>(exit_failure);
+        }
+        cli.err << "exported " << count << " events\n";
+        return static_cast<int>(exit_ok);
+    });
+}
+
+int import_events(const cli_context& cli, const std::filesystem::path& input) {
+    return guarded(cli, [&] {
+        std::ifstream file;
+        if (input != "-") {
+            file.open(input, std::ios::binary);
+            if (!file) {
+                cli.err << "scribe: cannot read " << input.string() << "\n";
+                return static_cast<int>(exit_failure);
+            }
+        }
+        std::istream& in = input == "-" ? std::cin : static_cast<std::istream&>(file);
+        std::vector<model::event> events;
+        std::string line;
+        long long line_number = 0;
+        while (std::getline(in, line)) {
+            ++line_number;
+            if (line.empty()) continue;
+            const auto json = nlohmann::json::parse(line, nullptr, false);
+            std::string error;
+            auto e = json.is_discarded() ? std::nullopt : model::event_from_json(json, error);
+            if (!e) {
+                // Nothing is imported from a file with a bad line: a half import is worse.
+                cli.err << "scribe: " << input.string() << ":" << line_number << ": "
+                        << (json.is_discarded() ? "not JSON" : error) << "; nothing imported\n";
+                return static_cast<int>(exit_usage);
+            }
+            events.push_back(std::move(*e));
+        }
+        auto store = open_store(cli);
+        const auto added = store->import_events(events);
+        cli.err << "imported " << added << " new events of " << events.size() << "\n";
+        return static_cast<int>(exit_ok);
+    });
+}
+
+}  // namespace scribe::app

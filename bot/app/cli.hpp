@@ -1,0 +1,50 @@
+// The `scribe` command line: one function per subcommand, each returning the exit code.
+#pragma once
+
+#include <filesystem>
+#include <iosfwd>
+#include <optional>
+#include <string>
+
+#include "bot/app/config.hpp"
+
+namespace scribe::app {
+
+// Exit codes scripts can rely on.
+enum exit_code : int {
+    exit_ok = 0,
+    exit_failure = 1,     // the store could not be read or written, a file not written
+    exit_usage = 2,       // bad arguments or configuration
+    exit_not_found = 3,   // no such incident
+};
+
+struct cli_context {
+    config settings;
+    std::filesystem::path store_path;
+    std::ostream& out;
+    std::ostream& err;
+};
+
+struct console_args {
+    std::string user;
+    std::string channel = "console";
+    std::optional<std::filesystem::path> output_dir;
+};
+
+int run_console(const cli_context& cli, const console_args& args, std::istream& in);
+
+// Plays the sample incident through the command path into `output_dir`; the store is
+// `store_path` when given, else a fresh file in `output_dir`.
+int run_demo(const cli_context& cli, const std::filesystem::path& output_dir, bool store_given);
+
+int render_incident(const cli_context& cli, std::int64_t id, const std::string& format,
+                    const std::optional<std::filesystem::path>& template_file,
+                    const std::optional<std::filesystem::path>& output);
+int render_agenda(const cli_context& cli, std::int64_t id,
+                  const std::optional<std::filesystem::path>& output);
+int list_incidents(const cli_context& cli, bool open_only);
+int list_actions(const cli_context& cli);
+int export_events(const cli_context& cli, const std::optional<std::filesystem::path>& output);
+int import_events(const cli_context& cli, const std::filesystem::path& input);
+
+}  // namespace scribe::app

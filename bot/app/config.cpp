@@ -1,0 +1,230 @@
+// One table of keys drives reading the TOML file, the environment and the key listing.
+#include "bot/app/config.hpp"
+
+#include <array>
+#include <cstdlib>
+#include <toml++/toml.h>
+#include <variant>
+
+#include "bot/model/zone.hpp"
+
+namespace scribe::app {
+namespace {
+
+enum class kind { text, integer };
+
+struct key_spec {
+    std::string_view section;
+    std::string_view key;
+    kind type;
+    std::string_view description;
+    // Checks and stores a value; returns the problem, or empty.
+    std::string (*store)(config&, const std::variant<std::string, long long>&);
+};
+
+std::string text_of(const std::variant<std::string, long long>& v) {
+    return std::get<std::string>(v);
+}
+
+constexpr std::array keys{
+    key_spec{"bot", "prefix", kind::text, "what starts a command in chat (default \"!\")",
+             [](config& c, const auto& v) -> std::string {
+                 const auto text = text_of(v);
+                 if (text.empty() || text.size() > 8 || text.find(' ') != std::string::npos) {
+                     return "must be 1 to 8 characters without spaces";
+                 }
+                 c.prefix = text;
+                 return {};
+             }},
+    key_spec{"bot", "time_zone", kind::text,
+             "IANA zone for times shown and typed, e.g. \"Europe/Berlin\" (default \"UTC\")",
+             [](config& c, const auto& v) -> std::string {
+                 const auto text = text_of(v);
+                 if (!model::zone::locate(text)) return "unknown time zone '" + text + "'";
+                 c.time_zone = text;
+                 return {};
+             }},
+    key_spec{"bot", "default_severity", kind::text,
+             "severity of !declare without one: sev1..sev4 (default \"sev3\")",
+             [](config& c, const auto& v) -> std::string {
+                 const auto level = model::parse_enum<model::severity>(text_of(v));
+                 if (!level) return "must be one of sev1, sev2, sev3, sev4";
+                 c.default_severity = *level;
+                 return {};
+             }},
+    key_spec{"bot", "max_text", kind::integer,
+             "largest user text in one command, in bytes (default 4000)",
+             [](config& c, const auto& v) -> std::string {
+                 const auto n = std::get<long long>(v);
+                 if (n < 16 || n > 1'000'000) return "must be between 16 and 1000000";
+                 c.max_text = n;
+                 return {};
+             }},
+    key_spec{"store", "path", kind::text,
+             "the SQLite database file (default $XDG_DATA_HOME/scribe/scribe.db)",
+             [](config& c, const auto& v) -> std::string {
+                 c.store_path = text_of(v);
+                 return c.store_path.empty() ? "must not be empty" : std::string();
+             }},
+    key_spec{"render", "template", kind::text,
+             "a Mustache template for postmortem drafts (default: the built-in one)",
+             [](config& c, const auto& v) -> std::string {
+                 c.postmortem_template = text_of(v);
+                 return {};
+             }},
+    key_spec{"render", "output_dir", kind::text,
+             "where the console writes drafts and agendas (default \".\")",
+             [](config& c, const auto& v) -> std::string {
+                 c.output_dir = text_of(v);
+                 return c.output_dir.empty() ? "must not be empty" : std::string();
+             }},
+    key_spec{"log", "level", kind::text, "trace, debug, info, warn, error or off (default info)",
+             [](config& c, const auto& v) -> std::string {
+                 const auto text = text_of(v);
+                 for (const char* level : {"trace", "debug", "info", "warn", "error", "off"}) {
+                     if (text == level) {
+                         c.log_level = text;
+                         return {};
+                     }
+                 }
+                 return "must be one of trace, debug, info, warn, error, off";
+             }},
+};
+
+const key_spec* find_key(std::string_view section, std::string_view key) {
+    for (const auto& spec : keys) {
+        if (spec.section == section && spec.key == key) return &spec;
+    }
+    return nullptr;
+}
+
+std::string env_name(const key_spec& spec) {
+    std::string name = "SCRIBE_";
+    for (const char c : spec.section) name += static_cast<char>(std::toupper(c));
+    name += '_';
+    for (const char c : spec.key) name += static_cast<char>(std::toupper(c));
+    return name;
+}
+
+void read_file(const std::filesystem::path& file, config_result& result) {
+    const std::string where = file.string();
+    toml::table table;
+    try {
+        table = toml::parse_file(where);
+    } catch (const toml::parse_error& e) {
+        const auto& begin = e.source().begin;
+        result.problems.push_back({where + ":" + std::to_string(begin.line) + ":" +
+                                       std::to_string(begin.column),
+                                   std::string(e.description())});
+        return;
+    }
+    for (const auto& [section_name, section_node] : table) {
+        const std::string section(section_name.str());
+        const auto* section_table = section_node.as_table();
+        if (!section_table) {
+            result.problems.push_back({where + ": " + section, "expected a [" + section +
+                                                                   "] table"});
+            continue;
+        }
+        for (const auto& [key_name, node] : *section_table) {
+            const std::string key(key_name.str());
+            const std::string name = where + ": " + section + "." + key;
+            const key_spec* spec = find_key(section, key);
+            if (!spec) {
+                result.problems.push_back({name, "unknown key"});
+                continue;
+            }
+            std::variant<std::string, long long> value;
+            if (spec->type == kind::text) {
+                const auto text = node.value<std::string>();
+                if (!node.is_string() || !text) {
+                    result.problems.push_back({name, "must be a string"});
+                    continue;
+                }
+                value = *text;
+            } else {
+                const auto number = node.value<long long>();
+                if (!node.is_integer() || !number) {
+                    result.problems.push_back({name, "must be an integer"});
+                    continue;
+                }
+                value = *number;
+            }
+            if (auto problem = spec->store(result.values, value); !problem.empty()) {
+                result.problems.push_back({name, problem});
+            }
+        }
+    }
+}
+
+void read_environment(char** environment, config_result& result) {
+    if (environment == nullptr) return;
+    for (char** entry = environment; *entry != nullptr; ++entry) {
+        const std::string_view line(*entry);
+        if (line.rfind("SCRIBE_", 0) != 0) continue;
+        const auto equals = line.find('=');
+        if (equals == std::string_view::npos) continue;
+        const std::string name(line.substr(0, equals));
+        const std::string text(line.substr(equals + 1));
+        const key_spec* spec = nullptr;
+        for (const auto& candidate : keys) {
+            if (env_name(candidate) == name) spec = &candidate;
+        }
+        if (!spec) {
+            // A typo in one of our sections is worth naming; other SCRIBE_ names are not ours.
+            for (const auto& candidate : keys) {
+                const std::string section_prefix =
+                    env_name(candidate).substr(0, 7 + candidate.section.size() + 1);
+                if (name.rfind(section_prefix, 0) == 0) {
+                    result.problems.push_back({name, "unknown key"});
+                    break;
+                }
+            }
+            continue;
+        }
+        std::variant<std::string, long long> value = text;
+        if (spec->type == kind::integer) {
+            char* end = nullptr;
+            const long long number = std::strtoll(text.c_str(), &end, 10);
+            if (text.empty() || end == nullptr || *end != '\0') {
+                result.problems.push_back({name, "must be an integer"});
+                continue;
+            }
+            value = number;
+        }
+        if (auto problem = spec->store(result.values, value); !problem.empty()) {
+            result.problems.push_back({name, problem});
+        }
+    }
+}
+
+}  // namespace
+
+config_result load_config(const std::optional<std::filesystem::path>& file, char** environment) {
+    config_result result;
+    if (file) read_file(*file, result);
+    read_environment(environment, result);
+    return result;
+}
+
+std::filesystem::path default_store_path() {
+    if (const char* data = std::getenv("XDG_DATA_HOME"); data && *data) {
+        return std::filesystem::path(data) / "scribe" / "scribe.db";
+    }
+    if (const char* home = std::getenv("HOME"); home && *home) {
+        return std::filesystem::path(home) / ".local" / "share" / "scribe" / "scribe.db";
+    }
+    return "scribe.db";
+}
+
+std::vector<std::pair<std::string, std::string>> config_keys() {
+    std::vector<std::pair<std::string, std::string>> out;
+    for (const auto& spec : keys) {
+        out.emplace_back(std::string(spec.section) + "." + std::string(spec.key) + " (" +
+                             env_name(spec) + ")",
+                         std::string(spec.description));
+    }
+    return out;
+}
+
+}  // namespace scribe::app

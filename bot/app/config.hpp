@@ -1,0 +1,49 @@
+// Scribe's configuration: a TOML file, each key overridable by SCRIBE_<SECTION>_<KEY>.
+#pragma once
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "bot/model/vocabulary.hpp"
+
+namespace scribe::app {
+
+struct config {
+    // [bot]
+    std::string prefix = "!";
+    std::string time_zone = "UTC";
+    model::severity default_severity = model::severity::sev3;
+    long long max_text = 4000;
+    // [store]
+    std::string store_path;  // empty: default_store_path()
+    // [render]
+    std::string postmortem_template;  // a Mustache file; empty: the built-in draft
+    std::string output_dir = ".";
+    // [log]
+    std::string log_level = "info";
+};
+
+struct config_problem {
+    std::string where;  // "scribe.toml: bot.time_zone" or "SCRIBE_BOT_PREFIX"
+    std::string message;
+};
+
+struct config_result {
+    config values;
+    std::vector<config_problem> problems;  // empty when the configuration is usable
+};
+
+// Reads the file (when given), then the environment; every unknown key, bad type or bad
+// value is a problem naming the key.
+config_result load_config(const std::optional<std::filesystem::path>& file,
+                          char** environment);
+
+// $XDG_DATA_HOME/scribe/scribe.db, else ~/.local/share/scribe/scribe.db, else ./scribe.db.
+std::filesystem::path default_store_path();
+
+// Every key as "section.key", with its description, for `scribe config keys` and the docs.
+std::vector<std::pair<std::string, std::string>> config_keys();
+
+}  // namespace scribe::app

@@ -1,0 +1,42 @@
+// Continuations posted from other threads (the store's writer) to run on the caller's thread.
+#pragma once
+
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <mutex>
+
+namespace scribe::app {
+
+class work_queue {
+public:
+    void post(std::function<void()> work) {
+        {
+            std::lock_guard lock(mutex_);
+            items_.push_back(std::move(work));
+        }
+        ready_.notify_one();
+    }
+
+    // Runs posted work on this thread until `done()` holds.
+    template <class Predicate>
+    void run_until(Predicate done) {
+        while (!done()) {
+            std::function<void()> work;
+            {
+                std::unique_lock lock(mutex_);
+                ready_.wait(lock, [&] { return !items_.empty(); });
+                work = std::move(items_.front());
+                items_.pop_front();
+            }
+            work();
+        }
+    }
+
+private:
+    std::mutex mutex_;
+    std::condition_variable ready_;
+    std::deque<std::function<void()>> items_;
+};
+
+}  // namespace scribe::app
