@@ -1,0 +1,65 @@
+// Configuration from a TOML file and SCRIBE_* variables, with problems named by key.
+#include <doctest/doctest.h>
+
+#include <fstream>
+
+#include "bot/app/config.hpp"
+#include "tests/support/temp_dir.hpp"
+
+using namespace scribe::app;
+using scribe::testing::temp_dir;
+
+namespace {
+
+config_result load_with(const std::string& toml, std::vector<std::string> environment) {
+    temp_dir dir;
+    std::ofstream(dir / "c.toml") << toml;
+    std::vector<char*> env;
+    for (auto& e : environment) env.push_back(e.data());
+    env.push_back(nullptr);
+    return load_config(dir / "c.toml", env.data());
+}
+
+}  // namespace
+
+TEST_CASE("defaults, file values and environment overrides") {
+    auto r = load_with("", {});
+    CHECK(r.problems.empty());
+    CHECK(r.values.prefix == "!");
+    CHECK(r.values.time_zone == "UTC");
+
+    r = load_with("[bot]\nprefix = \"?\"\nmax_text = 100\n[store]\npath = \"/tmp/x.db\"\n",
+                  {"SCRIBE_BOT_PREFIX=%", "SCRIBE_BOT_DEFAULT_SEVERITY=sev2", "PATH=/bin",
+                   "SCRIBE_SLACK_APP_TOKEN=not-ours-yet"});
+    CHECK(r.problems.empty());
+    CHECK(r.values.prefix == "%");
+    CHECK(r.values.max_text == 100);
+    CHECK(r.values.store_path == "/tmp/x.db");
+    CHECK(r.values.default_severity == scribe::model::severity::sev2);
+}
+
+TEST_CASE("every problem names its key") {
+    auto r = load_with("[bot]\nprefix = \"\"\nmax_text = \"big\"\ncolour = \"red\"\n[nope]\nx = 1\n"
+                       "title = \"top-level\"\n",
+                       {"SCRIBE_BOT_MAX_TEXT=lots", "SCRIBE_BOT_PREFX=!"});
+    std::vector<std::string> where;
+    for (const auto& p : r.problems) where.push_back(p.where + " " + p.message);
+    CAPTURE(where);
+    CHECK(r.problems.size() == 7);
+    auto has = [&](const std::string& text) {
+        return std::any_of(where.begin(), where.end(),
+                           [&](const std::string& w) { return w.find(text) != std::string::npos; });
+    };
+    CHECK(has("bot.prefix must be 1 to 8"));
+    CHECK(has("bot.max_text must be an integer"));
+    CHECK(has("bot.colour unknown key"));
+    CHECK(has("nope.x unknown key"));
+    CHECK(has("SCRIBE_BOT_MAX_TEXT must be an integer"));
+    CHECK(has("SCRIBE_BOT_PREFX unknown key"));
+}
+
+TEST_CASE("a file that is not TOML is a problem with its position") {
+    auto r = load_with("[bot\nprefix = 1\n", {});
+    REQUIRE(r.problems.size() == 1);
+    CHECK(r.problems[0].where.find(":1:") != std::string::npos);
+}

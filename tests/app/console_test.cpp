@@ -1,0 +1,184 @@
+// End to end: whole incidents piped into the real `scribe` binary, and the files it writes.
+#include <doctest/doctest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "tests/support/run_process.hpp"
+
+using scribe::testing::read_text;
+using scribe::testing::run_scribe;
+using scribe::testing::temp_dir;
+
+namespace {
+
+std::size_t position_of(const std::string& haystack, const std::string& needle) {
+    const auto at = haystack.find(needle);
+    INFO("looking for: " << needle);
+    REQUIRE(at != std::string::npos);
+    return at;
+}
+
+}  // namespace
+
+TEST_CASE("an incident piped into the console: backdated entries, an edit and a retraction") {
+    temp_dir dir;
+    const auto db = (dir / "scribe.db").string();
+    const auto out = dir / "out";
+    const std::string incident =
+        "!declare Checkout errors for EU users sev2\n"
+        "!role ic alice\n"
+        "!tl Error rate on checkout at 12%\n"
+        "!tl -30m Deploy 4711 of the payment service finished\n"
+        "!tl -10m First alert: checkout 5xx above threshold\n"
+        "!detected monitoring @2026-11-21T10:10Z\n"
+        "!started @2026-11-21T09:50Z\n"
+        "!tl Rolling back deploy 4711 to 4710\n"
+        "!edit 8 Rolling back deploy 4711 to 4709\n"
+        "!tl Restarted the database\n"
+        "!retract 10\n"
+        "this line is chatter and is ignored\n"
+        "!sitrep\n"
+        "status: rollback running\n"
+        "impact: EU checkout failing for 12% of attempts\n"
+        "next update: 15m\n"
+        "\n"
+        "!mitigated\n"
+        "!resolved\n"
+        "!frobnicate\n"
+        "!close\n";
+    const auto result = run_scribe({"--db", db, "console", "--as", "alice", "--out", out.string()},
+                                   incident, {"SCRIBE_BOT_TIME_ZONE=Europe/Berlin"});
+    INFO(result.out << result.err);
+    REQUIRE(result.exit_code == 0);
+    CHECK(result.out.find("Incident #1 declared") != std::string::npos);
+    CHECK(result.out.find("Sorry: unknown command '!frobnicate'") != std::string::npos);
+    CHECK(result.out.find("chatter") == std::string::npos);
+    CHECK(result.out.find("wrote " + (out / "incident-1-postmortem.md").string()) !=
+          std::string::npos);
+
+    const auto draft = read_text(out / "incident-1-postmortem.md");
+    REQUIRE_FALSE(draft.empty());
+    CHECK(draft.rfind("---\n", 0) == 0);
+    CHECK(draft.find("mttd_seconds: 1200") != std::string::npos);
+    // Chronological by when things happened, not when they were typed.
+    const auto deploy = position_of(draft, "Deploy 4711 of the payment service finished");
+    const auto alert = position_of(draft, "First alert: checkout 5xx above threshold");
+    const auto error_rate = position_of(draft, "Error rate on checkout at 12%");
+    CHECK(deploy < alert);
+    CHECK(alert < error_rate);
+    // The correction is visible: the new text and the old one.
+    CHECK(draft.find("Rolling back deploy 4711 to 4709") != std::string::npos);
+    CHECK(draft.find("4711 to 4710") != std::string::npos);
+    CHECK(draft.find("Restarted the database") != std::string::npos);
+    CHECK(draft.find("retracted") != std::string::npos);
+    const auto agenda = read_text(out / "incident-1-retro-agenda.md");
+    CHECK(agenda.find("Checkout errors for EU users") != std::string::npos);
+
+    const auto json = run_scribe({"--db", db, "render", "1", "--format", "json"});
+    REQUIRE(json.exit_code == 0);
+    const auto doc = nlohmann::json::parse(json.out, nullptr, false);
+    REQUIRE_FALSE(doc.is_discarded());
+    CHECK(doc.at("schema_version").get<int>() == 1);
+    CHECK(doc.at("events").size() == 15);
+    CHECK(doc.at("incident").at("title").get<std::string>() == "Checkout errors for EU users");
+}
+
+TEST_CASE("scribe demo writes a complete postmortem whose metrics match the story's markers") {
+    temp_dir dir;
+    const auto result = run_scribe({"demo", "--out", dir.path().string()});
+    INFO(result.out << result.err);
+    REQUIRE(result.exit_code == 0);
+    const auto draft = read_text(dir / "incident-1-postmortem.md");
+    REQUIRE_FALSE(draft.empty());
+    // Started 08:40, detected 09:12, mitigated 09:55:30, resolved 10:20 (UTC).
+    CHECK(draft.find("mttd_seconds: 1920") != std::string::npos);
+    CHECK(draft.find("mttm_seconds: 4530") != std::string::npos);
+    CHECK(draft.find("mttr_seconds: 6000") != std::string::npos);
+    CHECK(draft.find("origin: \"infrastructure\"") != std::string::npos);
+    CHECK(draft.find("resolution: \"rollback\"") != std::string::npos);
+    CHECK(draft.find("detection: \"customer\"") != std::string::npos);
+    for (const char* section :
+         {"## Summary", "## Roles", "## Impact", "## What stopped working",
+          "## Why it stopped working", "## How we fixed it", "## What led to it breaking",
+          "## Timeline", "## SitReps", "## Lessons learned", "## Action items", "## Security"}) {
+        CAPTURE(section);
+        CHECK(draft.find(section) != std::string::npos);
+    }
+    CHECK(draft.find("1,433 sync batches") != std::string::npos);
+    const auto agenda = read_text(dir / "incident-1-retro-agenda.md");
+    CHECK(agenda.find("Lee") != std::string::npos);
+    CHECK(result.out.find("Store: ") != std::string::npos);
+}
+
+TEST_CASE("the command line: lists, documents, export and import, exit codes") {
+    temp_dir dir;
+    const auto db = (dir / "scribe.db").string();
+    REQUIRE(run_scribe({"--db", db, "console", "--as", "bob", "--out", dir.path().string()},
+                       "!declare Slow search sev3\n!action carol tune the index due 2026-12-01\n"
+                       "!tl a note\n")
+                .exit_code == 0);
+    auto list = run_scribe({"--db", db, "list"});
+    CHECK(list.exit_code == 0);
+    CHECK(list.out.find("1\tsev3\tinvestigating\t") == 0);
+    auto actions = run_scribe({"--db", db, "actions"});
+    CHECK(actions.out.find("carol\t2026-12-01\ttune the index\tSlow search") != std::string::npos);
+    CHECK(run_scribe({"--db", db, "agenda", "1"}).out.find("Slow search") != std::string::npos);
+    const auto html = run_scribe({"--db", db, "render", "1", "--format", "html"});
+    CHECK(html.out.find("<html") != std::string::npos);
+
+    const auto missing = run_scribe({"--db", db, "render", "42"});
+    CHECK(missing.exit_code == 3);
+    CHECK(missing.err.find("no incident #42") != std::string::npos);
+    CHECK(run_scribe({"--db", db, "render", "1", "--format", "pdf"}).exit_code == 2);
+    CHECK(run_scribe({"--db", db, "frobnicate"}).exit_code == 2);
+    CHECK(run_scribe({"--help"}).exit_code == 0);
+
+    const auto exported = dir / "events.jsonl";
+    REQUIRE(run_scribe({"--db", db, "export", "-o", exported.string()}).exit_code == 0);
+    CHECK(read_text(exported).find("\"kind\":\"declared\"") != std::string::npos);
+    const auto copy = (dir / "copy.db").string();
+    auto imported = run_scribe({"--db", copy, "import", exported.string()});
+    CHECK(imported.exit_code == 0);
+    CHECK(imported.err.find("imported 3 new events of 3") != std::string::npos);
+    CHECK(run_scribe({"--db", copy, "import", exported.string()}).err.find("imported 0 new") !=
+          std::string::npos);
+    CHECK(run_scribe({"--db", copy, "list"}).out == list.out);
+
+    std::ofstream(dir / "bad.jsonl") << "{\"schema\":1}\nnot json\n";
+    const auto bad = run_scribe({"--db", copy, "import", (dir / "bad.jsonl").string()});
+    CHECK(bad.exit_code == 2);
+    CHECK(bad.err.find("bad.jsonl:1") != std::string::npos);
+}
+
+TEST_CASE("the store's file problems are reported, not crashed on") {
+    temp_dir dir;
+    std::ofstream(dir / "junk.db") << std::string(8192, 'x');
+    const auto result = run_scribe({"--db", (dir / "junk.db").string(), "list"});
+    CHECK(result.exit_code == 1);
+    CHECK(result.err.find("junk.db") != std::string::npos);
+}
+
+TEST_CASE("config check names the bad key; the environment overrides the file") {
+    temp_dir dir;
+    std::ofstream(dir / "good.toml") << "[bot]\nprefix = \"?\"\ntime_zone = \"Europe/Berlin\"\n";
+    std::ofstream(dir / "bad.toml") << "[bot]\nprefix = \"!\"\ntimezone = \"UTC\"\n"
+                                       "[log]\nlevel = 3\n";
+    auto good = run_scribe({"config", "check", (dir / "good.toml").string()});
+    CHECK(good.exit_code == 0);
+    auto bad = run_scribe({"config", "check", (dir / "bad.toml").string()});
+    CHECK(bad.exit_code == 2);
+    CHECK(bad.err.find("bot.timezone: unknown key") != std::string::npos);
+    CHECK(bad.err.find("log.level: must be a string") != std::string::npos);
+    auto env = run_scribe({"config", "check", (dir / "good.toml").string()}, {},
+                          {"SCRIBE_BOT_TIME_ZONE=Mars/Base"});
+    CHECK(env.exit_code == 2);
+    CHECK(env.err.find("SCRIBE_BOT_TIME_ZONE: unknown time zone 'Mars/Base'") != std::string::npos);
+
+    const auto db = (dir / "scribe.db").string();
+    const auto prefixed = run_scribe({"--config", (dir / "good.toml").string(), "--db", db,
+                                      "console", "--out", dir.path().string()},
+                                     "?declare Prefix test\n!tl ignored\n?tl counted\n");
+    CHECK(prefixed.out.find("Incident #1 declared") != std::string::npos);
+    CHECK(prefixed.out.find("\"counted\"") != std::string::npos);
+    CHECK(prefixed.out.find("ignored") == std::string::npos);
+}

@@ -1,0 +1,132 @@
+// The router over a real SQLite store: replies, redeliveries, channels side by side.
+#include <doctest/doctest.h>
+
+#include "bot/app/router.hpp"
+#include "bot/app/work_queue.hpp"
+#include "bot/store/sqlite_store.hpp"
+#include "tests/support/events.hpp"
+#include "tests/support/temp_dir.hpp"
+
+using namespace scribe;
+using scribe::testing::at;
+using scribe::testing::temp_dir;
+
+namespace {
+
+struct harness {
+    temp_dir dir;
+    std::unique_ptr<store::sqlite_store> store = store::sqlite_store::open((dir / "s.db").string());
+    model::timestamp now = at("2026-11-21T14:00:00Z");
+    app::work_queue queue;
+    app::router bot{*store,
+                    [this] {
+                        app::router_options o;
+                        o.clock = [this] { return now; };
+                        return o;
+                    }(),
+                    [this](std::function<void()> work) { queue.post(std::move(work)); }};
+    std::vector<adapters::outbound_reply> replies;
+
+    void say(const std::string& channel, const std::string& id, const std::string& text,
+             const std::string& who = "alice") {
+        adapters::inbound_message m{{"console", who, who}, {"console", channel, id, 0}, text, now};
+        bot.handle(m, [this](adapters::outbound_reply r) { replies.push_back(std::move(r)); });
+    }
+    void settle() {
+        queue.run_until([this] { return bot.idle(); });
+    }
+};
+
+}  // namespace
+
+TEST_CASE("each command gets one reply after commit; chatter gets none") {
+    harness h;
+    h.say("ops", "1", "!declare Search down sev1");
+    h.say("ops", "2", "good morning");
+    h.say("ops", "3", "!tl looking at the index");
+    h.settle();
+    REQUIRE(h.replies.size() == 2);
+    CHECK(h.replies[0].text.find("Incident #1 declared") == 0);
+    CHECK(h.replies[0].in_reply_to == "1");
+    CHECK(h.replies[1].text.find("#2 at 14:00") == 0);
+    CHECK(h.store->load_incident(1).size() == 2);
+}
+
+TEST_CASE("a redelivered message is recorded once and answered once") {
+    harness h;
+    h.say("ops", "1", "!declare Search down");
+    h.say("ops", "2", "!tl first");
+    h.settle();
+    h.say("ops", "2", "!tl first");
+    h.settle();
+    CHECK(h.replies.size() == 2);
+    CHECK(h.store->load_incident(1).size() == 2);
+}
+
+TEST_CASE("messages queued in one channel see each other's effects, in order") {
+    harness h;
+    // Both are handed over before either commits: the second must wait for the first.
+    h.say("ops", "1", "!declare Search down");
+    h.say("ops", "2", "!tl first entry");
+    h.say("ops", "3", "!edit 2 corrected entry");
+    h.say("web", "4", "!declare Web down");
+    h.say("web", "5", "!tl web entry");
+    h.settle();
+    REQUIRE(h.replies.size() == 5);
+    for (const auto& r : h.replies) CHECK(r.text.find("Sorry") == std::string::npos);
+    const auto ops = model::fold(h.store->load_incident(1));
+    CHECK(ops.timeline[1].text == "corrected entry");
+    const auto web = model::fold(h.store->load_incident(2));
+    CHECK(web.title == "Web down");
+    CHECK(web.timeline.size() == 2);
+}
+
+TEST_CASE("close attaches the draft and the agenda; the channel can declare again") {
+    harness h;
+    h.say("ops", "1", "!declare Search down");
+    h.say("ops", "2", "!close");
+    h.say("ops", "3", "!declare Search down again");
+    h.say("ops", "4", "!draft 1");
+    h.settle();
+    REQUIRE(h.replies.size() == 4);
+    REQUIRE(h.replies[1].files.size() == 2);
+    CHECK(h.replies[1].files[0].filename == "incident-1-postmortem.md");
+    CHECK(h.replies[1].files[1].filename == "incident-1-retro-agenda.md");
+    CHECK(h.replies[1].text.find("MTTR not recorded") != std::string::npos);
+    CHECK(h.replies[2].text.find("Incident #2 declared") == 0);
+    REQUIRE(h.replies[3].files.size() == 1);
+    CHECK(h.replies[3].files[0].content.find("Search down") != std::string::npos);
+}
+
+TEST_CASE("errors reply with the problem and usage and record nothing") {
+    harness h;
+    h.say("ops", "1", "!tl nothing is open");
+    h.say("ops", "2", "!declare Search down");
+    h.say("ops", "3", "!declare Another");
+    h.say("ops", "4", "!sev 9");
+    h.say("ops", "5", "!draft 99");
+    h.settle();
+    REQUIRE(h.replies.size() == 5);
+    CHECK(h.replies[0].text.find("Sorry: there is no open incident") == 0);
+    CHECK(h.replies[2].text.find("still open") != std::string::npos);
+    CHECK(h.replies[3].text.find("usage: !sev <1-4>") != std::string::npos);
+    CHECK(h.replies[4].text.find("no incident #99") != std::string::npos);
+    CHECK(h.store->load_incident(1).size() == 1);
+    CHECK(h.store->list_incidents(false).size() == 1);
+}
+
+TEST_CASE("incidents and actions across channels") {
+    harness h;
+    h.say("ops", "1", "!declare Search down");
+    h.say("ops", "2", "!action bob reindex due 2026-12-01");
+    h.say("web", "3", "!declare Web down sev2");
+    h.say("web", "4", "!action carol add a cache");
+    h.say("web", "5", "!incidents");
+    h.say("web", "6", "!actions");
+    h.settle();
+    REQUIRE(h.replies.size() == 6);
+    CHECK(h.replies[4].text.find("#2 SEV2 investigating — Web down") != std::string::npos);
+    CHECK(h.replies[4].text.find("#1 SEV3 investigating — Search down") != std::string::npos);
+    CHECK(h.replies[5].text.find("#1/2 bob: reindex (due 2026-12-01)") != std::string::npos);
+    CHECK(h.replies[5].text.find("#2/2 carol: add a cache") != std::string::npos);
+}
