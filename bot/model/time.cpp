@@ -122,7 +122,9 @@ std::string format_span(duration d) {
     } else {
         std::snprintf(buf, sizeof buf, "%llds", static_cast<long long>(rest.count()));
     }
-    return negative ? "-" + std::string(buf) : std::string(buf);
+    std::string out = negative ? "-" : "";
+    out += buf;
+    return out;
 }
 
 }  // namespace scribe::model

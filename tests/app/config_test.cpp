@@ -1,6 +1,7 @@
 // Configuration from a TOML file and SCRIBE_* variables, with problems named by key.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <fstream>
 
 #include "bot/app/config.hpp"

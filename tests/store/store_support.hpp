@@ -1,48 +1,28 @@
 // Helpers shared by the store tests: a fresh directory per test, events to append, file bytes.
 #pragma once
 
-#include <stdlib.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <cstdint>
-#include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 #include <string>
-#include <system_error>
 #include <vector>
 
 #include "bot/model/codec.hpp"
 #include "bot/model/event.hpp"
 #include "bot/store/event_store.hpp"
 #include "bot/store/sqlite_store.hpp"
+#include "tests/support/temp_dir.hpp"
 
 namespace scribe::store::test {
 
-// A directory of its own under the system's temporary directory, removed with its contents.
-class temp_dir {
-public:
-    temp_dir() {
-        std::string pattern = (std::filesystem::temp_directory_path() / "scribe-store-XXXXXX");
-        if (!::mkdtemp(pattern.data())) {
-            throw std::system_error(errno, std::generic_category(), "mkdtemp");
-        }
-        path_ = pattern;
-    }
-    ~temp_dir() {
-        std::error_code ignored;
-        std::filesystem::remove_all(path_, ignored);
-    }
-    temp_dir(const temp_dir&) = delete;
-    temp_dir& operator=(const temp_dir&) = delete;
-
-    std::string file(const std::string& name) const { return (path_ / name).string(); }
-    const std::filesystem::path& path() const { return path_; }
-
-private:
-    std::filesystem::path path_;
+// The shared fresh folder, with the file names the store tests open in it.
+struct temp_dir : testing::temp_dir {
+    std::string file(const std::string& name) const { return (*this / name).string(); }
 };
 
 inline const model::person alice{"console", "U1", "Alice"};
@@ -73,11 +53,11 @@ inline model::event declare(std::string title, std::string message_id = {},
                       std::move(message_id), std::move(channel));
 }
 
-inline model::event note(std::int64_t incident_id, std::string text,
-                         std::string message_id = {}) {
-    return make_event(incident_id, model::payload::entry_added{model::entry_type::note,
-                                                               std::move(text), {}, {}, {}},
-                      std::move(message_id));
+inline model::event note(std::int64_t incident_id, std::string text, std::string message_id = {}) {
+    return make_event(
+        incident_id,
+        model::payload::entry_added{model::entry_type::note, std::move(text), {}, {}, {}},
+        std::move(message_id));
 }
 
 inline model::event status(std::int64_t incident_id, model::phase to) {
@@ -91,6 +71,13 @@ inline append_result append_now(event_store& store, std::vector<model::event> ev
     store.append(std::move(events), [&result](append_result r) { result = std::move(r); });
     store.flush();
     return result;
+}
+
+// prefix followed by n; spelled out because g++ 12 at -O3 warns, falsely, about
+// "literal" + std::to_string(n) (-Wrestrict).
+inline std::string numbered(std::string prefix, std::int64_t n) {
+    prefix += std::to_string(n);
+    return prefix;
 }
 
 inline std::string to_json(const model::event& e) { return model::event_to_json(e).dump(); }
@@ -115,6 +102,18 @@ inline std::string read_bytes(const std::string& path) {
 inline void write_bytes(const std::string& path, const std::string& bytes) {
     std::ofstream out(path, std::ios::binary | std::ios::trunc);
     out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+}
+
+// Writes all of `text` to a pipe or file, as far as the descriptor takes it.
+inline void write_all(int fd, const std::string& text) {
+    const char* data = text.data();
+    std::size_t left = text.size();
+    while (left > 0) {
+        const auto written = ::write(fd, data, left);
+        if (written <= 0) return;
+        data += written;
+        left -= static_cast<std::size_t>(written);
+    }
 }
 
 // The message of the store_error that opening `path` throws; empty when it opens.

@@ -1,0 +1,66 @@
+// Opening and closing SQLite connections, and turning their failures into store_error.
+#include "bot/store/detail/connection.hpp"
+
+#include <sqlite3.h>
+
+#include <utility>
+
+#include "bot/store/event_store.hpp"
+
+namespace scribe::store::detail {
+
+namespace {
+// Long enough to ride out another process's checkpoint or a backup; short enough that a
+// stuck lock shows up as an error rather than a hang.
+constexpr int busy_timeout_ms = 5000;
+}  // namespace
+
+connection::connection(const std::string& path, access mode) : path_(path) {
+    // NOMUTEX: every connection is used by one thread at a time (the writer thread, or a reader
+    // holding the store's read mutex), so SQLite's own locking would be redundant.
+    const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
+    const int rc = sqlite3_open_v2(path.c_str(), &db_, flags, nullptr);
+    if (rc != SQLITE_OK) {
+        const std::string reason = db_ ? sqlite3_errmsg(db_) : sqlite3_errstr(rc);
+        sqlite3_close_v2(db_);
+        db_ = nullptr;
+        throw store_error("cannot open the Scribe database " + path + ": " + reason);
+    }
+    if (mode == access::read_write && sqlite3_db_readonly(db_, "main") == 1) {
+        // SQLite falls back to reading when it may not write; say so now rather than at the
+        // first append.
+        sqlite3_close_v2(db_);
+        db_ = nullptr;
+        throw store_error("the Scribe database " + path + " is read-only for this user");
+    }
+    sqlite3_extended_result_codes(db_, 1);
+    sqlite3_busy_timeout(db_, busy_timeout_ms);
+    if (mode == access::query_only) exec("PRAGMA query_only = ON", "open " + path);
+}
+
+connection::~connection() {
+    // Statements are finalized before their connection (they are declared after it), so a
+    // plain close succeeds; the last close also checkpoints the WAL into the main file.
+    if (db_) sqlite3_close_v2(db_);
+}
+
+connection::connection(connection&& other) noexcept
+    : db_(std::exchange(other.db_, nullptr)), path_(std::move(other.path_)) {}
+
+void connection::exec(const char* sql, const std::string& what) {
+    char* message = nullptr;
+    const int rc = sqlite3_exec(db_, sql, nullptr, nullptr, &message);
+    if (rc != SQLITE_OK) {
+        std::string reason = message ? message : sqlite3_errstr(rc);
+        sqlite3_free(message);
+        throw store_error(what + ": " + reason);
+    }
+}
+
+void connection::fail(const std::string& what) const {
+    throw store_error(what + ": " + sqlite3_errmsg(db_));
+}
+
+bool connection::in_transaction() const { return sqlite3_get_autocommit(db_) == 0; }
+
+}  // namespace scribe::store::detail

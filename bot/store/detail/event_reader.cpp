@@ -1,0 +1,116 @@
+// Reading incidents, their events and the open actions back out of the database.
+#include "bot/store/detail/event_reader.hpp"
+
+#include "bot/store/detail/event_rows.hpp"
+
+namespace scribe::store::detail {
+namespace {
+
+std::string select_events_sql(const char* rest) {
+    return std::string("SELECT ") + event_columns + " FROM events " + rest;
+}
+
+constexpr const char* summary_columns =
+    "SELECT id, title, severity, phase, platform, channel, declared_at, event_count "
+    "FROM incidents ";
+
+template <class Enum>
+Enum enum_column(const statement::cursor& row, int column, std::int64_t incident_id) {
+    const std::string text = row.text(column);
+    const auto value = model::parse_enum<Enum>(text);
+    if (!value) {
+        throw store_error("incident " + std::to_string(incident_id) + " has an unknown value '" +
+                          text + "'");
+    }
+    return *value;
+}
+
+}  // namespace
+
+event_reader::event_reader(const std::string& path)
+    : db_(path, connection::access::query_only),
+      load_incident_(db_, "load incident",
+                     select_events_sql("WHERE incident_id = ?1 ORDER BY seq")),
+      open_in_(db_, "find open incident",
+               "SELECT id FROM incidents WHERE platform = ?1 AND channel = ?2 "
+               "AND phase <> 'closed' ORDER BY id DESC LIMIT 1"),
+      latest_in_(db_, "find latest incident",
+                 "SELECT id FROM incidents WHERE platform = ?1 AND channel = ?2 "
+                 "ORDER BY id DESC LIMIT 1"),
+      list_all_(db_, "list incidents", std::string(summary_columns) + "ORDER BY id DESC"),
+      list_open_(db_, "list open incidents",
+                 std::string(summary_columns) + "WHERE phase <> 'closed' ORDER BY id DESC"),
+      open_actions_(db_, "list open actions",
+                    "SELECT a.incident_id, i.title, a.number, a.owner_platform, a.owner_id, "
+                    "a.owner_name, a.text, a.due FROM actions AS a "
+                    "JOIN incidents AS i ON i.id = a.incident_id "
+                    "WHERE a.status = 'open' AND a.retracted = 0 "
+                    "ORDER BY a.due IS NULL, a.due, a.incident_id, a.number") {}
+
+std::vector<model::event> event_reader::load_incident(std::int64_t incident_id) {
+    const std::lock_guard lock(mutex_);
+    std::vector<model::event> events;
+    auto row = load_incident_.query(incident_id);
+    while (row.next()) events.push_back(event_from_row(row));
+    return events;
+}
+
+std::optional<std::int64_t> event_reader::open_incident_in(const model::source_key& channel) {
+    return first_id(open_in_, channel);
+}
+
+std::optional<std::int64_t> event_reader::latest_incident_in(const model::source_key& channel) {
+    return first_id(latest_in_, channel);
+}
+
+std::optional<std::int64_t> event_reader::first_id(statement& query,
+                                                   const model::source_key& channel) {
+    const std::lock_guard lock(mutex_);
+    auto row = query.query(channel.platform, channel.channel);
+    if (!row.next()) return std::nullopt;
+    return row.int64(0);
+}
+
+std::vector<incident_summary> event_reader::list_incidents(bool open_only) {
+    const std::lock_guard lock(mutex_);
+    std::vector<incident_summary> incidents;
+    auto row = (open_only ? list_open_ : list_all_).query();
+    while (row.next()) {
+        incident_summary s;
+        s.id = row.int64(0);
+        s.title = row.text(1);
+        s.level = enum_column<model::severity>(row, 2, s.id);
+        s.current = enum_column<model::phase>(row, 3, s.id);
+        s.channel = {row.text(4), row.text(5), {}, 0};
+        s.declared_at = model::timestamp{model::duration{row.int64(6)}};
+        s.event_count = row.int64(7);
+        incidents.push_back(std::move(s));
+    }
+    return incidents;
+}
+
+std::vector<open_action> event_reader::list_open_actions() {
+    const std::lock_guard lock(mutex_);
+    std::vector<open_action> actions;
+    auto row = open_actions_.query();
+    while (row.next()) {
+        open_action a;
+        a.incident_id = row.int64(0);
+        a.incident_title = row.text(1);
+        a.number = row.int64(2);
+        a.owner = {row.text(3), row.text(4), row.text(5)};
+        a.text = row.text(6);
+        if (!row.is_null(7)) a.due = parse_day(row.text(7));
+        actions.push_back(std::move(a));
+    }
+    return actions;
+}
+
+void event_reader::for_each_event(const std::function<void(const model::event&)>& visit) {
+    const connection export_db(db_.path(), connection::access::query_only);
+    statement all(export_db, "export events", select_events_sql("ORDER BY incident_id, seq"));
+    auto row = all.query();
+    while (row.next()) visit(event_from_row(row));
+}
+
+}  // namespace scribe::store::detail

@@ -1,0 +1,340 @@
+// Storing events: idempotency by source key, id and sequence assignment, derived tables.
+#include "bot/store/detail/event_writer.hpp"
+
+#include <algorithm>
+#include <set>
+#include <stdexcept>
+#include <variant>
+
+#include "bot/model/incident.hpp"
+#include "bot/store/detail/event_rows.hpp"
+#include "bot/store/detail/schema.hpp"
+
+namespace scribe::store::detail {
+namespace {
+
+template <class... Fs>
+struct overloaded : Fs... {
+    using Fs::operator()...;
+};
+template <class... Fs>
+overloaded(Fs...) -> overloaded<Fs...>;
+
+std::string insert_event_sql() {
+    return std::string("INSERT INTO events (") + event_columns +
+           ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)";
+}
+
+std::string select_incident_events_sql() {
+    return std::string("SELECT ") + event_columns +
+           " FROM events WHERE incident_id = ?1 ORDER BY seq";
+}
+
+std::string describe(const model::event& e, std::size_t index) {
+    return "event " + std::to_string(index + 1) + " (" + std::string(model::kind_name(e.data)) +
+           ")";
+}
+
+}  // namespace
+
+event_writer::event_writer(const std::string& path)
+    : db_(open_for_writing(path)),
+      begin_(db_, "begin transaction", "BEGIN IMMEDIATE"),
+      commit_(db_, "commit", "COMMIT"),
+      rollback_(db_, "roll back", "ROLLBACK"),
+      savepoint_(db_, "begin batch", "SAVEPOINT batch"),
+      release_(db_, "end batch", "RELEASE batch"),
+      rollback_to_(db_, "roll back batch", "ROLLBACK TO batch"),
+      // The last condition repeats the partial index's, so SQLite uses that index.
+      find_source_(db_, "look up source key",
+                   "SELECT incident_id, seq FROM events WHERE source_platform = ?1 AND "
+                   "source_channel = ?2 AND source_message_id = ?3 AND source_part = ?4 AND "
+                   "source_message_id <> ''"),
+      select_last_sequence_(db_, "look up incident",
+                            "SELECT (SELECT max(seq) FROM events WHERE incident_id = ?1) "
+                            "FROM incidents WHERE id = ?1"),
+      select_max_incident_(db_, "look up last incident",
+                           "SELECT coalesce(max(id), 0) FROM incidents"),
+      select_kind_(db_, "look up event",
+                   "SELECT kind FROM events WHERE incident_id = ?1 AND seq = ?2"),
+      select_incident_events_(db_, "load incident", select_incident_events_sql()),
+      insert_incident_(db_, "insert incident",
+                       "INSERT INTO incidents (id, title, severity, phase, platform, channel, "
+                       "declared_at, updated_at, event_count) "
+                       "VALUES (?1, ?2, ?3, 'investigating', ?4, ?5, ?6, ?6, 0)"),
+      insert_event_(db_, "insert event", insert_event_sql()),
+      count_event_(db_, "count event",
+                   "UPDATE incidents SET event_count = event_count + 1, "
+                   "updated_at = max(updated_at, ?2) WHERE id = ?1"),
+      set_title_(db_, "set title", "UPDATE incidents SET title = ?2 WHERE id = ?1"),
+      set_severity_(db_, "set severity", "UPDATE incidents SET severity = ?2 WHERE id = ?1"),
+      set_phase_(db_, "set phase", "UPDATE incidents SET phase = ?2 WHERE id = ?1"),
+      refresh_incident_(
+          db_, "refresh incident",
+          "UPDATE incidents SET title = ?2, severity = ?3, phase = ?4, platform = ?5, "
+          "channel = ?6, declared_at = ?7, "
+          "updated_at = (SELECT coalesce(max(recorded_at), 0) FROM events WHERE incident_id = ?1), "
+          "event_count = (SELECT count(*) FROM events WHERE incident_id = ?1) WHERE id = ?1"),
+      insert_action_(db_, "insert action",
+                     "INSERT INTO actions (incident_id, number, owner_platform, owner_id, "
+                     "owner_name, text, due, status, retracted) "
+                     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"),
+      delete_actions_(db_, "refresh actions", "DELETE FROM actions WHERE incident_id = ?1"),
+      set_action_status_(db_, "update action",
+                         "UPDATE actions SET status = ?3 "
+                         "WHERE incident_id = ?1 AND number = ?2 AND retracted = 0"),
+      set_action_text_(db_, "edit action",
+                       "UPDATE actions SET text = ?3 "
+                       "WHERE incident_id = ?1 AND number = ?2 AND retracted = 0"),
+      retract_action_(db_, "retract action",
+                      "UPDATE actions SET retracted = 1 WHERE incident_id = ?1 AND number = ?2") {}
+
+std::vector<append_result> event_writer::commit(std::span<std::vector<model::event>> batches) {
+    std::vector<append_result> results(batches.size());
+    std::string failure;  // why the transaction as a whole failed
+    try {
+        begin_.run();
+        for (std::size_t i = 0; i < batches.size(); ++i) {
+            savepoint_.run();
+            try {
+                results[i].outcomes = store_batch(batches[i]);
+                release_.run();
+            } catch (const std::exception& e) {
+                // Some errors (disk full, I/O) make SQLite roll back the whole transaction,
+                // batches stored before this one included.
+                if (!db_.in_transaction()) {
+                    failure = e.what();
+                    break;
+                }
+                results[i] = {{}, e.what()};
+                rollback_to_.run();
+                release_.run();
+                forget_cache();  // ids and sequences the batch took are free again
+            }
+        }
+        if (failure.empty()) commit_.run();
+    } catch (const std::exception& e) {
+        failure = e.what();
+    }
+    if (!failure.empty()) {
+        rollback_quietly();
+        forget_cache();
+        for (auto& result : results) result = {{}, "not stored: " + failure};
+    }
+    return results;
+}
+
+std::vector<append_outcome> event_writer::store_batch(std::vector<model::event>& events) {
+    std::vector<append_outcome> outcomes;
+    outcomes.reserve(events.size());
+    std::int64_t declared_here = 0;  // what incident_id 0 means for the rest of the batch
+    for (std::size_t i = 0; i < events.size(); ++i) {
+        auto& e = events[i];
+        const bool declares =
+            e.incident_id == 0 && std::holds_alternative<model::payload::declared>(e.data);
+        if (!e.source.message_id.empty()) {
+            if (const auto original = find_source(e.source)) {
+                outcomes.push_back({original->incident_id, original->sequence, true});
+                // A redelivered declaration still names its incident for what follows it.
+                if (declares) declared_here = original->incident_id;
+                continue;
+            }
+        }
+        if (declares) {
+            e.incident_id = allocate_incident(e);
+            declared_here = e.incident_id;
+        } else if (e.incident_id == 0) {
+            if (declared_here == 0) {
+                throw std::invalid_argument(describe(e, i) +
+                                            " names no incident, and none was declared before "
+                                            "it in the batch");
+            }
+            e.incident_id = declared_here;
+        }
+        const auto last = last_sequence(e.incident_id);
+        if (!last) {
+            throw std::invalid_argument(describe(e, i) + " is for incident " +
+                                        std::to_string(e.incident_id) + ", which does not exist");
+        }
+        if (e.sequence == 0) {
+            e.sequence = *last + 1;
+        } else if (e.sequence <= *last) {
+            throw std::invalid_argument(describe(e, i) + ": incident " +
+                                        std::to_string(e.incident_id) + " already has event #" +
+                                        std::to_string(e.sequence));
+        }
+        record(e);
+        last_sequences_[e.incident_id] = e.sequence;
+        outcomes.push_back({e.incident_id, e.sequence, false});
+    }
+    return outcomes;
+}
+
+std::optional<event_writer::position> event_writer::find_source(const model::source_key& source) {
+    auto row = find_source_.query(source.platform, source.channel, source.message_id, source.part);
+    if (!row.next()) return std::nullopt;
+    return position{row.int64(0), row.int64(1)};
+}
+
+std::optional<std::int64_t> event_writer::last_sequence(std::int64_t incident_id) {
+    if (const auto it = last_sequences_.find(incident_id); it != last_sequences_.end()) {
+        return it->second;
+    }
+    const auto stored = stored_last_sequence(incident_id);
+    if (stored) last_sequences_.emplace(incident_id, *stored);
+    return stored;
+}
+
+std::optional<std::int64_t> event_writer::stored_last_sequence(std::int64_t incident_id) {
+    auto row = select_last_sequence_.query(incident_id);
+    if (!row.next()) return std::nullopt;
+    return row.int64(0);  // NULL, for an incident without events, reads as 0
+}
+
+std::int64_t event_writer::allocate_incident(const model::event& declaration) {
+    if (!max_incident_) {
+        auto row = select_max_incident_.query();
+        max_incident_ = row.next() ? row.int64(0) : 0;
+    }
+    const std::int64_t id = ++*max_incident_;
+    const auto& p = std::get<model::payload::declared>(declaration.data);
+    insert_incident_.run(id, p.title, model::to_string(p.level), declaration.source.platform,
+                         declaration.source.channel, to_millis(declaration.occurred_at));
+    last_sequences_[id] = 0;
+    return id;
+}
+
+void event_writer::record(const model::event& e) {
+    insert_event(insert_event_, e);
+    count_event_.run(e.incident_id, to_millis(e.recorded_at));
+    track(e);
+}
+
+// Mirrors what model::apply does to the columns we keep; the one case that needs the whole
+// log (retracting a status change) folds the incident instead.
+void event_writer::track(const model::event& e) {
+    const auto id = e.incident_id;
+    std::visit(overloaded{
+                   [&](const model::payload::title_set& p) { set_title_.run(id, p.title); },
+                   [&](const model::payload::severity_changed& p) {
+                       set_severity_.run(id, model::to_string(p.level));
+                   },
+                   [&](const model::payload::status_changed& p) {
+                       set_phase_.run(id, model::to_string(p.to));
+                   },
+                   [&](const model::payload::reopened&) {
+                       set_phase_.run(id, model::to_string(model::phase::investigating));
+                   },
+                   [&](const model::payload::action_added& p) {
+                       insert_action(id, e.sequence, p.owner, p.text, p.due,
+                                     model::action_status::open, false);
+                   },
+                   [&](const model::payload::action_updated& p) {
+                       set_action_status_.run(id, p.target, model::to_string(p.status));
+                   },
+                   [&](const model::payload::entry_edited& p) {
+                       set_action_text_.run(id, p.target, p.text);
+                   },
+                   [&](const model::payload::entry_retracted& p) { retract(id, p.target); },
+                   [](const auto&) {},
+               },
+               e.data);
+}
+
+void event_writer::retract(std::int64_t incident_id, std::int64_t target) {
+    retract_action_.run(incident_id, target);
+    std::string kind;
+    {
+        auto row = select_kind_.query(incident_id, target);
+        if (row.next()) kind = row.text(0);
+    }
+    // The phase follows the live status entries in order, so withdrawing one means
+    // replaying them; retractions of status changes are rare enough to afford it.
+    if (kind == "status_changed" || kind == "declared" || kind == "reopened") {
+        refresh_from_fold(incident_id);
+    }
+}
+
+void event_writer::refresh_from_fold(std::int64_t incident_id) {
+    std::vector<model::event> events;
+    {
+        auto row = select_incident_events_.query(incident_id);
+        while (row.next()) events.push_back(event_from_row(row));
+    }
+    const auto state = model::fold(events);
+    refresh_incident_.run(incident_id, state.title, model::to_string(state.level),
+                          model::to_string(state.current), state.channel.platform,
+                          state.channel.channel, to_millis(state.declared_at));
+    delete_actions_.run(incident_id);
+    for (const auto& a : state.actions) {
+        insert_action(incident_id, a.number, a.owner, a.text, a.due, a.status,
+                      a.retracted.has_value());
+    }
+}
+
+void event_writer::insert_action(std::int64_t incident_id, std::int64_t number,
+                                 const model::person& owner, const std::string& text,
+                                 const std::optional<std::chrono::year_month_day>& due,
+                                 model::action_status status, bool retracted) {
+    const std::optional<std::string> due_text =
+        due ? std::optional<std::string>(format_day(*due)) : std::nullopt;
+    insert_action_.run(incident_id, number, owner.platform, owner.id, owner.name, text, due_text,
+                       model::to_string(status), retracted ? 1 : 0);
+}
+
+std::int64_t event_writer::import(const std::vector<model::event>& events) {
+    // In log order, so the derived tables are rebuilt from complete incidents.
+    std::vector<const model::event*> order;
+    order.reserve(events.size());
+    for (const auto& e : events) order.push_back(&e);
+    std::stable_sort(order.begin(), order.end(), [](const auto* a, const auto* b) {
+        return std::pair(a->incident_id, a->sequence) < std::pair(b->incident_id, b->sequence);
+    });
+
+    std::int64_t added = 0;
+    std::set<std::int64_t> touched;
+    try {
+        begin_.run();
+        for (const auto* e : order) {
+            if (e->incident_id <= 0 || e->sequence <= 0) {
+                throw std::invalid_argument("an event (" + std::string(model::kind_name(e->data)) +
+                                            ") has no incident id or sequence number");
+            }
+            if (select_kind_.query(e->incident_id, e->sequence).next()) continue;
+            if (!e->source.message_id.empty() && find_source(e->source)) continue;
+            if (!stored_last_sequence(e->incident_id)) {
+                // Filled in by refresh_from_fold once the incident's events are in.
+                insert_incident_.run(e->incident_id, "", model::to_string(model::severity::sev3),
+                                     "", "", std::int64_t{0});
+            }
+            insert_event(insert_event_, *e);
+            touched.insert(e->incident_id);
+            ++added;
+        }
+        for (const auto id : touched) refresh_from_fold(id);
+        commit_.run();
+    } catch (const std::exception& e) {
+        rollback_quietly();
+        forget_cache();
+        throw store_error(std::string("import failed, nothing was imported: ") + e.what());
+    }
+    forget_cache();
+    return added;
+}
+
+void event_writer::rollback_quietly() noexcept {
+    if (!db_.in_transaction()) return;
+    try {
+        rollback_.run();
+    } catch (const std::exception&) {
+        // The error that brought us here is the one reported; an open transaction is rolled
+        // back at the latest when the connection closes.
+    }
+}
+
+void event_writer::forget_cache() {
+    max_incident_.reset();
+    last_sequences_.clear();
+}
+
+}  // namespace scribe::store::detail

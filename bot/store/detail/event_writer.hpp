@@ -1,0 +1,88 @@
+// The write side: stores batches of events on the write connection and keeps the incidents and
+// actions tables in step with them, in the same transaction.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "bot/model/event.hpp"
+#include "bot/store/detail/connection.hpp"
+#include "bot/store/detail/statement.hpp"
+#include "bot/store/event_store.hpp"
+
+namespace scribe::store::detail {
+
+class event_writer {
+public:
+    // Opens (creating or migrating) the database; throws store_error.
+    explicit event_writer(const std::string& path);
+
+    // Stores the batches in one transaction, each in a savepoint of its own so that a bad batch
+    // fails alone; if the transaction fails as a whole, every batch reports it. Fills in the
+    // events' incident ids and sequence numbers. Never throws.
+    std::vector<append_result> commit(std::span<std::vector<model::event>> batches);
+
+    // Stores events with their own ids and sequence numbers in one transaction, skipping those
+    // already stored; returns how many were new. Throws store_error, and then stores nothing.
+    std::int64_t import(const std::vector<model::event>& events);
+
+private:
+    struct position {
+        std::int64_t incident_id = 0;
+        std::int64_t sequence = 0;
+    };
+
+    std::vector<append_outcome> store_batch(std::vector<model::event>& events);
+    std::optional<position> find_source(const model::source_key& source);
+    // The incident's last sequence number (0 before its first event), or nullopt when there is
+    // no such incident. Cached: the writer is the only one adding events.
+    std::optional<std::int64_t> last_sequence(std::int64_t incident_id);
+    std::optional<std::int64_t> stored_last_sequence(std::int64_t incident_id);
+    std::int64_t allocate_incident(const model::event& declaration);
+    void record(const model::event& e);
+    void track(const model::event& e);
+    void retract(std::int64_t incident_id, std::int64_t target);
+    void refresh_from_fold(std::int64_t incident_id);
+    void insert_action(std::int64_t incident_id, std::int64_t number, const model::person& owner,
+                       const std::string& text,
+                       const std::optional<std::chrono::year_month_day>& due,
+                       model::action_status status, bool retracted);
+    void rollback_quietly() noexcept;
+    void forget_cache();
+
+    connection db_;
+    statement begin_;
+    statement commit_;
+    statement rollback_;
+    statement savepoint_;
+    statement release_;
+    statement rollback_to_;
+    statement find_source_;
+    statement select_last_sequence_;
+    statement select_max_incident_;
+    statement select_kind_;
+    statement select_incident_events_;
+    statement insert_incident_;
+    statement insert_event_;
+    statement count_event_;
+    statement set_title_;
+    statement set_severity_;
+    statement set_phase_;
+    statement refresh_incident_;
+    statement insert_action_;
+    statement delete_actions_;
+    statement set_action_status_;
+    statement set_action_text_;
+    statement retract_action_;
+
+    // Caches of what the database holds, so appending needs no MAX() query per event; after a
+    // rollback they are dropped and reload on next use.
+    std::optional<std::int64_t> max_incident_;
+    std::unordered_map<std::int64_t, std::int64_t> last_sequences_;
+};
+
+}  // namespace scribe::store::detail

@@ -1,0 +1,63 @@
+// Group commit: producers enqueue batches and return at once; one writer thread takes everything
+// queued, commits it in one transaction and then runs the batches' callbacks.
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "bot/model/event.hpp"
+#include "bot/store/detail/event_writer.hpp"
+#include "bot/store/event_store.hpp"
+
+namespace scribe::store::detail {
+
+class write_queue {
+public:
+    // Opens the write connection (see event_writer) and starts the writer thread.
+    explicit write_queue(const std::string& path);
+    // Commits what is still queued, runs its callbacks, and joins the writer thread.
+    ~write_queue();
+    write_queue(const write_queue&) = delete;
+    write_queue& operator=(const write_queue&) = delete;
+
+    void append(std::vector<model::event> events, append_callback done);
+
+    // Blocks until everything queued so far is committed and its callbacks have run.
+    void flush();
+
+    // Runs event_writer::import on the writer thread after everything queued before it, and
+    // waits for it; rethrows its store_error.
+    std::int64_t import(const std::vector<model::event>& events);
+
+private:
+    // An append batch, or (when `task` is set) work that needs the write connection alone.
+    struct job {
+        std::vector<model::event> events;
+        append_callback done;
+        std::function<void()> task;
+    };
+
+    void enqueue(job j);
+    void run();
+    void commit_appends(std::vector<job>& jobs, std::size_t first, std::size_t last);
+    void refuse_on_writer_thread(const char* what) const;
+
+    event_writer writer_;  // touched by the writer thread only, once it runs
+
+    std::mutex mutex_;
+    std::condition_variable work_;      // something was queued, or we are stopping
+    std::condition_variable finished_;  // the writer finished some jobs
+    std::vector<job> queue_;
+    std::uint64_t queued_count_ = 0;    // jobs ever queued
+    std::uint64_t finished_count_ = 0;  // jobs whose commit and callbacks are done
+    bool stopping_ = false;
+
+    std::thread thread_;  // last: it starts once everything above exists
+};
+
+}  // namespace scribe::store::detail

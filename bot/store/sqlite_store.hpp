@@ -1,0 +1,49 @@
+// The embedded event store: one SQLite file, appends committed in groups by a writer thread,
+// reads on a connection of their own.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "bot/store/event_store.hpp"
+
+namespace scribe::store {
+
+class sqlite_store final : public event_store {
+public:
+    // Opens the database at `path`, creating it (readable by its owner only) when missing and
+    // upgrading its schema when older. Throws store_error, naming the file, when the file is
+    // not a Scribe database, is damaged (it is then left untouched), or was written by a newer
+    // Scribe.
+    static std::unique_ptr<sqlite_store> open(const std::string& path);
+
+    // Commits everything appended so far, runs the callbacks, then closes the file.
+    ~sqlite_store() override;
+
+    sqlite_store(const sqlite_store&) = delete;
+    sqlite_store& operator=(const sqlite_store&) = delete;
+
+    // The newest schema version this build reads and writes.
+    static int schema_version();
+
+    // Callbacks run on the writer thread; they must not call flush() or import_events()
+    // (std::logic_error), which would wait for that very thread.
+    void append(std::vector<model::event> events, append_callback done) override;
+    void flush() override;
+
+    std::vector<model::event> load_incident(std::int64_t incident_id) override;
+    std::optional<std::int64_t> open_incident_in(const model::source_key& channel) override;
+    std::optional<std::int64_t> latest_incident_in(const model::source_key& channel) override;
+    std::vector<incident_summary> list_incidents(bool open_only) override;
+    std::vector<open_action> list_open_actions() override;
+    void for_each_event(const std::function<void(const model::event&)>& visit) override;
+    std::int64_t import_events(const std::vector<model::event>& events) override;
+
+private:
+    struct parts;
+    explicit sqlite_store(std::unique_ptr<parts> p);
+
+    std::unique_ptr<parts> parts_;
+};
+
+}  // namespace scribe::store

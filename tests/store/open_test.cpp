@@ -1,0 +1,154 @@
+// Opening files: permissions, schema versions, and files that must be refused untouched.
+#include <doctest/doctest.h>
+#include <sys/stat.h>
+
+#include <filesystem>
+#include <random>
+
+#include "tests/store/store_support.hpp"
+
+namespace scribe::store::test {
+namespace {
+
+// Writes a big-endian 32-bit value into the SQLite file header, as another program would.
+void patch_header(const std::string& path, std::size_t offset, std::uint32_t value) {
+    auto bytes = read_bytes(path);
+    REQUIRE(bytes.size() > offset + 4);
+    for (int i = 0; i < 4; ++i) {
+        bytes[offset + static_cast<std::size_t>(i)] =
+            static_cast<char>((value >> (8 * (3 - i))) & 0xffu);
+    }
+    write_bytes(path, bytes);
+}
+
+// A real database of a few pages, closed (so its WAL is checkpointed into it).
+void make_database(const std::string& path, int notes) {
+    auto store = sqlite_store::open(path);
+    std::vector<model::event> batch{declare("A")};
+    for (int i = 0; i < notes; ++i) {
+        batch.push_back(
+            note(0, std::string(200, static_cast<char>('a' + i % 26)), numbered("m", i)));
+    }
+    REQUIRE(append_now(*store, std::move(batch)).ok());
+}
+
+std::string random_bytes(std::size_t size, std::uint32_t seed) {
+    std::mt19937 rng(seed);
+    std::string bytes(size, '\0');
+    for (auto& b : bytes) b = static_cast<char>(rng() & 0xffu);
+    return bytes;
+}
+
+mode_t permissions(const std::string& path) {
+    struct stat info {};
+    REQUIRE(::stat(path.c_str(), &info) == 0);
+    return info.st_mode & 0777;
+}
+
+}  // namespace
+
+TEST_CASE("the database and its WAL files are readable by their owner only") {
+    temp_dir dir;
+    const auto path = dir.file("scribe.db");
+    // Even with a permissive umask: the store must not rely on the caller's.
+    const mode_t saved = ::umask(0);
+    auto store = sqlite_store::open(path);
+    ::umask(saved);
+    REQUIRE(append_now(*store, {declare("A")}).ok());
+    CHECK(permissions(path) == 0600);
+    CHECK(permissions(path + "-wal") == 0600);
+    CHECK(permissions(path + "-shm") == 0600);
+}
+
+TEST_CASE("an empty file is started as a new database") {
+    temp_dir dir;
+    const auto path = dir.file("scribe.db");
+    write_bytes(path, "");
+    auto store = sqlite_store::open(path);
+    CHECK(append_now(*store, {declare("A")}).ok());
+}
+
+TEST_CASE("a database written by a newer Scribe is refused and left as it was") {
+    temp_dir dir;
+    const auto path = dir.file("scribe.db");
+    make_database(path, 3);
+    REQUIRE_FALSE(std::filesystem::exists(path + "-wal"));
+    const auto newer = static_cast<std::uint32_t>(sqlite_store::schema_version() + 1);
+    patch_header(path, 60, newer);  // PRAGMA user_version
+    const auto before = read_bytes(path);
+
+    const auto message = open_error(path);
+    INFO(message);
+    CHECK(contains(message, path));
+    CHECK(contains(message, "was written by a newer version of Scribe (schema " +
+                                std::to_string(newer) + ", this build knows up to " +
+                                std::to_string(sqlite_store::schema_version()) + ")"));
+    CHECK(read_bytes(path) == before);
+}
+
+TEST_CASE("another application's SQLite database is refused") {
+    temp_dir dir;
+    const auto path = dir.file("other.db");
+    make_database(path, 1);
+    patch_header(path, 68, 0x12345678);  // PRAGMA application_id
+    const auto before = read_bytes(path);
+    const auto message = open_error(path);
+    INFO(message);
+    CHECK(contains(message, "another application"));
+    CHECK(read_bytes(path) == before);
+}
+
+TEST_CASE("a file that is not an intact Scribe database is refused and left byte for byte") {
+    temp_dir dir;
+    const auto path = dir.file("scribe.db");
+    std::string expected_reason;
+    SUBCASE("random bytes") {
+        write_bytes(path, random_bytes(8192, 1));
+        expected_reason = "not an SQLite file";
+    }
+    SUBCASE("a short text file") {
+        write_bytes(path, "incident notes\n");
+        expected_reason = "not an SQLite file";
+    }
+    SUBCASE("an SQLite header followed by garbage") {
+        write_bytes(path, std::string("SQLite format 3", 16) + random_bytes(8192 - 16, 2));
+        expected_reason = "damaged";
+    }
+    SUBCASE("a real database cut short") {
+        make_database(path, 400);
+        auto bytes = read_bytes(path);
+        REQUIRE(bytes.size() > 40000);
+        bytes.resize(bytes.size() / 2);
+        write_bytes(path, bytes);
+        expected_reason = "damaged";
+    }
+    SUBCASE("a real database with a page overwritten") {
+        make_database(path, 400);
+        auto bytes = read_bytes(path);
+        const auto garbage = random_bytes(4096, 3);
+        bytes.replace(bytes.size() / 2 / 4096 * 4096, garbage.size(), garbage);
+        write_bytes(path, bytes);
+        expected_reason = "damaged";
+    }
+    const auto before = read_bytes(path);
+    const auto message = open_error(path);
+    INFO(message);
+    CHECK(contains(message, path));
+    CHECK(contains(message, expected_reason));
+    CHECK(contains(message, "left untouched"));
+    CHECK(read_bytes(path) == before);
+    // Refusing twice changes nothing either (no journal or WAL replayed in between).
+    CHECK_FALSE(open_error(path).empty());
+    CHECK(read_bytes(path) == before);
+}
+
+TEST_CASE("a database in a missing directory is reported with its path") {
+    temp_dir dir;
+    const auto path = dir.file("missing/scribe.db");
+    const auto message = open_error(path);
+    INFO(message);
+    CHECK(contains(message, "cannot create the Scribe database " + path));
+    CHECK(contains(message, "No such file or directory"));
+}
+
+}  // namespace scribe::store::test
