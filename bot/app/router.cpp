@@ -49,15 +49,12 @@ void router::handle(adapters::inbound_message message, reply_sink reply,
     context.resolve_mention = std::move(resolve);
     auto parsed = commands::parse(message.text, context);
     if (!parsed) return;
-    if (auto* error = std::get_if<commands::parse_error>(&*parsed)) {
-        reply_to(message, reply, error_text(*error), {});
-        return;
-    }
+    // Errors wait their turn too, so a channel's replies come in the order of its messages.
     const std::string key = channel_key_of(message.source);
     ++in_flight_;
-    channels_[key].queue.push_back(
-        {std::move(message), std::get<commands::command>(std::move(*parsed)), std::move(reply)});
-    if (!channels_[key].busy) process_next(key);
+    channel_state& channel = channels_[key];
+    channel.queue.push_back({std::move(message), std::move(*parsed), std::move(reply)});
+    if (!channel.busy) process_next(key);
 }
 
 void router::load_channel(channel_state& channel, const model::source_key& where) {
@@ -88,6 +85,11 @@ void router::process_next(const std::string& key) {
     pending item = std::move(channel.queue.front());
     channel.queue.pop_front();
 
+    if (auto* error = std::get_if<commands::parse_error>(&item.command)) {
+        send(item, error_text(*error));
+        finish(key);
+        return;
+    }
     commands::plan_result planned = commands::parse_error{};
     try {
         load_channel(channel, item.message.source);
@@ -96,7 +98,8 @@ void router::process_next(const std::string& key) {
         const commands::channel_incidents incidents{
             channel.open ? incident(*channel.open) : nullptr,
             channel.latest ? incident(*channel.latest) : nullptr};
-        planned = commands::plan_command(item.command, context, incidents);
+        planned = commands::plan_command(std::get<commands::command>(item.command), context,
+                                          incidents);
     } catch (const std::exception& e) {
         spdlog::error("could not read the store for channel {}: {}", item.message.source.channel,
                       e.what());
@@ -281,18 +284,15 @@ std::string router::list_actions() const {
 }
 
 void router::send(const pending& item, std::string text, std::vector<adapters::attachment> files) {
-    reply_to(item.message, item.reply, std::move(text), std::move(files));
-}
-
-void router::reply_to(const adapters::inbound_message& message, const reply_sink& sink,
-                      std::string text, std::vector<adapters::attachment> files) {
     adapters::outbound_reply reply;
-    reply.platform = message.source.platform;
-    reply.channel = message.source.channel;
-    reply.in_reply_to = message.source.message_id;
+    reply.platform = item.message.source.platform;
+    reply.channel = item.message.source.channel;
+    reply.in_reply_to = item.message.source.message_id;
     reply.text = std::move(text);
     reply.files = std::move(files);
-    sink(std::move(reply));
+    item.reply(std::move(reply));
 }
+
+
 
 }  // namespace scribe::app

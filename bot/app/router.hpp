@@ -53,7 +53,7 @@ public:
 private:
     struct pending {
         adapters::inbound_message message;
-        commands::command command;
+        commands::parse_result command;  // or the error to answer with
         reply_sink reply;
     };
     struct channel_state {
@@ -74,8 +74,6 @@ private:
     std::string list_incidents() const;
     std::string list_actions() const;
     void send(const pending& item, std::string text, std::vector<adapters::attachment> files = {});
-    static void reply_to(const adapters::inbound_message& message, const reply_sink& sink,
-                         std::string text, std::vector<adapters::attachment> files);
 
     store::event_store& store_;
     router_options options_;

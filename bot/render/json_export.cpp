@@ -1,0 +1,204 @@
+// The JSON export: the folded state for readers who want answers, and the events for those
+// who want to replay them. Schema in docs/json-export.md.
+#include <nlohmann/json.hpp>
+
+#include "bot/model/codec.hpp"
+#include "bot/render/detail.hpp"
+#include "bot/render/render.hpp"
+
+namespace scribe::render {
+namespace {
+
+// Fields in a reader's order (identity, state, material; events last) rather than sorted.
+using json = nlohmann::ordered_json;
+
+// Bumped on every incompatible change to the document; additions keep the version.
+constexpr int export_schema_version = 1;
+
+json time_json(model::timestamp t) { return model::format_utc(t); }
+
+// The codec speaks nlohmann::json (keys sorted); its values keep that order here.
+json from_codec(const nlohmann::json& j) {
+    switch (j.type()) {
+        case nlohmann::json::value_t::object: {
+            json out = json::object();
+            for (const auto& [key, value] : j.items()) out[key] = from_codec(value);
+            return out;
+        }
+        case nlohmann::json::value_t::array: {
+            json out = json::array();
+            for (const auto& value : j) out.push_back(from_codec(value));
+            return out;
+        }
+        case nlohmann::json::value_t::string:
+            return j.get<std::string>();
+        case nlohmann::json::value_t::boolean:
+            return j.get<bool>();
+        case nlohmann::json::value_t::number_integer:
+            return j.get<std::int64_t>();
+        case nlohmann::json::value_t::number_unsigned:
+            return j.get<std::uint64_t>();
+        case nlohmann::json::value_t::number_float:
+            return j.get<double>();
+        default:
+            return nullptr;
+    }
+}
+
+json person_json(const model::person& who) { return from_codec(model::person_to_json(who)); }
+
+template <class T>
+json optional_json(const std::optional<T>& value, json (*to_json)(const T&)) {
+    return value ? to_json(*value) : json(nullptr);
+}
+
+json item_json(const model::recorded_item& item) {
+    json history = json::array();
+    for (const auto& r : item.history) {
+        history.push_back({{"sequence", r.sequence},
+                           {"at", time_json(r.at)},
+                           {"by", person_json(r.by)},
+                           {"previous_text", r.previous_text}});
+    }
+    json retracted(nullptr);
+    if (item.retracted) {
+        retracted = {{"sequence", item.retracted->sequence},
+                     {"at", time_json(item.retracted->at)},
+                     {"by", person_json(item.retracted->by)}};
+    }
+    return {{"number", item.number},
+            {"happened_at", time_json(item.happened_at)},
+            {"recorded_at", time_json(item.recorded_at)},
+            {"recorded_by", person_json(item.recorded_by)},
+            {"history", std::move(history)},
+            {"retracted", std::move(retracted)}};
+}
+
+json text_item_json(const model::text_item& item) {
+    json j = item_json(item);
+    j["text"] = item.text;
+    return j;
+}
+
+json entry_json(const model::timeline_entry& e) {
+    json j = item_json(e);
+    j["kind"] = detail::kind_label(e.kind);
+    j["text"] = e.text;
+    j["author"] = person_json(e.author);
+    j["url"] = e.url;
+    j["permalink"] = e.permalink;
+    j["phase_to"] = e.phase_to ? json(model::to_string(*e.phase_to)) : json(nullptr);
+    j["marker"] = e.marker.empty() ? json(nullptr) : json(e.marker);
+    j["reopens"] = e.reopens;
+    return j;
+}
+
+json sitrep_json(const model::sitrep& s) {
+    json j = item_json(s);
+    j["status"] = s.status;
+    j["impact"] = s.impact;
+    j["next"] = s.next;
+    j["next_update_seconds"] =
+        s.next_update ? json(detail::whole_seconds(*s.next_update)) : json(nullptr);
+    return j;
+}
+
+json lesson_json(const model::lesson& l) {
+    json j = text_item_json(l);
+    j["kind"] = model::to_string(l.kind);
+    return j;
+}
+
+json action_json(const model::action_item& a) {
+    json j = text_item_json(a);
+    j["owner"] = person_json(a.owner);
+    j["due"] = a.due ? json(detail::format_date(*a.due)) : json(nullptr);
+    j["status"] = model::to_string(a.status);
+    j["status_changed_at"] = a.status_changed_at ? time_json(*a.status_changed_at) : json(nullptr);
+    return j;
+}
+
+template <class Item>
+json list_json(const std::vector<Item>& items, json (*to_json)(const Item&)) {
+    json out = json::array();
+    for (const auto& item : items) out.push_back(to_json(item));
+    return out;
+}
+
+json markers_json(const detail::context& ctx) {
+    json out = json::object();
+    for (const auto& spec : detail::marker_specs) {
+        const auto& m = ctx.incident.marks.*spec.field;
+        out[std::string(spec.name)] =
+            m ? json{{"number", m->number}, {"at", time_json(m->at)}} : json(nullptr);
+    }
+    return out;
+}
+
+json metrics_json(const detail::context& ctx) {
+    json out = {{"started_at", time_json(ctx.incident.started_at())}};
+    for (const auto& spec : detail::metric_specs) {
+        const auto& value = ctx.metrics.*spec.field;
+        out[std::string(spec.key) + "_seconds"] =
+            value ? json(detail::whole_seconds(*value)) : json(nullptr);
+    }
+    return out;
+}
+
+json incident_state_json(const detail::context& ctx) {
+    const auto& inc = ctx.incident;
+    json roles = json::object();
+    for (const auto& [role, holder] : inc.roles) roles[role] = person_json(holder);
+    json participants = json::array();
+    for (const auto& who : inc.participants()) participants.push_back(person_json(who));
+
+    const auto how = detail::detection_of(inc);
+    json cause = optional_json(inc.cause, text_item_json);
+    if (!cause.is_null()) cause["origin"] = model::to_string(inc.origin);
+    json resolution = optional_json(inc.resolution, text_item_json);
+    if (!resolution.is_null()) resolution["type"] = model::to_string(inc.resolution_kind);
+
+    return {{"id", inc.id},
+            {"title", inc.title},
+            {"severity", model::to_string(inc.level)},
+            {"phase", model::to_string(inc.current)},
+            {"open", inc.is_open()},
+            {"channel", {{"platform", inc.channel.platform}, {"channel", inc.channel.channel}}},
+            {"declared_by", person_json(inc.declared_by)},
+            {"declared_at", time_json(inc.declared_at)},
+            {"last_sequence", inc.last_sequence},
+            {"roles", std::move(roles)},
+            {"participants", std::move(participants)},
+            {"markers", markers_json(ctx)},
+            {"metrics", metrics_json(ctx)},
+            {"detection", how ? json(model::to_string(*how)) : json(nullptr)},
+            {"timeline", list_json(inc.timeline, entry_json)},
+            {"sitreps", list_json(inc.sitreps, sitrep_json)},
+            {"impact", optional_json(inc.impact, text_item_json)},
+            {"cause", std::move(cause)},
+            {"resolution", std::move(resolution)},
+            {"whys", list_json(inc.whys, text_item_json)},
+            {"lessons", list_json(inc.lessons, lesson_json)},
+            {"actions", list_json(inc.actions, action_json)},
+            {"security",
+             {{"flagged", inc.security_flagged()},
+              {"notes", list_json(inc.security_notes, text_item_json)}}}};
+}
+
+}  // namespace
+
+std::string incident_json(const model::incident& incident, std::span<const model::event> events,
+                          const options& opts) {
+    const auto ctx = detail::make_context(incident, opts);
+    json all_events = json::array();
+    for (const auto& e : events) all_events.push_back(from_codec(model::event_to_json(e)));
+    const json doc = {{"schema_version", export_schema_version},
+                      {"generated_at", time_json(opts.generated_at)},
+                      {"zone", opts.zone.name()},
+                      {"incident", incident_state_json(ctx)},
+                      {"events", std::move(all_events)}};
+    // Chat text is not always valid UTF-8; a replacement character beats a failed export.
+    return doc.dump(2, ' ', false, json::error_handler_t::replace) + "\n";
+}
+
+}  // namespace scribe::render
