@@ -29,6 +29,25 @@ struct outbound_reply {
     std::string in_reply_to;  // the message id the reply answers, if any
     std::string text;
     std::vector<attachment> files;
+    bool recorded = false;  // the message it answers became a timeline entry: mark it so
+};
+
+// A message someone marked for the timeline (Slack :pushpin: reaction, Matrix 📌 annotation).
+struct pin_request {
+    inbound_message pinned;  // the marked message, with its own author and time
+    model::person pinned_by;
+    std::string permalink;
+    std::string event_id;  // the reaction's own id: a redelivered reaction is recorded once
+};
+
+// An edit or deletion of a message the platform reports.
+struct message_change {
+    model::source_key message;  // the message that changed
+    model::person by;
+    std::string new_text;  // empty when deleted
+    bool deleted = false;
+    std::string change_id;  // the platform's id for this change (edit ts, redaction id)
+    model::timestamp at{};
 };
 
 }  // namespace scribe::adapters

@@ -58,6 +58,7 @@ json encode(const payload::entry_added& p) {
     if (!p.author.id.empty() || !p.author.name.empty()) j["author"] = person_to_json(p.author);
     if (!p.url.empty()) j["url"] = p.url;
     if (!p.permalink.empty()) j["permalink"] = p.permalink;
+    if (!p.origin_message.empty()) j["origin_message"] = p.origin_message;
     return j;
 }
 json encode(const payload::entry_edited& p) { return {{"target", p.target}, {"text", p.text}}; }
@@ -112,6 +113,7 @@ event_payload decode(std::string_view kind, const json& j) {
         if (j.contains("author")) p.author = person_from_json(j.at("author"));
         p.url = text_field(j, "url");
         p.permalink = text_field(j, "permalink");
+        p.origin_message = text_field(j, "origin_message");
         return p;
     }
     if (kind == "entry_edited") {

@@ -60,6 +60,7 @@ struct entry_added {
     person author;  // pinned messages keep their own author, not who pinned them
     std::string url;
     std::string permalink;
+    std::string origin_message;  // a pinned message's own id, so an unpin can find the entry
 };
 struct entry_edited {
     std::int64_t target = 0;

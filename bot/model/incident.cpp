@@ -29,6 +29,7 @@ Item recorded(const event& e) {
     item.happened_at = e.occurred_at;
     item.recorded_at = e.recorded_at;
     item.recorded_by = e.actor;
+    item.source = e.source;
     return item;
 }
 
@@ -264,6 +265,7 @@ void apply(incident& s, const event& e) {
                 entry.author = p.author.id.empty() && p.author.name.empty() ? e.actor : p.author;
                 entry.url = p.url;
                 entry.permalink = p.permalink;
+                entry.origin_message = p.origin_message;
                 s.timeline.push_back(std::move(entry));
             },
             [&](const payload::entry_edited& p) { apply_text_edit(s, e, p); },

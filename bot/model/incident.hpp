@@ -32,6 +32,7 @@ struct recorded_item {
     timestamp happened_at{};
     timestamp recorded_at{};
     person recorded_by;
+    source_key source;  // the chat message that recorded it, for its edits and deletion
     std::vector<revision> history;
     std::optional<retraction> retracted;
 };
@@ -46,6 +47,7 @@ struct timeline_entry : recorded_item {
     person author;
     std::string url;
     std::string permalink;
+    std::string origin_message;  // for a pin: the pinned message's id in the channel
     std::optional<phase> phase_to;  // status changes, for the phase and the markers
     std::string marker;             // "started", "detected", "mitigated", "resolved", "closed"
     bool reopens = false;

@@ -7,18 +7,12 @@
 namespace scribe::model {
 namespace {
 
-struct label {
-    std::string_view spelling;
-    std::string_view description;
-};
-
 template <class Enum>
 struct table;
 
 template <>
 struct table<severity> {
     static constexpr std::array<std::string_view, 4> names{"sev1", "sev2", "sev3", "sev4"};
-    static constexpr std::array<std::string_view, 4> descriptions = names;
     static constexpr std::size_t index(severity v) { return static_cast<std::size_t>(v) - 1; }
     static constexpr severity at(std::size_t i) { return static_cast<severity>(i + 1); }
 };
@@ -26,7 +20,6 @@ template <>
 struct table<phase> {
     static constexpr std::array<std::string_view, 6> names{
         "investigating", "identified", "monitoring", "mitigated", "resolved", "closed"};
-    static constexpr std::array<std::string_view, 6> descriptions = names;
 };
 template <>
 struct table<detection> {
@@ -38,7 +31,6 @@ struct table<detection> {
 template <>
 struct table<entry_type> {
     static constexpr std::array<std::string_view, 3> names{"note", "pinned", "link"};
-    static constexpr std::array<std::string_view, 3> descriptions = names;
 };
 template <>
 struct table<cause_origin> {
@@ -66,7 +58,6 @@ struct table<lesson_kind> {
 template <>
 struct table<action_status> {
     static constexpr std::array<std::string_view, 2> names{"open", "done"};
-    static constexpr std::array<std::string_view, 2> descriptions = names;
 };
 
 template <class Enum>

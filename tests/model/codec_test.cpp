@@ -22,7 +22,7 @@ TEST_CASE("every payload kind survives a JSON round trip") {
         payload::reopened{},
         payload::started_marked{},
         payload::detected{detection::monitoring},
-        payload::entry_added{entry_type::pinned, "txt", bob, "https://u", "https://p"},
+        payload::entry_added{entry_type::pinned, "txt", bob, "https://u", "https://p", "1700.01"},
         payload::entry_edited{3, "new"},
         payload::entry_retracted{4},
         payload::sitrep_posted{"s", "i", "n", std::chrono::minutes(30)},
