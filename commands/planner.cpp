@@ -226,6 +226,23 @@ plan_result plan_command(const command& c, const message_context& message,
     return std::visit(planner{message, channel}, c);
 }
 
+std::optional<std::string> recorded_text(const command& c) {
+    return std::visit(
+        model::overloaded{
+            [](const cmd::timeline& x) -> std::optional<std::string> { return x.text; },
+            [](const cmd::why& x) -> std::optional<std::string> { return x.text; },
+            [](const cmd::impact& x) -> std::optional<std::string> { return x.text; },
+            [](const cmd::lesson& x) -> std::optional<std::string> { return x.text; },
+            [](const cmd::action& x) -> std::optional<std::string> { return x.text; },
+            [](const cmd::security& x) -> std::optional<std::string> { return x.text; },
+            [](const cmd::cause& x) -> std::optional<std::string> { return x.text; },
+            [](const cmd::fix& x) -> std::optional<std::string> { return x.text; },
+            [](const cmd::link& x) -> std::optional<std::string> { return x.label; },
+            [](const auto&) -> std::optional<std::string> { return std::nullopt; },
+        },
+        c);
+}
+
 std::string confirmation(const model::event& e, const model::incident& after,
                          const model::zone& zone, std::string_view prefix) {
     const std::string number = "#" + std::to_string(e.sequence);

@@ -42,6 +42,10 @@ using plan_result = std::variant<plan, parse_error>;
 plan_result plan_command(const command& c, const message_context& message,
                          const channel_incidents& channel);
 
+// The free text a command records (a timeline note, a why, an impact…), so that an edit of
+// the chat message that carried it can update the entry; nullopt for commands without one.
+std::optional<std::string> recorded_text(const command& c);
+
 // The reply after an event was committed: what was recorded, its number, and its time.
 std::string confirmation(const model::event& committed, const model::incident& after,
                          const model::zone& zone, std::string_view prefix);

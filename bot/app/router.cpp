@@ -1,9 +1,10 @@
-// Routing messages to commands and the store, one channel at a time.
+// Routing messages, pins and edits to commands and the store, one channel at a time.
 #include "bot/app/router.hpp"
 
 #include <cstdio>
 #include <spdlog/spdlog.h>
 
+#include "bot/model/overloaded.hpp"
 #include "bot/render/render.hpp"
 
 namespace scribe::app {
@@ -32,13 +33,37 @@ std::string error_text(const commands::parse_error& error) {
     return "Sorry: " + error.message + ".\n" + error.usage;
 }
 
+model::event make_event(std::int64_t incident_id, model::timestamp occurred,
+                        model::timestamp recorded, const model::person& actor,
+                        model::source_key source, model::event_payload data) {
+    model::event e;
+    e.incident_id = incident_id;
+    e.occurred_at = occurred;
+    e.recorded_at = recorded;
+    e.actor = actor;
+    e.source = std::move(source);
+    e.data = std::move(data);
+    return e;
+}
+
+// The live entry a pinned message became, if any.
+const model::timeline_entry* live_pin(const model::incident& state, const std::string& message_id) {
+    for (const auto& entry : state.timeline) {
+        if (entry.kind == model::timeline_kind::pinned && !entry.retracted &&
+            entry.origin_message == message_id) {
+            return &entry;
+        }
+    }
+    return nullptr;
+}
+
 }  // namespace
 
 router::router(store::event_store& store, router_options options, executor post)
     : store_(store), options_(std::move(options)), post_(std::move(post)) {}
 
-void router::handle(adapters::inbound_message message, reply_sink reply,
-                    mention_resolver resolve) {
+void router::handle(adapters::inbound_message message, reply_sink reply, mention_resolver resolve,
+                    done_callback done) {
     commands::parse_context context;
     context.now = options_.clock();
     context.zone = options_.zone;
@@ -48,12 +73,40 @@ void router::handle(adapters::inbound_message message, reply_sink reply,
     context.default_severity = options_.default_severity;
     context.resolve_mention = std::move(resolve);
     auto parsed = commands::parse(message.text, context);
-    if (!parsed) return;
+    if (!parsed) {
+        if (done) done();
+        return;
+    }
     // Errors wait their turn too, so a channel's replies come in the order of its messages.
-    const std::string key = channel_key_of(message.source);
+    enqueue({std::move(message), std::move(*parsed), std::move(reply), std::move(done)});
+}
+
+void router::pin(adapters::pin_request request, reply_sink reply, done_callback done) {
+    auto origin = request.pinned;
+    enqueue({std::move(origin), pin_work{std::move(request), false}, std::move(reply),
+             std::move(done)});
+}
+
+void router::unpin(adapters::pin_request request, reply_sink reply, done_callback done) {
+    auto origin = request.pinned;
+    enqueue({std::move(origin), pin_work{std::move(request), true}, std::move(reply),
+             std::move(done)});
+}
+
+void router::message_changed(adapters::message_change change, reply_sink reply,
+                             done_callback done) {
+    adapters::inbound_message origin;
+    origin.author = change.by;
+    origin.source = change.message;
+    origin.sent_at = change.at;
+    enqueue({std::move(origin), std::move(change), std::move(reply), std::move(done)});
+}
+
+void router::enqueue(pending item) {
+    const std::string key = channel_key_of(item.message.source);
     ++in_flight_;
     channel_state& channel = channels_[key];
-    channel.queue.push_back({std::move(message), std::move(*parsed), std::move(reply)});
+    channel.queue.push_back(std::move(item));
     if (!channel.busy) process_next(key);
 }
 
@@ -85,58 +138,40 @@ void router::process_next(const std::string& key) {
     pending item = std::move(channel.queue.front());
     channel.queue.pop_front();
 
-    if (auto* error = std::get_if<commands::parse_error>(&item.command)) {
-        send(item, error_text(*error));
-        finish(key);
-        return;
-    }
-    commands::plan_result planned = commands::parse_error{};
+    outcome planned;
     try {
         load_channel(channel, item.message.source);
-        commands::message_context context{item.message.author, item.message.source,
-                                          options_.clock(), options_.prefix};
-        const commands::channel_incidents incidents{
-            channel.open ? incident(*channel.open) : nullptr,
-            channel.latest ? incident(*channel.latest) : nullptr};
-        planned = commands::plan_command(std::get<commands::command>(item.command), context,
-                                          incidents);
+        planned = std::visit(
+            model::overloaded{
+                [&](const commands::parse_result& parsed) {
+                    if (const auto* error = std::get_if<commands::parse_error>(&parsed)) {
+                        return outcome{{}, error_text(*error), {}};
+                    }
+                    return plan_command(item, std::get<commands::command>(parsed), channel);
+                },
+                [&](const pin_work& pin) { return plan_pin(item, pin, channel); },
+                [&](const adapters::message_change& change) {
+                    return plan_change(item, change, channel);
+                },
+            },
+            item.what);
     } catch (const std::exception& e) {
         spdlog::error("could not read the store for channel {}: {}", item.message.source.channel,
                       e.what());
-        send(item, "Sorry: the incident store could not be read; nothing was recorded.");
-        finish(key);
-        return;
+        planned = {{}, "Sorry: the incident store could not be read; nothing was recorded.", {}};
     }
-    if (auto* error = std::get_if<commands::parse_error>(&planned)) {
-        send(item, error_text(*error));
-        finish(key);
-        return;
-    }
-    auto& plan = std::get<commands::plan>(planned);
-    if (!plan.reply.empty()) {
-        send(item, plan.reply);
-        finish(key);
-        return;
-    }
-    if (plan.show || plan.list_incidents || plan.list_actions) {
-        try {
-            if (plan.show) {
-                show(item, *plan.show);
-            } else {
-                send(item, plan.list_incidents ? list_incidents() : list_actions());
-            }
-        } catch (const std::exception& e) {
-            spdlog::error("could not read the store: {}", e.what());
-            send(item, "Sorry: the incident store could not be read.");
+    if (planned.events.empty()) {
+        if (!planned.reply.empty() || !planned.files.empty()) {
+            send(item, std::move(planned.reply), std::move(planned.files));
         }
-        finish(key);
+        finish(key, item);
         return;
     }
-    for (std::size_t part = 0; part < plan.events.size(); ++part) {
-        plan.events[part].source.part = static_cast<int>(part);
+    for (std::size_t part = 0; part < planned.events.size(); ++part) {
+        planned.events[part].source.part = static_cast<int>(part);
     }
-    auto events = plan.events;
-    store_.append(std::move(plan.events),
+    auto events = planned.events;
+    store_.append(std::move(planned.events),
                   [this, key, item = std::move(item),
                    events = std::move(events)](store::append_result result) mutable {
                       post_([this, key, item = std::move(item), events = std::move(events),
@@ -146,9 +181,119 @@ void router::process_next(const std::string& key) {
                   });
 }
 
-void router::finish(const std::string& key) {
+void router::finish(const std::string& key, const pending& item) {
+    if (item.done) item.done();
     --in_flight_;
     process_next(key);
+}
+
+router::outcome router::plan_command(const pending& item, const commands::command& command,
+                                     const channel_state& channel) {
+    commands::message_context context{item.message.author, item.message.source, options_.clock(),
+                                      options_.prefix};
+    const commands::channel_incidents incidents{
+        channel.open ? incident(*channel.open) : nullptr,
+        channel.latest ? incident(*channel.latest) : nullptr};
+    auto planned = commands::plan_command(command, context, incidents);
+    if (const auto* error = std::get_if<commands::parse_error>(&planned)) {
+        return {{}, error_text(*error), {}};
+    }
+    auto& plan = std::get<commands::plan>(planned);
+    if (!plan.reply.empty()) return {{}, plan.reply, {}};
+    if (plan.show) return show(*plan.show);
+    if (plan.list_incidents) return {{}, list_incidents(), {}};
+    if (plan.list_actions) return {{}, list_actions(), {}};
+    return {std::move(plan.events), {}, {}};
+}
+
+router::outcome router::plan_pin(const pending& item, const pin_work& pin,
+                                 const channel_state& channel) {
+    const auto& request = pin.request;
+    const model::incident* open = channel.open ? incident(*channel.open) : nullptr;
+    if (!open) {
+        spdlog::debug("pin in channel {} ignored: no open incident", item.message.source.channel);
+        return {};
+    }
+    const auto& message_id = request.pinned.source.message_id;
+    const model::timeline_entry* existing = live_pin(*open, message_id);
+    model::source_key source = request.pinned.source;
+    source.message_id = (pin.remove ? "unpin:" : "pin:") + message_id + ":" + request.event_id;
+    const auto now = options_.clock();
+    if (pin.remove) {
+        if (!existing) return {};
+        return {{make_event(open->id, now, now, request.pinned_by, std::move(source),
+                            model::payload::entry_retracted{existing->number})},
+                {},
+                {}};
+    }
+    if (existing) return {};  // pinned twice (two people, or two reactions): one entry
+    model::payload::entry_added added{model::entry_type::pinned,
+                                      request.pinned.text,
+                                      request.pinned.author,
+                                      {},
+                                      request.permalink,
+                                      message_id};
+    if (added.text.size() > options_.max_text) added.text.resize(options_.max_text);
+    return {{make_event(open->id, request.pinned.sent_at, now, request.pinned_by,
+                        std::move(source), std::move(added))},
+            {},
+            {}};
+}
+
+router::outcome router::plan_change(const pending& item, const adapters::message_change& change,
+                                    const channel_state& channel) {
+    const model::incident* open = channel.open ? incident(*channel.open) : nullptr;
+    if (!open) return {};
+    const auto& message_id = change.message.message_id;
+    const auto now = options_.clock();
+    model::source_key source = change.message;
+    source.message_id = (change.deleted ? "delete:" : "edit:") + message_id + ":" + change.change_id;
+
+    // The new text, as the entries of a typed command would read it.
+    std::optional<std::string> typed_text;
+    if (!change.deleted) {
+        commands::parse_context context;
+        context.now = now;
+        context.zone = options_.zone;
+        context.prefix = options_.prefix;
+        context.platform = change.message.platform;
+        context.max_text = options_.max_text;
+        if (auto parsed = commands::parse(change.new_text, context)) {
+            if (const auto* command = std::get_if<commands::command>(&*parsed)) {
+                typed_text = commands::recorded_text(*command);
+            }
+        }
+    }
+    std::vector<model::event> events;
+    auto update = [&](const model::recorded_item& item_recorded, const std::string& text) {
+        if (change.deleted) {
+            if (model::is_retractable(*open, item_recorded.number)) {
+                events.push_back(make_event(open->id, change.at, now, change.by, source,
+                                            model::payload::entry_retracted{item_recorded.number}));
+            }
+        } else if (model::is_editable(*open, item_recorded.number)) {
+            events.push_back(make_event(open->id, change.at, now, change.by, source,
+                                        model::payload::entry_edited{item_recorded.number, text}));
+        }
+    };
+    for (auto number = open->last_sequence; number > 0; --number) {
+        const model::recorded_item* recorded = open->find(number);
+        if (!recorded || recorded->retracted) continue;
+        if (recorded->source.channel == change.message.channel &&
+            recorded->source.message_id == message_id && (change.deleted || typed_text)) {
+            update(*recorded, typed_text.value_or(std::string()));
+        }
+    }
+    if (const model::timeline_entry* pinned = live_pin(*open, message_id)) {
+        std::string text = change.new_text;
+        if (text.size() > options_.max_text) text.resize(options_.max_text);
+        if (change.deleted || text != pinned->text) update(*pinned, text);
+    }
+    if (events.empty()) {
+        spdlog::debug("change of message {} in channel {} touches no entry", message_id,
+                      item.message.source.channel);
+    }
+    return {std::move(events), {}, {}};
 }
 
 void router::on_committed(const std::string& key, pending item, std::vector<model::event> events,
@@ -158,20 +303,21 @@ void router::on_committed(const std::string& key, pending item, std::vector<mode
                       item.message.source.message_id, item.message.source.channel, result.error);
         send(item, "Sorry: that could not be recorded (" + result.error +
                        "). Nothing was changed; please try again.");
-        finish(key);
+        // Not durable: no `done`, so the platform redelivers instead of losing the message.
+        item.done = nullptr;
+        finish(key, item);
         return;
     }
     channel_state& channel = channels_[key];
     std::string reply;
     std::vector<adapters::attachment> files;
     for (std::size_t i = 0; i < events.size() && i < result.outcomes.size(); ++i) {
-        const auto& outcome = result.outcomes[i];
-        if (outcome.duplicate) continue;  // redelivered: recorded and answered the first time
+        const auto& stored = result.outcomes[i];
+        if (stored.duplicate) continue;  // redelivered: recorded and answered the first time
         model::event& e = events[i];
-        e.incident_id = outcome.incident_id;
-        e.sequence = outcome.sequence;
-        const bool declares = std::holds_alternative<model::payload::declared>(e.data);
-        if (declares) {
+        e.incident_id = stored.incident_id;
+        e.sequence = stored.sequence;
+        if (std::holds_alternative<model::payload::declared>(e.data)) {
             if (channel.latest && channel.latest != channel.open) incidents_.erase(*channel.latest);
             incidents_[e.incident_id] = model::incident{};
             channel.open = channel.latest = e.incident_id;
@@ -184,7 +330,9 @@ void router::on_committed(const std::string& key, pending item, std::vector<mode
             model::apply(it->second, e);
         }
         const model::incident& state = it->second;
-        channel.open = state.is_open() ? std::optional(state.id) : std::nullopt;
+        if (channel.latest == state.id) {
+            channel.open = state.is_open() ? std::optional(state.id) : std::nullopt;
+        }
         if (!reply.empty()) reply += "\n";
         reply += commands::confirmation(e, state, options_.zone, options_.prefix);
         if (const auto* status = std::get_if<model::payload::status_changed>(&e.data);
@@ -204,8 +352,12 @@ void router::on_committed(const std::string& key, pending item, std::vector<mode
             }
         }
     }
-    if (!reply.empty() || !files.empty()) send(item, std::move(reply), std::move(files));
-    finish(key);
+    // Edits and deletions of chat messages update the timeline quietly: the channel saw them.
+    const bool quiet = std::holds_alternative<adapters::message_change>(item.what);
+    if (!quiet && (!reply.empty() || !files.empty())) {
+        send(item, std::move(reply), std::move(files), true);
+    }
+    finish(key, item);
 }
 
 adapters::attachment router::postmortem_file(const model::incident& state) const {
@@ -223,32 +375,31 @@ adapters::attachment router::agenda_file(const model::incident& state) const {
             render::agenda_markdown(state, opts)};
 }
 
-void router::show(const pending& item, const commands::cmd::show& what) {
+router::outcome router::show(const commands::cmd::show& what) {
     std::optional<model::incident> loaded;
     const model::incident* state = incident(what.incident_id);
     if (!state) {
         const auto events = store_.load_incident(what.incident_id);
         if (events.empty()) {
-            send(item, "Sorry: there is no incident #" + std::to_string(what.incident_id) + ".\n" +
-                           "see " + options_.prefix + "incidents");
-            return;
+            return {{},
+                    "Sorry: there is no incident #" + std::to_string(what.incident_id) +
+                        ".\nsee " + options_.prefix + "incidents",
+                    {}};
         }
         loaded = model::fold(events);
         state = &*loaded;
     }
     const render::options opts{options_.zone, options_.clock()};
+    const std::string id = std::to_string(state->id);
     switch (what.what) {
         case commands::cmd::view::draft:
-            send(item, "Postmortem draft of incident #" + std::to_string(state->id) + ":",
-                 {postmortem_file(*state)});
-            break;
+            return {{}, "Postmortem draft of incident #" + id + ":", {postmortem_file(*state)}};
         case commands::cmd::view::agenda:
-            send(item, "Retro agenda of incident #" + std::to_string(state->id) + ":",
-                 {agenda_file(*state)});
-            break;
-        case commands::cmd::view::timeline: send(item, render::timeline_text(*state, opts)); break;
-        case commands::cmd::view::summary: send(item, render::summary_text(*state, opts)); break;
+            return {{}, "Retro agenda of incident #" + id + ":", {agenda_file(*state)}};
+        case commands::cmd::view::timeline: return {{}, render::timeline_text(*state, opts), {}};
+        case commands::cmd::view::summary: return {{}, render::summary_text(*state, opts), {}};
     }
+    return {};
 }
 
 std::string router::list_incidents() const {
@@ -283,16 +434,17 @@ std::string router::list_actions() const {
     return out;
 }
 
-void router::send(const pending& item, std::string text, std::vector<adapters::attachment> files) {
+void router::send(const pending& item, std::string text, std::vector<adapters::attachment> files,
+                  bool recorded) {
+    if (!item.reply) return;
     adapters::outbound_reply reply;
     reply.platform = item.message.source.platform;
     reply.channel = item.message.source.channel;
     reply.in_reply_to = item.message.source.message_id;
     reply.text = std::move(text);
     reply.files = std::move(files);
+    reply.recorded = recorded;
     item.reply(std::move(reply));
 }
-
-
 
 }  // namespace scribe::app

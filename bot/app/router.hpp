@@ -1,6 +1,7 @@
-// The router: messages from any adapter go through the command language to the store, and
-// confirmations and documents go back. One channel's messages are handled one at a time, in
-// order; different channels proceed side by side while their appends share group commits.
+// The router: messages, pins and edits from any adapter go through the command language to the
+// store, and confirmations and documents go back. One channel's work is handled one item at a
+// time, in order; different channels proceed side by side while their appends share group
+// commits.
 #pragma once
 
 #include <cstdint>
@@ -9,6 +10,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <variant>
 
 #include "adapters/message.hpp"
 #include "bot/model/incident.hpp"
@@ -31,6 +33,9 @@ struct router_options {
 class router {
 public:
     using reply_sink = std::function<void(adapters::outbound_reply)>;
+    // Runs once what the item carried is durably committed, or known to need no record; a
+    // platform acknowledges its delivery then.
+    using done_callback = std::function<void()>;
     // Runs a continuation on the router's own thread; the store's callbacks come back via it.
     using executor = std::function<void(std::function<void()>)>;
     // Turns a platform mention into a person with a display name (may be empty).
@@ -38,12 +43,21 @@ public:
 
     router(store::event_store& store, router_options options, executor post);
 
-    // Handles one message: ignored without the prefix, otherwise exactly one reply through
-    // `reply` once the message's events are committed (none for a redelivered message).
-    void handle(adapters::inbound_message message, reply_sink reply,
-                mention_resolver resolve = {});
+    // A message: ignored without the prefix, otherwise exactly one reply once its events are
+    // committed (none for a redelivered message).
+    void handle(adapters::inbound_message message, reply_sink reply, mention_resolver resolve = {},
+                done_callback done = {});
 
-    // No message waiting or in flight.
+    // A message marked for the timeline, or unmarked (which retracts its entry).
+    void pin(adapters::pin_request request, reply_sink reply, done_callback done = {});
+    void unpin(adapters::pin_request request, reply_sink reply, done_callback done = {});
+
+    // An edit updates the entries the message recorded (the history is kept); a deletion
+    // retracts them.
+    void message_changed(adapters::message_change change, reply_sink reply,
+                         done_callback done = {});
+
+    // No item waiting or in flight.
     bool idle() const { return in_flight_ == 0; }
 
     // The documents of one incident, as files, for `!close`, `!draft` and the CLI.
@@ -51,10 +65,16 @@ public:
     adapters::attachment agenda_file(const model::incident& incident) const;
 
 private:
+    struct pin_work {
+        adapters::pin_request request;
+        bool remove = false;
+    };
+    using work = std::variant<commands::parse_result, pin_work, adapters::message_change>;
     struct pending {
-        adapters::inbound_message message;
-        commands::parse_result command;  // or the error to answer with
+        adapters::inbound_message message;  // the item's channel and origin
+        work what;
         reply_sink reply;
+        done_callback done;
     };
     struct channel_state {
         bool loaded = false;
@@ -63,17 +83,30 @@ private:
         std::optional<std::int64_t> latest;
         std::deque<pending> queue;
     };
+    // What an item asks of the store and the channel once planned.
+    struct outcome {
+        std::vector<model::event> events;
+        std::string reply;  // when there is nothing to record
+        std::vector<adapters::attachment> files;
+    };
 
+    void enqueue(pending item);
     void process_next(const std::string& channel_key);
-    void finish(const std::string& channel_key);
+    void finish(const std::string& channel_key, const pending& item);
     void load_channel(channel_state& channel, const model::source_key& where);
     const model::incident* incident(std::int64_t id);
+    outcome plan_command(const pending& item, const commands::command& command,
+                         const channel_state& channel);
+    outcome plan_pin(const pending& item, const pin_work& pin, const channel_state& channel);
+    outcome plan_change(const pending& item, const adapters::message_change& change,
+                        const channel_state& channel);
     void on_committed(const std::string& channel_key, pending item,
                       std::vector<model::event> events, store::append_result result);
-    void show(const pending& item, const commands::cmd::show& what);
+    outcome show(const commands::cmd::show& what);
     std::string list_incidents() const;
     std::string list_actions() const;
-    void send(const pending& item, std::string text, std::vector<adapters::attachment> files = {});
+    void send(const pending& item, std::string text, std::vector<adapters::attachment> files = {},
+              bool recorded = false);
 
     store::event_store& store_;
     router_options options_;

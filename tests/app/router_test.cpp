@@ -130,3 +130,99 @@ TEST_CASE("incidents and actions across channels") {
     CHECK(h.replies[5].text.find("#1/2 bob: reindex (due 2026-12-01)") != std::string::npos);
     CHECK(h.replies[5].text.find("#2/2 carol: add a cache") != std::string::npos);
 }
+
+namespace {
+
+adapters::pin_request pin_of(const std::string& channel, const std::string& id,
+                             const std::string& text, const std::string& author,
+                             const std::string& event_id, model::timestamp sent) {
+    adapters::pin_request r;
+    r.pinned = {{"console", author, author}, {"console", channel, id, 0}, text, sent};
+    r.pinned_by = {"console", "alice", "alice"};
+    r.permalink = "https://chat.example/" + id;
+    r.event_id = event_id;
+    return r;
+}
+
+adapters::message_change change_of(const std::string& channel, const std::string& id,
+                                   const std::string& text, const std::string& change_id,
+                                   bool deleted = false) {
+    adapters::message_change c;
+    c.message = {"console", channel, id, 0};
+    c.by = {"console", "alice", "alice"};
+    c.new_text = text;
+    c.deleted = deleted;
+    c.change_id = change_id;
+    c.at = at("2026-11-21T14:10:00Z");
+    return c;
+}
+
+}  // namespace
+
+TEST_CASE("a pinned message becomes an entry with its own author and time; unpinning retracts") {
+    harness h;
+    h.say("ops", "1", "!declare Search down");
+    h.settle();
+    const auto sent = at("2026-11-21T13:58:00Z");
+    int durable = 0;
+    auto count = [&durable] { ++durable; };
+    auto sink = [&h](adapters::outbound_reply r) { h.replies.push_back(std::move(r)); };
+    h.bot.pin(pin_of("ops", "m7", "the index is corrupt", "bob", "ev1", sent), sink, count);
+    h.bot.pin(pin_of("ops", "m7", "the index is corrupt", "bob", "ev1", sent), sink, count);
+    h.bot.pin(pin_of("ops", "m7", "the index is corrupt", "bob", "ev2", sent), sink, count);
+    h.settle();
+    CHECK(durable == 3);
+    REQUIRE(h.replies.size() == 2);
+    CHECK(h.replies[1].recorded);
+    CHECK(h.replies[1].in_reply_to == "m7");
+    auto state = model::fold(h.store->load_incident(1));
+    REQUIRE(state.timeline.size() == 2);
+    const auto& entry = state.timeline[1];
+    CHECK(entry.kind == model::timeline_kind::pinned);
+    CHECK(entry.author.id == "bob");
+    CHECK(entry.happened_at == sent);
+    CHECK(entry.permalink == "https://chat.example/m7");
+
+    h.bot.unpin(pin_of("ops", "m7", "", "bob", "ev3", sent), sink, count);
+    h.settle();
+    state = model::fold(h.store->load_incident(1));
+    CHECK(state.timeline[1].retracted);
+    // Pinning again after an unpin records it again.
+    h.bot.pin(pin_of("ops", "m7", "the index is corrupt", "bob", "ev4", sent), sink, count);
+    h.settle();
+    state = model::fold(h.store->load_incident(1));
+    CHECK(state.timeline.size() == 3);
+    CHECK(durable == 5);
+}
+
+TEST_CASE("editing the chat message behind an entry edits the entry; deleting it retracts") {
+    harness h;
+    h.say("ops", "1", "!declare Search down");
+    h.say("ops", "2", "!tl -5m restarted shard 3");
+    h.say("ops", "3", "!why disk full");
+    h.settle();
+    int durable = 0;
+    auto count = [&durable] { ++durable; };
+    h.bot.message_changed(change_of("ops", "2", "!tl -5m restarted shard 4", "e1"), {}, count);
+    h.bot.message_changed(change_of("ops", "2", "!tl -5m restarted shard 4", "e1"), {}, count);
+    h.bot.message_changed(change_of("ops", "3", "", "d1", true), {}, count);
+    h.bot.message_changed(change_of("ops", "99", "unrelated", "e2"), {}, count);
+    h.settle();
+    CHECK(durable == 4);
+    CHECK(h.replies.size() == 3);  // edits are quiet
+    const auto state = model::fold(h.store->load_incident(1));
+    CHECK(state.timeline[1].text == "restarted shard 4");
+    REQUIRE(state.timeline[1].history.size() == 1);
+    CHECK(state.timeline[1].history[0].previous_text == "restarted shard 3");
+    CHECK(state.whys[0].retracted);
+    CHECK(state.last_sequence == 5);
+}
+
+TEST_CASE("chatter is durable at once and leaves nothing in flight") {
+    harness h;
+    int durable = 0;
+    adapters::inbound_message m{{"console", "a", "a"}, {"console", "ops", "1", 0}, "hello", h.now};
+    h.bot.handle(m, [](adapters::outbound_reply) {}, {}, [&durable] { ++durable; });
+    CHECK(durable == 1);
+    CHECK(h.bot.idle());
+}
