@@ -1,7 +1,10 @@
 // One table of keys drives reading the TOML file, the environment and the key listing.
 #include "bot/app/config.hpp"
 
+#include <sys/stat.h>
+
 #include <array>
+#include <fstream>
 #include <cstdlib>
 #include <toml++/toml.h>
 #include <variant>
@@ -11,7 +14,9 @@
 namespace scribe::app {
 namespace {
 
-enum class kind { text, integer };
+enum class kind { text, integer, boolean };
+
+using value = std::variant<std::string, long long, bool>;
 
 struct key_spec {
     std::string_view section;
@@ -19,11 +24,29 @@ struct key_spec {
     kind type;
     std::string_view description;
     // Checks and stores a value; returns the problem, or empty.
-    std::string (*store)(config&, const std::variant<std::string, long long>&);
+    std::string (*store)(config&, const value&);
 };
 
-std::string text_of(const std::variant<std::string, long long>& v) {
-    return std::get<std::string>(v);
+std::string text_of(const value& v) { return std::get<std::string>(v); }
+
+// A secret read from a file must not be readable by anyone but its owner.
+std::string read_secret_file(const std::string& path, std::string& secret) {
+    struct stat info {};
+    if (::stat(path.c_str(), &info) != 0) return "cannot read " + path;
+    if ((info.st_mode & 077) != 0) {
+        return path + " is readable by others; chmod 600 it";
+    }
+    std::ifstream in(path);
+    std::string line;
+    if (!in || !std::getline(in, line)) return "cannot read " + path;
+    while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.pop_back();
+    secret = line;
+    return {};
+}
+
+std::string check_token(const std::string& token, std::string_view prefix) {
+    if (token.rfind(prefix, 0) != 0) return "must start with " + std::string(prefix);
+    return {};
 }
 
 constexpr std::array keys{
@@ -89,6 +112,81 @@ constexpr std::array keys{
                  }
                  return "must be one of trace, debug, info, warn, error, off";
              }},
+    key_spec{"tls", "ca_file", kind::text,
+             "a PEM file of CAs trusted besides the system's (corporate proxies, tests)",
+             [](config& c, const auto& v) -> std::string {
+                 c.tls_ca_file = text_of(v);
+                 return {};
+             }},
+    key_spec{"slack", "app_token", kind::text,
+             "the app-level token (xapp-…) for Socket Mode; better in the environment",
+             [](config& c, const auto& v) -> std::string {
+                 c.slack_app_token = text_of(v);
+                 return check_token(c.slack_app_token, "xapp-");
+             }},
+    key_spec{"slack", "bot_token", kind::text,
+             "the bot token (xoxb-…) for the Web API; better in the environment",
+             [](config& c, const auto& v) -> std::string {
+                 c.slack_bot_token = text_of(v);
+                 return check_token(c.slack_bot_token, "xoxb-");
+             }},
+    key_spec{"slack", "app_token_file", kind::text,
+             "a file (mode 600) holding the app-level token",
+             [](config& c, const auto& v) -> std::string {
+                 if (auto problem = read_secret_file(text_of(v), c.slack_app_token);
+                     !problem.empty()) {
+                     return problem;
+                 }
+                 return check_token(c.slack_app_token, "xapp-");
+             }},
+    key_spec{"slack", "bot_token_file", kind::text, "a file (mode 600) holding the bot token",
+             [](config& c, const auto& v) -> std::string {
+                 if (auto problem = read_secret_file(text_of(v), c.slack_bot_token);
+                     !problem.empty()) {
+                     return problem;
+                 }
+                 return check_token(c.slack_bot_token, "xoxb-");
+             }},
+    key_spec{"slack", "api_url", kind::text, "the Web API base (default https://slack.com/api/)",
+             [](config& c, const auto& v) -> std::string {
+                 auto text = text_of(v);
+                 if (text.rfind("https://", 0) != 0 && text.rfind("http://", 0) != 0) {
+                     return "must be an https:// URL";
+                 }
+                 if (text.back() != '/') text += '/';
+                 c.slack_api_url = text;
+                 return {};
+             }},
+    key_spec{"slack", "pin_emoji", kind::text,
+             "the reaction that pins a message to the timeline, without colons (default pushpin)",
+             [](config& c, const auto& v) -> std::string {
+                 auto text = text_of(v);
+                 if (text.size() > 2 && text.front() == ':' && text.back() == ':') {
+                     text = text.substr(1, text.size() - 2);
+                 }
+                 if (text.empty()) return "must not be empty";
+                 c.slack_pin_emoji = text;
+                 return {};
+             }},
+    key_spec{"slack", "links", kind::integer, "Socket Mode links held at once, 1 to 10 (default 1)",
+             [](config& c, const auto& v) -> std::string {
+                 const auto n = std::get<long long>(v);
+                 if (n < 1 || n > 10) return "must be between 1 and 10";
+                 c.slack_links = n;
+                 return {};
+             }},
+    key_spec{"slack", "incident_channels", kind::boolean,
+             "create a channel #inc-<date>-<title> for each declared incident (default false)",
+             [](config& c, const auto& v) -> std::string {
+                 c.slack_incident_channels = std::get<bool>(v);
+                 return {};
+             }},
+    key_spec{"slack", "allow_plaintext", kind::boolean,
+             "allow http:// and ws:// to loopback addresses, for tests (default false)",
+             [](config& c, const auto& v) -> std::string {
+                 c.slack_allow_plaintext = std::get<bool>(v);
+                 return {};
+             }},
 };
 
 const key_spec* find_key(std::string_view section, std::string_view key) {
@@ -134,23 +232,30 @@ void read_file(const std::filesystem::path& file, config_result& result) {
                 result.problems.push_back({name, "unknown key"});
                 continue;
             }
-            std::variant<std::string, long long> value;
-            if (spec->type == kind::text) {
+            value parsed;
+            if (spec->type == kind::boolean) {
+                const auto flag = node.value<bool>();
+                if (!node.is_boolean() || !flag) {
+                    result.problems.push_back({name, "must be true or false"});
+                    continue;
+                }
+                parsed = *flag;
+            } else if (spec->type == kind::text) {
                 const auto text = node.value<std::string>();
                 if (!node.is_string() || !text) {
                     result.problems.push_back({name, "must be a string"});
                     continue;
                 }
-                value = *text;
+                parsed = *text;
             } else {
                 const auto number = node.value<long long>();
                 if (!node.is_integer() || !number) {
                     result.problems.push_back({name, "must be an integer"});
                     continue;
                 }
-                value = *number;
+                parsed = *number;
             }
-            if (auto problem = spec->store(result.values, value); !problem.empty()) {
+            if (auto problem = spec->store(result.values, parsed); !problem.empty()) {
                 result.problems.push_back({name, problem});
             }
         }
@@ -182,17 +287,23 @@ void read_environment(char** environment, config_result& result) {
             }
             continue;
         }
-        std::variant<std::string, long long> value = text;
-        if (spec->type == kind::integer) {
+        value parsed = text;
+        if (spec->type == kind::boolean) {
+            if (text != "true" && text != "false" && text != "1" && text != "0") {
+                result.problems.push_back({name, "must be true or false"});
+                continue;
+            }
+            parsed = text == "true" || text == "1";
+        } else if (spec->type == kind::integer) {
             char* end = nullptr;
             const long long number = std::strtoll(text.c_str(), &end, 10);
             if (text.empty() || end == nullptr || *end != '\0') {
                 result.problems.push_back({name, "must be an integer"});
                 continue;
             }
-            value = number;
+            parsed = number;
         }
-        if (auto problem = spec->store(result.values, value); !problem.empty()) {
+        if (auto problem = spec->store(result.values, parsed); !problem.empty()) {
             result.problems.push_back({name, problem});
         }
     }

@@ -23,6 +23,18 @@ struct config {
     std::string output_dir = ".";
     // [log]
     std::string log_level = "info";
+    // [tls]
+    std::string tls_ca_file;  // trusted in addition to the system's CAs
+    // [slack]
+    std::string slack_app_token;  // xapp-…: Socket Mode
+    std::string slack_bot_token;  // xoxb-…: Web API
+    std::string slack_api_url = "https://slack.com/api/";
+    std::string slack_pin_emoji = "pushpin";
+    long long slack_links = 1;  // Socket Mode links held at once
+    bool slack_incident_channels = false;  // a dedicated channel per declared incident
+    bool slack_allow_plaintext = false;   // http:// and ws:// to loopback, for tests only
+
+    bool slack_enabled() const { return !slack_app_token.empty() || !slack_bot_token.empty(); }
 };
 
 struct config_problem {

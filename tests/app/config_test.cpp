@@ -31,12 +31,35 @@ TEST_CASE("defaults, file values and environment overrides") {
 
     r = load_with("[bot]\nprefix = \"?\"\nmax_text = 100\n[store]\npath = \"/tmp/x.db\"\n",
                   {"SCRIBE_BOT_PREFIX=%", "SCRIBE_BOT_DEFAULT_SEVERITY=sev2", "PATH=/bin",
-                   "SCRIBE_SLACK_APP_TOKEN=not-ours-yet"});
+                   "SCRIBE_SLACK_APP_TOKEN=xapp-1-A1-2-abc", "SCRIBE_SLACK_ALLOW_PLAINTEXT=true"});
     CHECK(r.problems.empty());
     CHECK(r.values.prefix == "%");
     CHECK(r.values.max_text == 100);
     CHECK(r.values.store_path == "/tmp/x.db");
     CHECK(r.values.default_severity == scribe::model::severity::sev2);
+    CHECK(r.values.slack_app_token == "xapp-1-A1-2-abc");
+    CHECK(r.values.slack_allow_plaintext);
+}
+
+TEST_CASE("tokens: the right kind, and from files only the owner can read") {
+    temp_dir dir;
+    const auto secret = dir / "bot-token";
+    std::ofstream(secret) << "xoxb-123-abc\n";
+    std::filesystem::permissions(secret, std::filesystem::perms::owner_read |
+                                             std::filesystem::perms::owner_write);
+    auto r = load_with("[slack]\nbot_token_file = \"" + secret.string() + "\"\n",
+                       {"SCRIBE_SLACK_APP_TOKEN=xoxb-wrong-kind"});
+    CHECK(r.values.slack_bot_token == "xoxb-123-abc");
+    REQUIRE(r.problems.size() == 1);
+    CHECK(r.problems[0].where == "SCRIBE_SLACK_APP_TOKEN");
+    CHECK(r.problems[0].message == "must start with xapp-");
+    CHECK(r.problems[0].message.find("wrong-kind") == std::string::npos);
+
+    std::filesystem::permissions(secret, std::filesystem::perms::group_read,
+                                 std::filesystem::perm_options::add);
+    r = load_with("[slack]\nbot_token_file = \"" + secret.string() + "\"\n", {});
+    REQUIRE(r.problems.size() == 1);
+    CHECK(r.problems[0].message.find("readable by others") != std::string::npos);
 }
 
 TEST_CASE("every problem names its key") {
