@@ -1,7 +1,10 @@
 // What every adapter carries: messages in from a chat platform, replies out to it.
 #pragma once
 
+#include <functional>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "bot/model/event.hpp"
@@ -27,6 +30,7 @@ struct outbound_reply {
     std::string platform;
     std::string channel;
     std::string in_reply_to;  // the message id the reply answers, if any
+    std::string thread;       // the platform's thread to answer in, if any
     std::string text;
     std::vector<attachment> files;
     bool recorded = false;  // the message it answers became a timeline entry: mark it so
@@ -48,6 +52,21 @@ struct message_change {
     bool deleted = false;
     std::string change_id;  // the platform's id for this change (edit ts, redaction id)
     model::timestamp at{};
+};
+
+// What an adapter hands its messages to: the bot, through these calls. Each runs `done` once
+// what it carried is durably recorded (or needs no record), which is when a platform may be
+// told the delivery succeeded; replies come through `reply`, in order, possibly before `done`.
+struct bot_interface {
+    using reply_sink = std::function<void(outbound_reply)>;
+    using done_callback = std::function<void()>;
+    // Turns a platform mention into a person with a display name.
+    using mention_resolver = std::function<std::optional<model::person>(std::string_view)>;
+
+    std::function<void(inbound_message, reply_sink, mention_resolver, done_callback)> message;
+    std::function<void(pin_request, reply_sink, done_callback)> pin;
+    std::function<void(pin_request, reply_sink, done_callback)> unpin;
+    std::function<void(message_change, reply_sink, done_callback)> change;
 };
 
 }  // namespace scribe::adapters

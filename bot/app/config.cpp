@@ -175,10 +175,14 @@ constexpr std::array keys{
                  c.slack_links = n;
                  return {};
              }},
-    key_spec{"slack", "incident_channels", kind::boolean,
-             "create a channel #inc-<date>-<title> for each declared incident (default false)",
+    key_spec{"slack", "mark_emoji", kind::text,
+             "the reaction the bot puts on each message it recorded (default memo)",
              [](config& c, const auto& v) -> std::string {
-                 c.slack_incident_channels = std::get<bool>(v);
+                 auto text = text_of(v);
+                 if (text.size() > 2 && text.front() == ':' && text.back() == ':') {
+                     text = text.substr(1, text.size() - 2);
+                 }
+                 c.slack_mark_emoji = text;
                  return {};
              }},
     key_spec{"slack", "allow_plaintext", kind::boolean,

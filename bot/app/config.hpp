@@ -31,7 +31,7 @@ struct config {
     std::string slack_api_url = "https://slack.com/api/";
     std::string slack_pin_emoji = "pushpin";
     long long slack_links = 1;  // Socket Mode links held at once
-    bool slack_incident_channels = false;  // a dedicated channel per declared incident
+    std::string slack_mark_emoji = "memo";  // on messages that became entries; empty: none
     bool slack_allow_plaintext = false;   // http:// and ws:// to loopback, for tests only
 
     bool slack_enabled() const { return !slack_app_token.empty() || !slack_bot_token.empty(); }

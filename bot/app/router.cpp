@@ -102,6 +102,24 @@ void router::message_changed(adapters::message_change change, reply_sink reply,
     enqueue({std::move(origin), std::move(change), std::move(reply), std::move(done)});
 }
 
+adapters::bot_interface router::interface() {
+    adapters::bot_interface bot;
+    bot.message = [this](adapters::inbound_message m, reply_sink r, mention_resolver resolve,
+                         done_callback d) {
+        handle(std::move(m), std::move(r), std::move(resolve), std::move(d));
+    };
+    bot.pin = [this](adapters::pin_request p, reply_sink r, done_callback d) {
+        pin(std::move(p), std::move(r), std::move(d));
+    };
+    bot.unpin = [this](adapters::pin_request p, reply_sink r, done_callback d) {
+        unpin(std::move(p), std::move(r), std::move(d));
+    };
+    bot.change = [this](adapters::message_change c, reply_sink r, done_callback d) {
+        message_changed(std::move(c), std::move(r), std::move(d));
+    };
+    return bot;
+}
+
 void router::enqueue(pending item) {
     const std::string key = channel_key_of(item.message.source);
     ++in_flight_;

@@ -32,14 +32,11 @@ struct router_options {
 
 class router {
 public:
-    using reply_sink = std::function<void(adapters::outbound_reply)>;
-    // Runs once what the item carried is durably committed, or known to need no record; a
-    // platform acknowledges its delivery then.
-    using done_callback = std::function<void()>;
+    using reply_sink = adapters::bot_interface::reply_sink;
+    using done_callback = adapters::bot_interface::done_callback;
+    using mention_resolver = adapters::bot_interface::mention_resolver;
     // Runs a continuation on the router's own thread; the store's callbacks come back via it.
     using executor = std::function<void(std::function<void()>)>;
-    // Turns a platform mention into a person with a display name (may be empty).
-    using mention_resolver = std::function<std::optional<model::person>(std::string_view)>;
 
     router(store::event_store& store, router_options options, executor post);
 
@@ -56,6 +53,9 @@ public:
     // retracts them.
     void message_changed(adapters::message_change change, reply_sink reply,
                          done_callback done = {});
+
+    // The calls adapters make, bound to this router.
+    adapters::bot_interface interface();
 
     // No item waiting or in flight.
     bool idle() const { return in_flight_ == 0; }
