@@ -60,17 +60,6 @@ router_options options_for(const config& settings, std::function<model::timestam
     return options;
 }
 
-// The configured template's text; empty for the built-in draft.
-std::optional<std::string> configured_template(const cli_context& cli) {
-    if (cli.settings.postmortem_template.empty()) return std::string();
-    auto text = read_file(cli.settings.postmortem_template);
-    if (!text) {
-        cli.err << "scribe: cannot read the template " << cli.settings.postmortem_template
-                << " (render.template)\n";
-    }
-    return text;
-}
-
 // Writes to the file when given, else to the output stream.
 int emit(const cli_context& cli, const std::string& content,
          const std::optional<std::filesystem::path>& output) {
@@ -120,6 +109,16 @@ int guarded(const cli_context& cli, Body body) {
 }
 
 }  // namespace
+
+std::optional<std::string> configured_template(const cli_context& cli) {
+    if (cli.settings.postmortem_template.empty()) return std::string();
+    auto text = read_file(cli.settings.postmortem_template);
+    if (!text) {
+        cli.err << "scribe: cannot read the template " << cli.settings.postmortem_template
+                << " (render.template)\n";
+    }
+    return text;
+}
 
 int run_console(const cli_context& cli, const console_args& args, std::istream& in) {
     return guarded(cli, [&] {

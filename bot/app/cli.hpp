@@ -47,4 +47,11 @@ int list_actions(const cli_context& cli);
 int export_events(const cli_context& cli, const std::optional<std::filesystem::path>& output);
 int import_events(const cli_context& cli, const std::filesystem::path& input);
 
+// The long-lived bot on the configured platforms, until SIGINT or SIGTERM.
+int run_service(const cli_context& cli);
+
+// The configured postmortem template's text (render.template); empty for the built-in draft;
+// nullopt, with the problem printed, when the file cannot be read.
+std::optional<std::string> configured_template(const cli_context& cli);
+
 }  // namespace scribe::app

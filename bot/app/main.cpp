@@ -32,6 +32,9 @@ int main(int argc, char** argv) {
     app.add_option("--db", db,
                    "SQLite store (default: store.path, else $XDG_DATA_HOME/scribe/scribe.db)");
 
+    auto* run_cmd = app.add_subcommand(
+        "run", "Run the bot on Slack until SIGINT or SIGTERM (see README: Slack)");
+
     console_args console;
     console.user = default_user();
     auto* console_cmd = app.add_subcommand(
@@ -121,6 +124,7 @@ int main(int argc, char** argv) {
                                                : std::filesystem::path(loaded.values.store_path));
     const cli_context cli{loaded.values, store_path, std::cout, std::cerr};
 
+    if (run_cmd->parsed()) return run_service(cli);
     if (console_cmd->parsed()) return run_console(cli, console, std::cin);
     if (demo_cmd->parsed()) return run_demo(cli, demo_out, db.has_value());
     if (render_cmd->parsed()) return render_incident(cli, incident_id, format, template_file, output);

@@ -158,7 +158,7 @@ TEST_CASE("the store's file problems are reported, not crashed on") {
     CHECK(result.err.find("junk.db") != std::string::npos);
 }
 
-TEST_CASE("config check names the bad key; the environment overrides the file") {
+TEST_CASE("config check names the bad key, and the environment overrides the file") {
     temp_dir dir;
     std::ofstream(dir / "good.toml") << "[bot]\nprefix = \"?\"\ntime_zone = \"Europe/Berlin\"\n";
     std::ofstream(dir / "bad.toml") << "[bot]\nprefix = \"!\"\ntimezone = \"UTC\"\n"

@@ -39,7 +39,7 @@ struct harness {
 
 }  // namespace
 
-TEST_CASE("each command gets one reply after commit; chatter gets none") {
+TEST_CASE("each command gets one reply after commit, and chatter gets none") {
     harness h;
     h.say("ops", "1", "!declare Search down sev1");
     h.say("ops", "2", "good morning");
@@ -81,7 +81,7 @@ TEST_CASE("messages queued in one channel see each other's effects, in order") {
     CHECK(web.timeline.size() == 2);
 }
 
-TEST_CASE("close attaches the draft and the agenda; the channel can declare again") {
+TEST_CASE("close attaches the draft and the agenda, and the channel can declare again") {
     harness h;
     h.say("ops", "1", "!declare Search down");
     h.say("ops", "2", "!close");
@@ -159,7 +159,7 @@ adapters::message_change change_of(const std::string& channel, const std::string
 
 }  // namespace
 
-TEST_CASE("a pinned message becomes an entry with its own author and time; unpinning retracts") {
+TEST_CASE("a pinned message becomes an entry with its own author and time, and unpinning retracts it") {
     harness h;
     h.say("ops", "1", "!declare Search down");
     h.settle();
@@ -195,7 +195,7 @@ TEST_CASE("a pinned message becomes an entry with its own author and time; unpin
     CHECK(durable == 5);
 }
 
-TEST_CASE("editing the chat message behind an entry edits the entry; deleting it retracts") {
+TEST_CASE("editing the chat message behind an entry edits the entry, and deleting it retracts it") {
     harness h;
     h.say("ops", "1", "!declare Search down");
     h.say("ops", "2", "!tl -5m restarted shard 3");

@@ -33,7 +33,7 @@ TEST_CASE("docs/templates.md shows the example template as tested") {
           std::string::npos);
 }
 
-TEST_CASE("template values are escaped for Markdown; triple braces insert them raw") {
+TEST_CASE("template values are escaped for Markdown, and triple braces insert them raw") {
     auto log = event_log(9);
     log.add(ana(), "2026-11-21T14:05:00Z",
             p::declared{"# <b>bold</b> | [x](javascript:alert(1))", model::severity::sev1});

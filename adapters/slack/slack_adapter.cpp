@@ -1,0 +1,424 @@
+// Runs the Socket Mode session over real links: one coroutine per link reads frames, the
+// session decides, and this file carries out its actions and dispatches envelopes to the bot.
+#include "adapters/slack/slack_adapter.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/co_spawn.hpp>
+#include <nlohmann/json.hpp>
+
+#include "adapters/net/constants.hpp"
+#include "adapters/net/error.hpp"
+#include "adapters/net/websocket_client.hpp"
+#include "adapters/slack/events.hpp"
+#include "adapters/slack/markup.hpp"
+#include "adapters/slack/outbox.hpp"
+#include "adapters/slack/web_api.hpp"
+#include "bot/model/overloaded.hpp"
+
+namespace scribe::adapters::slack {
+namespace {
+
+namespace asio = boost::asio;
+constexpr std::size_t recent_capacity = 5'000;
+
+net::url parse_or_throw(const std::string& text) {
+    auto parsed = net::parse_url(text);
+    if (!parsed) throw std::invalid_argument("slack.api_url '" + text + "' is not a URL");
+    return *parsed;
+}
+
+// Logs what a detached coroutine threw: each runs on its own, and one failing must not take
+// the others down.
+auto log_failure(std::string what) {
+    return [what = std::move(what)](std::exception_ptr failure) {
+        if (!failure) return;
+        try {
+            std::rethrow_exception(failure);
+        } catch (const std::exception& e) {
+            spdlog::error("Slack {}: {}", what, e.what());
+        }
+    };
+}
+
+asio::awaitable<void> sleep_for(std::chrono::milliseconds delay) {
+    asio::steady_timer timer(co_await asio::this_coro::executor, delay);
+    co_await timer.async_wait(net::use_awaitable);
+}
+
+// "<@UBOT> tl x" and "<@UBOT> !tl x" both mean "!tl x"; other text is left as it is.
+std::string address_to_bot(std::string text, const std::string& bot_user_id,
+                           const std::string& prefix) {
+    if (bot_user_id.empty()) return text;
+    const std::string mention = "<@" + bot_user_id;
+    if (text.rfind(mention, 0) != 0) return text;
+    const auto end = text.find('>');
+    if (end == std::string::npos) return text;
+    std::string rest = text.substr(end + 1);
+    const auto start = rest.find_first_not_of(" \t\n");
+    rest = start == std::string::npos ? std::string() : rest.substr(start);
+    return rest.rfind(prefix, 0) == 0 ? rest : prefix + rest;
+}
+
+}  // namespace
+
+slack_adapter::slack_adapter(asio::any_io_executor executor,
+                             std::shared_ptr<asio::ssl::context> tls, slack_settings settings,
+                             bot_interface bot)
+    : executor_(std::move(executor)),
+      tls_(std::move(tls)),
+      settings_(std::move(settings)),
+      bot_(std::move(bot)),
+      api_url_(parse_or_throw(settings_.api_url)),
+      session_([this] {
+          session_config config = settings_.session;
+          config.links = settings_.links;
+          return config;
+      }()) {
+    web_api_options options;
+    options.allow_plaintext = settings_.allow_plaintext;
+    bot_api_ = std::make_unique<web_api>(executor_, tls_, api_url_, settings_.bot_token, options);
+    app_api_ = std::make_unique<web_api>(executor_, tls_, api_url_, settings_.app_token, options);
+    outbox_ = std::make_unique<outbox>(executor_, *bot_api_, settings_.mark_emoji);
+}
+
+slack_adapter::~slack_adapter() = default;
+
+bool slack_adapter::connected() const { return session_.ready_links() > 0; }
+
+std::size_t slack_adapter::pending_replies() const { return outbox_->pending(); }
+
+asio::awaitable<void> slack_adapter::run() {
+    try {
+        const identity me = co_await bot_api_->auth_test();
+        bot_user_id_ = me.user_id;
+        bot_id_ = me.bot_id;
+        spdlog::info("Slack: connected to {} as {} ({})", me.team, me.user_id, me.bot_id);
+    } catch (const api_error& e) {
+        if (e.fatal_auth()) {
+            throw slack_auth_error("the Slack bot token was refused (" + e.code() +
+                                   "); check slack.bot_token");
+        }
+        throw;
+    }
+    clock_ = std::make_unique<asio::steady_timer>(executor_);
+    execute(session_.start(clock::now()));
+    co_await keep_time();
+}
+
+void slack_adapter::stop() {
+    if (stopping_) return;
+    stopping_ = true;
+    execute(session_.stop());
+    if (clock_) clock_->cancel();
+}
+
+// Fires the session's deadlines; wakes early whenever execute() may have moved them.
+asio::awaitable<void> slack_adapter::keep_time() {
+    while (!stopping_ || session_.links() > 0) {
+        const auto deadline = session_.next_deadline();
+        clock_->expires_at(deadline.value_or(clock::now() + std::chrono::hours(1)));
+        auto [ec] = co_await clock_->async_wait(net::nothrow);
+        if (!ec) execute(session_.tick(clock::now()));
+        if (stopping_ && session_.links() == 0) break;
+    }
+}
+
+void slack_adapter::execute(std::vector<action> actions) {
+    for (auto& a : actions) {
+        std::visit(model::overloaded{
+                       [&](open_link& open) {
+                           asio::co_spawn(executor_, run_link(open.id, open.delay),
+                                          log_failure("link " + std::to_string(open.id)));
+                       },
+                       [&](close_link& close) {
+                           if (const auto it = sockets_.find(close.id); it != sockets_.end()) {
+                               it->second->close();
+                           } else {
+                               cancelled_.insert(close.id);
+                           }
+                       },
+                       [&](send_ack& ack) {
+                           if (const auto it = sockets_.find(ack.link); it != sockets_.end()) {
+                               it->second->send(std::move(ack.frame));
+                           } else {
+                               spdlog::warn("Slack: no open link to ack on; Slack will redeliver");
+                           }
+                       },
+                       [&](deliver& d) {
+                           asio::co_spawn(executor_, dispatch(std::move(d.message)),
+                                          log_failure("dispatch"));
+                       },
+                       [&](log_entry& entry) {
+                           switch (entry.level) {
+                               case log_level::debug:
+                                   spdlog::debug("Slack: {}", entry.text);
+                                   break;
+                               case log_level::info:
+                                   spdlog::info("Slack: {}", entry.text);
+                                   break;
+                               case log_level::warn:
+                                   spdlog::warn("Slack: {}", entry.text);
+                                   break;
+                               case log_level::error:
+                                   spdlog::error("Slack: {}", entry.text);
+                                   break;
+                           }
+                       },
+                   },
+                   a);
+    }
+    if (clock_) clock_->cancel();  // deadlines may have moved
+}
+
+asio::awaitable<void> slack_adapter::run_link(link_id id, std::chrono::milliseconds delay) {
+    link_end end;
+    std::unique_ptr<net::websocket_connection> socket;
+    try {
+        if (delay.count() > 0) co_await sleep_for(delay);
+        if (!cancelled_.contains(id)) {
+            const std::string address = co_await app_api_->open_connection();
+            auto target = net::parse_url(address);
+            if (!target) throw api_error("apps.connections.open", "the URL it gave is not usable");
+            net::websocket_options options;
+            options.allow_plaintext = settings_.allow_plaintext;
+            options.idle_timeout = settings_.idle_timeout;
+            socket = co_await net::websocket_connection::connect(executor_, tls_, *target, options);
+        }
+    } catch (const api_error& e) {
+        end.what = e.fatal_auth() ? link_end::kind::rejected : link_end::kind::failed;
+        end.detail = e.what();
+    } catch (const std::exception& e) {
+        end.what = link_end::kind::failed;
+        end.detail = e.what();
+    }
+    if (socket && !cancelled_.contains(id)) {
+        sockets_[id] = socket.get();
+        execute(session_.on_link_opened(id, clock::now()));
+        try {
+            while (auto message = co_await socket->read()) {
+                if (message->binary) {
+                    spdlog::warn("Slack: ignored a binary frame of {} bytes", message->data.size());
+                    continue;
+                }
+                execute(session_.on_frame(id, message->data, clock::now()));
+            }
+            end.detail = "closed (" + std::to_string(socket->close_code()) + ")";
+        } catch (const std::exception& e) {
+            end.detail = e.what();
+        }
+        sockets_.erase(id);
+    } else if (end.detail.empty()) {
+        end.detail = "cancelled";
+    }
+    cancelled_.erase(id);
+    execute(session_.on_link_closed(id, end, clock::now()));
+}
+
+void slack_adapter::committed(const envelope& e, std::optional<std::string> response) {
+    if (response) {
+        execute(session_.on_committed(e.envelope_id, std::string_view(*response)));
+    } else {
+        execute(session_.on_committed(e.envelope_id));
+    }
+}
+
+bot_interface::reply_sink slack_adapter::reply_to(std::string channel, std::string thread) {
+    return [this, channel = std::move(channel), thread = std::move(thread)](outbound_reply r) {
+        r.channel = channel;
+        r.thread = thread;
+        outbox_->post(std::move(r));
+    };
+}
+
+std::optional<model::person> slack_adapter::known_person(std::string_view mention) const {
+    if (mention.size() < 4 || mention.substr(0, 2) != "<@" || mention.back() != '>') {
+        return std::nullopt;
+    }
+    std::string_view id = mention.substr(2, mention.size() - 3);
+    id = id.substr(0, id.find('|'));
+    const auto it = people_.find(std::string(id));
+    if (it == people_.end()) return std::nullopt;
+    return it->second;
+}
+
+asio::awaitable<user_profile> slack_adapter::profile(std::string user) {
+    if (const auto it = people_.find(user); it != people_.end()) {
+        co_return user_profile{user, it->second.name, {}};
+    }
+    user_profile found{user, user, {}};
+    try {
+        found = co_await bot_api_->user_info(user);
+    } catch (const std::exception& e) {
+        // The id stands in for the name; the entry is worth more than the display name.
+        spdlog::warn("Slack: no display name for {}: {}", user, e.what());
+        co_return found;
+    }
+    people_[user] = model::person{std::string(platform), user, found.display_name};
+    co_return found;
+}
+
+asio::awaitable<void> slack_adapter::resolve_mentions(std::string text) {
+    for (std::size_t at = text.find("<@"); at != std::string::npos; at = text.find("<@", at + 2)) {
+        const auto end = text.find_first_of("|>", at);
+        if (end == std::string::npos) break;
+        co_await profile(text.substr(at + 2, end - at - 2));
+    }
+}
+
+void slack_adapter::remember_message(const std::string& channel, const std::string& ts,
+                                     std::string user, std::string text) {
+    const std::string key = channel + "/" + ts;
+    if (recent_.emplace(key, std::pair{std::move(user), std::move(text)}).second) {
+        recent_order_.push_back(key);
+        if (recent_order_.size() > recent_capacity) {
+            recent_.erase(recent_order_.front());
+            recent_order_.pop_front();
+        }
+    }
+}
+
+asio::awaitable<void> slack_adapter::dispatch(envelope e) {
+    const inbound_event event = parse_payload(e);
+    if (is_own(event, bot_user_id_, bot_id_)) {
+        committed(e);
+        co_return;
+    }
+    try {
+        if (const auto* posted = std::get_if<message_posted>(&event)) {
+            remember_message(posted->channel, posted->ts, posted->user, posted->text);
+        }
+        if (std::holds_alternative<message_posted>(event) ||
+            std::holds_alternative<app_mention>(event)) {
+            auto message = to_inbound_message(event);
+            const auto& fields =
+                std::holds_alternative<message_posted>(event)
+                    ? static_cast<const message_fields&>(std::get<message_posted>(event))
+                    : std::get<app_mention>(event);
+            if (!message) {
+                committed(e);
+                co_return;
+            }
+            message->text =
+                address_to_bot(std::move(message->text), bot_user_id_, settings_.prefix);
+            co_await deliver_message(std::move(e), std::move(*message), fields.thread_ts);
+        } else if (const auto* changed = std::get_if<message_changed>(&event)) {
+            remember_message(changed->channel, changed->ts, changed->user, changed->text);
+            const auto who = co_await profile(changed->user);
+            message_change change;
+            change.message = message_key(changed->channel, changed->ts);
+            change.by = {std::string(platform), changed->user, who.display_name};
+            change.new_text =
+                address_to_bot(decode_markup(changed->text), bot_user_id_, settings_.prefix);
+            change.change_id = changed->edit_ts;
+            change.at = parse_ts(changed->edit_ts).value_or(model::timestamp{});
+            bot_.change(std::move(change), {}, [this, e] { committed(e); });
+        } else if (const auto* deleted = std::get_if<message_deleted>(&event)) {
+            message_change change;
+            change.message = message_key(deleted->channel, deleted->deleted_ts);
+            change.by = {std::string(platform), deleted->user, deleted->user};
+            change.deleted = true;
+            change.change_id = deleted->event_ts;
+            change.at = parse_ts(deleted->event_ts).value_or(model::timestamp{});
+            bot_.change(std::move(change), {}, [this, e] { committed(e); });
+        } else if (const auto* r = std::get_if<reaction>(&event)) {
+            if (r->name != settings_.pin_emoji) {
+                committed(e);
+                co_return;
+            }
+            co_await deliver_pin(std::move(e), r->channel, r->ts, r->user, r->added,
+                                 r->event_id.empty() ? r->event_ts : r->event_id);
+        } else if (const auto* slash = std::get_if<slash_command>(&event)) {
+            co_await deliver_slash(std::move(e), slash->channel_id, slash->user_id,
+                                   decode_markup(slash->text), slash->trigger_id);
+        } else if (const auto* joined = std::get_if<member_joined>(&event)) {
+            spdlog::info("Slack: {} joined channel {}", joined->user, joined->channel);
+            committed(e);
+        } else if (const auto* odd = std::get_if<unreadable>(&event)) {
+            spdlog::warn("Slack: unreadable event ({}); acknowledged and dropped", odd->reason);
+            committed(e);
+        } else {
+            committed(e);
+        }
+    } catch (const std::exception& ex) {
+        // Retries are spent; acking lets Slack stop, and the log says what was lost.
+        spdlog::error("Slack: could not handle envelope {}: {}", e.envelope_id, ex.what());
+        committed(e);
+    }
+}
+
+asio::awaitable<void> slack_adapter::deliver_message(envelope e, inbound_message message,
+                                                     std::string thread) {
+    const auto author = co_await profile(message.author.id);
+    message.author.name = author.display_name;
+    co_await resolve_mentions(message.text);
+    const std::string channel = message.source.channel;
+    bot_.message(
+        std::move(message), reply_to(channel, std::move(thread)),
+        [this](std::string_view mention) { return known_person(mention); },
+        [this, e] { committed(e); });
+}
+
+asio::awaitable<void> slack_adapter::deliver_pin(envelope e, std::string channel, std::string ts,
+                                                 std::string reactor, bool added,
+                                                 std::string event_id) {
+    pin_request request;
+    request.event_id = std::move(event_id);
+    const auto by = co_await profile(reactor);
+    request.pinned_by = {std::string(platform), reactor, by.display_name};
+    request.pinned.source = message_key(channel, ts);
+    request.pinned.sent_at = parse_ts(ts).value_or(model::timestamp{});
+    if (added) {
+        std::string user;
+        std::string text;
+        if (const auto it = recent_.find(channel + "/" + ts); it != recent_.end()) {
+            std::tie(user, text) = it->second;
+        } else if (auto found = co_await bot_api_->message(channel, ts)) {
+            user = found->user;
+            text = found->text;
+        } else {
+            spdlog::warn("Slack: pinned message {} in {} could not be read; not recorded", ts,
+                         channel);
+            committed(e);
+            co_return;
+        }
+        const auto author = co_await profile(user);
+        request.pinned.author = {std::string(platform), user, author.display_name};
+        request.pinned.text = decode_markup(text);
+        request.permalink = co_await bot_api_->permalink(channel, ts);
+        bot_.pin(std::move(request), reply_to(channel, {}), [this, e] { committed(e); });
+    } else {
+        bot_.unpin(std::move(request), reply_to(channel, {}), [this, e] { committed(e); });
+    }
+}
+
+asio::awaitable<void> slack_adapter::deliver_slash(envelope e, std::string channel,
+                                                   std::string user, std::string text,
+                                                   std::string trigger_id) {
+    inbound_message message;
+    const auto author = co_await profile(user);
+    message.author = {std::string(platform), user, author.display_name};
+    message.source = {std::string(platform), channel, "slash:" + trigger_id, 0};
+    // "/incident" alone asks for help, as it would in any Slack app.
+    message.text = settings_.prefix + (text.empty() ? std::string("help") : text);
+    co_await resolve_mentions(text);
+    // The reply rides on the ack (Slack shows it in the channel); documents follow as files.
+    auto answer = std::make_shared<std::optional<std::string>>();
+    auto sink = [this, answer, channel](outbound_reply reply) {
+        nlohmann::json payload{{"response_type", "in_channel"},
+                               {"text", escape_markup(reply.text)}};
+        *answer = payload.dump();
+        if (!reply.files.empty()) {
+            reply.channel = channel;
+            reply.text.clear();
+            reply.recorded = false;
+            outbox_->post(std::move(reply));
+        }
+    };
+    bot_.message(
+        std::move(message), std::move(sink),
+        [this](std::string_view mention) { return known_person(mention); },
+        [this, e, answer] { committed(e, *answer); });
+}
+
+}  // namespace scribe::adapters::slack

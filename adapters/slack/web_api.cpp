@@ -1,0 +1,290 @@
+// Slack Web API calls over the shared HTTP client: form bodies, Bearer tokens, the ok/error
+// envelope, 429 with Retry-After, and bounded retries of transient failures.
+#include "adapters/slack/web_api.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <boost/asio/steady_timer.hpp>
+#include <charconv>
+#include <nlohmann/json.hpp>
+
+#include "adapters/net/constants.hpp"
+#include "adapters/net/error.hpp"
+#include "adapters/net/http_client.hpp"
+
+namespace scribe::adapters::slack {
+namespace {
+
+namespace asio = boost::asio;
+using nlohmann::json;
+
+asio::awaitable<void> sleep_for(std::chrono::milliseconds delay) {
+    asio::steady_timer timer(co_await asio::this_coro::executor, delay);
+    co_await timer.async_wait(net::use_awaitable);
+}
+
+json parse_object(const std::string& body) {
+    auto j = json::parse(body, nullptr, false);
+    if (j.is_discarded() || !j.is_object()) return json::object();
+    return j;
+}
+
+std::string string_field(const json& j, const char* key) {
+    const auto it = j.find(key);
+    return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+std::chrono::seconds retry_after(const net::http_response& response) {
+    const auto header = response.header("retry-after");
+    long long seconds = 0;
+    if (header) std::from_chars(header->data(), header->data() + header->size(), seconds);
+    // Slack always sends it; without one, a short pause rather than a tight loop.
+    return std::chrono::seconds(std::clamp(seconds, 1LL, 3600LL));
+}
+
+}  // namespace
+
+api_error::api_error(std::string method, std::string code, std::string channel)
+    : std::runtime_error("Slack " + method + (channel.empty() ? "" : " in " + channel) +
+                         " failed: " + code),
+      method_(std::move(method)),
+      code_(std::move(code)) {}
+
+bool api_error::fatal_auth() const {
+    for (const char* fatal :
+         {"not_authed", "invalid_auth", "account_inactive", "token_revoked", "token_expired",
+          "user_removed_from_team", "team_disabled", "not_allowed_token_type"}) {
+        if (code_ == fatal) return true;
+    }
+    return false;
+}
+
+std::string encode_form(const form& arguments) {
+    static constexpr char hex[] = "0123456789ABCDEF";
+    std::string out;
+    for (const auto& [name, value] : arguments) {
+        if (!out.empty()) out += '&';
+        for (const std::string* part : {&name, &value}) {
+            for (const unsigned char c : *part) {
+                if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+                    out += static_cast<char>(c);
+                } else {
+                    out += '%';
+                    out += hex[c >> 4];
+                    out += hex[c & 15];
+                }
+            }
+            if (part == &name) out += '=';
+        }
+    }
+    return out;
+}
+
+web_api::web_api(asio::any_io_executor executor, std::shared_ptr<asio::ssl::context> tls,
+                 net::url base, std::string token, web_api_options options)
+    : executor_(std::move(executor)),
+      tls_(std::move(tls)),
+      base_(std::move(base)),
+      token_(std::move(token)),
+      options_(options) {
+    net::http_client_options http;
+    http.request_timeout = options_.request_timeout;
+    http.allow_plaintext = options_.allow_plaintext;
+    http_ = std::make_unique<net::http_client>(executor_, tls_, base_, http);
+    if (base_.path.empty() || base_.path.back() != '/') base_.path += '/';
+}
+
+web_api::~web_api() = default;
+
+asio::awaitable<std::string> web_api::call(std::string method, form arguments,
+                                           std::string channel) {
+    const std::string target = base_.path + method;
+    co_return co_await send_with_retries(method, target, "application/x-www-form-urlencoded",
+                                         encode_form(arguments), std::move(channel), true);
+}
+
+asio::awaitable<std::string> web_api::send_with_retries(std::string method, std::string target,
+                                                        std::string content_type, std::string body,
+                                                        std::string channel, bool authorized) {
+    ++stats_.calls;
+    auto backoff = options_.first_backoff;
+    std::chrono::seconds rate_limited_for{0};
+    for (int attempt = 1;; ++attempt) {
+        net::http_request request;
+        request.method = "POST";
+        request.target = target;
+        request.content_type = content_type;
+        request.body = body;
+        if (authorized) request.headers.emplace_back("Authorization", "Bearer " + token_);
+        std::optional<net::http_response> response;
+        std::string failure;
+        try {
+            response = co_await http_->request(std::move(request));
+        } catch (const net::error& e) {
+            failure = e.what();
+        }
+        if (response && response->status == 429) {
+            const auto wait = retry_after(*response);
+            rate_limited_for += wait;
+            ++stats_.rate_limited;
+            if (rate_limited_for > options_.max_rate_limit_wait) {
+                throw api_error(method, "ratelimited", channel);
+            }
+            spdlog::warn("Slack {}{} rate limited; retrying in {}s", method,
+                         channel.empty() ? "" : " in " + channel, wait.count());
+            co_await sleep_for(std::chrono::duration_cast<std::chrono::milliseconds>(wait));
+            --attempt;  // waiting out a rate limit is not a failed attempt
+            continue;
+        }
+        if (response && response->status < 500) {
+            const json reply = parse_object(response->body);
+            const auto ok = reply.find("ok");
+            if (ok != reply.end() && ok->is_boolean() && ok->get<bool>()) co_return response->body;
+            std::string code = string_field(reply, "error");
+            if (code.empty()) {
+                code = response->status == 200 ? "malformed response"
+                                               : "HTTP " + std::to_string(response->status);
+            }
+            const bool transient = code == "internal_error" || code == "fatal_error" ||
+                                   code == "request_timeout" || code == "service_unavailable";
+            if (!transient || attempt >= options_.max_attempts) {
+                throw api_error(method, code, channel);
+            }
+            failure = code;
+        } else if (response) {
+            failure = "HTTP " + std::to_string(response->status);
+        }
+        if (attempt >= options_.max_attempts) {
+            throw api_error(method, failure, channel);
+        }
+        ++stats_.retries;
+        spdlog::warn("Slack {}{} failed ({}); retry {} in {}ms", method,
+                     channel.empty() ? "" : " in " + channel, failure, attempt, backoff.count());
+        co_await sleep_for(backoff);
+        backoff = std::min(backoff * 2, options_.max_backoff);
+    }
+}
+
+asio::awaitable<identity> web_api::auth_test() {
+    const json reply = parse_object(co_await call("auth.test", form{}));
+    co_return identity{string_field(reply, "user_id"), string_field(reply, "bot_id"),
+                       string_field(reply, "team")};
+}
+
+asio::awaitable<std::string> web_api::open_connection() {
+    const json reply = parse_object(co_await call("apps.connections.open", form{}));
+    std::string url = string_field(reply, "url");
+    if (url.empty()) throw api_error("apps.connections.open", "no url in the response");
+    co_return url;
+}
+
+asio::awaitable<std::string> web_api::post_message(std::string channel, std::string text,
+                                                   std::string thread_ts) {
+    form arguments{{"channel", channel}, {"text", std::move(text)}};
+    if (!thread_ts.empty()) arguments.emplace_back("thread_ts", std::move(thread_ts));
+    const json reply =
+        parse_object(co_await call("chat.postMessage", std::move(arguments), channel));
+    co_return string_field(reply, "ts");
+}
+
+asio::awaitable<void> web_api::add_reaction(std::string channel, std::string ts, std::string name) {
+    // Built before the co_await: g++ 12 miscompiles a braced temporary in it within a try.
+    form arguments{{"channel", channel}, {"timestamp", std::move(ts)}, {"name", std::move(name)}};
+    try {
+        co_await call("reactions.add", std::move(arguments), channel);
+    } catch (const api_error& e) {
+        if (e.code() != "already_reacted") throw;
+    }
+}
+
+asio::awaitable<std::string> web_api::permalink(std::string channel, std::string ts) {
+    form arguments{{"channel", channel}, {"message_ts", std::move(ts)}};
+    const json reply = parse_object(co_await call("chat.getPermalink", std::move(arguments), channel));
+    co_return string_field(reply, "permalink");
+}
+
+asio::awaitable<user_profile> web_api::user_info(std::string user) {
+    form arguments{{"user", user}};
+    const json reply = parse_object(co_await call("users.info", std::move(arguments)));
+    user_profile profile;
+    profile.id = user;
+    const auto it = reply.find("user");
+    if (it == reply.end() || !it->is_object()) co_return profile;
+    const json& u = *it;
+    const auto p = u.find("profile");
+    if (p != u.end() && p->is_object()) {
+        profile.display_name = string_field(*p, "display_name");
+        if (profile.display_name.empty()) profile.display_name = string_field(*p, "real_name");
+    }
+    if (profile.display_name.empty()) profile.display_name = string_field(u, "real_name");
+    if (profile.display_name.empty()) profile.display_name = string_field(u, "name");
+    if (profile.display_name.empty()) profile.display_name = user;
+    profile.time_zone = string_field(u, "tz");
+    co_return profile;
+}
+
+asio::awaitable<std::optional<web_api::message_info>> web_api::message(std::string channel,
+                                                                       std::string ts) {
+    // A channel message is the newest at or before its ts; a thread reply is found among the
+    // replies of the thread it is in only, which history does not list, hence the fallback.
+    for (const char* method : {"conversations.history", "conversations.replies"}) {
+        form arguments{{"channel", channel}, {"limit", "1"}, {"inclusive", "true"}};
+        if (std::string_view(method) == "conversations.history") {
+            arguments.emplace_back("latest", ts);
+            arguments.emplace_back("oldest", ts);
+        } else {
+            arguments.emplace_back("ts", ts);
+        }
+        json reply;
+        try {
+            reply = parse_object(co_await call(method, std::move(arguments), channel));
+        } catch (const api_error& e) {
+            if (e.code() == "thread_not_found" || e.code() == "message_not_found") continue;
+            throw;
+        }
+        const auto messages = reply.find("messages");
+        if (messages == reply.end() || !messages->is_array()) continue;
+        for (const auto& m : *messages) {
+            if (m.is_object() && string_field(m, "ts") == ts) {
+                co_return message_info{string_field(m, "user"), string_field(m, "text")};
+            }
+        }
+    }
+    co_return std::nullopt;
+}
+
+asio::awaitable<void> web_api::upload_file(std::string channel, std::string filename,
+                                           std::string title, std::string content,
+                                           std::string initial_comment, std::string thread_ts) {
+    form request{{"filename", filename}, {"length", std::to_string(content.size())}};
+    const json ticket =
+        parse_object(co_await call("files.getUploadURLExternal", std::move(request), channel));
+    const std::string upload_url = string_field(ticket, "upload_url");
+    const std::string file_id = string_field(ticket, "file_id");
+    const auto parsed = net::parse_url(upload_url);
+    if (!parsed || file_id.empty()) {
+        throw api_error("files.getUploadURLExternal", "no usable upload_url", channel);
+    }
+    // The upload URL is on its own host and carries its own credential: no token goes there.
+    net::http_client_options http;
+    http.request_timeout = options_.request_timeout;
+    http.allow_plaintext = options_.allow_plaintext;
+    net::http_client uploads(executor_, tls_, *parsed, http);
+    net::http_request upload;
+    upload.method = "POST";
+    upload.target = parsed->target();
+    upload.content_type = "application/octet-stream";
+    upload.body = std::move(content);
+    const auto uploaded = co_await uploads.request(std::move(upload));
+    if (uploaded.status != 200) {
+        throw api_error("file upload", "HTTP " + std::to_string(uploaded.status), channel);
+    }
+    form arguments{{"files", json::array({{{"id", file_id}, {"title", title}}}).dump()},
+                   {"channel_id", channel},
+                   {"initial_comment", std::move(initial_comment)}};
+    if (!thread_ts.empty()) arguments.emplace_back("thread_ts", std::move(thread_ts));
+    co_await call("files.completeUploadExternal", std::move(arguments), channel);
+}
+
+}  // namespace scribe::adapters::slack
