@@ -56,12 +56,13 @@ asio::awaitable<void> outbox::deliver(outbound_reply reply) {
     if (reply.files.empty()) {
         if (!text.empty()) co_await api_.post_message(reply.channel, text, reply.thread);
     } else {
-        bool first = true;
+        // The text rides on the first file as its comment. (No conditional temporaries in a
+        // co_await: g++ 12 destroys them twice.)
+        std::string comment = text;
         for (auto& file : reply.files) {
             co_await api_.upload_file(reply.channel, file.filename, file.filename,
-                                      std::move(file.content), first ? text : std::string(),
-                                      reply.thread);
-            first = false;
+                                      std::move(file.content), std::move(comment), reply.thread);
+            comment.clear();
         }
     }
     if (reply.recorded && !mark_emoji_.empty() && parse_ts(reply.in_reply_to)) {

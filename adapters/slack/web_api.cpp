@@ -43,6 +43,31 @@ std::chrono::seconds retry_after(const net::http_response& response) {
     return std::chrono::seconds(std::clamp(seconds, 1LL, 3600LL));
 }
 
+// A form from name, value, name, value…, built outside the coroutines: g++ 12 destroys the
+// temporaries of a braced initializer list inside a coroutine twice.
+void append_pairs(form&) {}
+template <class Name, class Value, class... Rest>
+void append_pairs(form& f, Name&& name, Value&& value, Rest&&... rest) {
+    f.emplace_back(std::forward<Name>(name), std::forward<Value>(value));
+    append_pairs(f, std::forward<Rest>(rest)...);
+}
+template <class... Pairs>
+form make_form(Pairs&&... pairs) {
+    form f;
+    append_pairs(f, std::forward<Pairs>(pairs)...);
+    return f;
+}
+
+// files.completeUploadExternal's `files` argument: [{"id":…,"title":…}].
+std::string files_argument(const std::string& id, const std::string& title) {
+    json file = json::object();
+    file["id"] = id;
+    file["title"] = title;
+    json files = json::array();
+    files.push_back(std::move(file));
+    return files.dump();
+}
+
 }  // namespace
 
 api_error::api_error(std::string method, std::string code, std::string channel)
@@ -181,7 +206,7 @@ asio::awaitable<std::string> web_api::open_connection() {
 
 asio::awaitable<std::string> web_api::post_message(std::string channel, std::string text,
                                                    std::string thread_ts) {
-    form arguments{{"channel", channel}, {"text", std::move(text)}};
+    form arguments = make_form("channel", channel, "text", std::move(text));
     if (!thread_ts.empty()) arguments.emplace_back("thread_ts", std::move(thread_ts));
     const json reply =
         parse_object(co_await call("chat.postMessage", std::move(arguments), channel));
@@ -189,8 +214,7 @@ asio::awaitable<std::string> web_api::post_message(std::string channel, std::str
 }
 
 asio::awaitable<void> web_api::add_reaction(std::string channel, std::string ts, std::string name) {
-    // Built before the co_await: g++ 12 miscompiles a braced temporary in it within a try.
-    form arguments{{"channel", channel}, {"timestamp", std::move(ts)}, {"name", std::move(name)}};
+    form arguments = make_form("channel", channel, "timestamp", std::move(ts), "name", std::move(name));
     try {
         co_await call("reactions.add", std::move(arguments), channel);
     } catch (const api_error& e) {
@@ -199,13 +223,13 @@ asio::awaitable<void> web_api::add_reaction(std::string channel, std::string ts,
 }
 
 asio::awaitable<std::string> web_api::permalink(std::string channel, std::string ts) {
-    form arguments{{"channel", channel}, {"message_ts", std::move(ts)}};
+    form arguments = make_form("channel", channel, "message_ts", std::move(ts));
     const json reply = parse_object(co_await call("chat.getPermalink", std::move(arguments), channel));
     co_return string_field(reply, "permalink");
 }
 
 asio::awaitable<user_profile> web_api::user_info(std::string user) {
-    form arguments{{"user", user}};
+    form arguments = make_form("user", user);
     const json reply = parse_object(co_await call("users.info", std::move(arguments)));
     user_profile profile;
     profile.id = user;
@@ -229,7 +253,7 @@ asio::awaitable<std::optional<web_api::message_info>> web_api::message(std::stri
     // A channel message is the newest at or before its ts; a thread reply is found among the
     // replies of the thread it is in only, which history does not list, hence the fallback.
     for (const char* method : {"conversations.history", "conversations.replies"}) {
-        form arguments{{"channel", channel}, {"limit", "1"}, {"inclusive", "true"}};
+        form arguments = make_form("channel", channel, "limit", "1", "inclusive", "true");
         if (std::string_view(method) == "conversations.history") {
             arguments.emplace_back("latest", ts);
             arguments.emplace_back("oldest", ts);
@@ -257,7 +281,7 @@ asio::awaitable<std::optional<web_api::message_info>> web_api::message(std::stri
 asio::awaitable<void> web_api::upload_file(std::string channel, std::string filename,
                                            std::string title, std::string content,
                                            std::string initial_comment, std::string thread_ts) {
-    form request{{"filename", filename}, {"length", std::to_string(content.size())}};
+    form request = make_form("filename", filename, "length", std::to_string(content.size()));
     const json ticket =
         parse_object(co_await call("files.getUploadURLExternal", std::move(request), channel));
     const std::string upload_url = string_field(ticket, "upload_url");
@@ -280,9 +304,8 @@ asio::awaitable<void> web_api::upload_file(std::string channel, std::string file
     if (uploaded.status != 200) {
         throw api_error("file upload", "HTTP " + std::to_string(uploaded.status), channel);
     }
-    form arguments{{"files", json::array({{{"id", file_id}, {"title", title}}}).dump()},
-                   {"channel_id", channel},
-                   {"initial_comment", std::move(initial_comment)}};
+    form arguments = make_form("files", files_argument(file_id, title), "channel_id", channel,
+                               "initial_comment", std::move(initial_comment));
     if (!thread_ts.empty()) arguments.emplace_back("thread_ts", std::move(thread_ts));
     co_await call("files.completeUploadExternal", std::move(arguments), channel);
 }

@@ -1,0 +1,368 @@
+// The real `scribe run` against the fake Slack over TLS: a whole incident, then each fault on
+// its own, each checking that nothing was lost and nothing doubled.
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "tests/fakes/fake_slack.hpp"
+#include "tests/support/child_process.hpp"
+
+using namespace std::chrono_literals;
+using scribe::fakes::fake_slack;
+using scribe::fakes::fake_slack_options;
+using scribe::testing::child_process;
+using scribe::testing::run_scribe;
+using scribe::testing::temp_dir;
+
+namespace {
+
+constexpr auto patience = 15s;
+
+// A fake workspace with two people and an incident channel, and Scribe running against it.
+struct slack_run {
+    explicit slack_run(fake_slack_options options = {}) : slack(std::move(options)) {
+        slack.add_user({"U0ALICE01", "alice", "Alice Example", "Alice", "Europe/Berlin",
+                        "Central European Time", 3600});
+        slack.add_user({"U0BOB0001", "bob", "Bob Builder", "", "UTC"});
+        slack.add_channel({"C0INC0001", "inc-checkout", {"U0ALICE01", "U0BOB0001"}});
+        slack.start();
+    }
+
+    std::vector<std::string> environment() const {
+        return {"SCRIBE_SLACK_APP_TOKEN=" + slack.options().app_token,
+                "SCRIBE_SLACK_BOT_TOKEN=" + slack.options().bot_token,
+                "SCRIBE_SLACK_API_URL=" + slack.api_base_url(),
+                "SCRIBE_TLS_CA_FILE=" + slack.ca_file().string(),
+                "SCRIBE_LOG_LEVEL=debug"};
+    }
+
+    void start_bot() {
+        bot = std::make_unique<child_process>(
+            std::vector<std::string>{"--db", db(), "run"}, environment(), dir.path());
+        REQUIRE_MESSAGE(slack.wait_for([&] { return slack.stats().open_links >= 1; }, patience),
+                        bot->err());
+    }
+
+    void stop_bot() {
+        bot->signal(SIGTERM);
+        const auto code = bot->wait(patience);
+        INFO(bot->err());
+        REQUIRE(code.has_value());
+        CHECK(*code == 0);
+    }
+
+    std::string db() const { return (dir / "scribe.db").string(); }
+
+    // Waits until the bot has posted a message containing `text`, and returns its text.
+    std::string reply_containing(const std::string& text) {
+        std::string found;
+        const bool ok = slack.wait_for(
+            [&] {
+                for (const auto& m : slack.bot_messages()) {
+                    if (m.text.find(text) != std::string::npos) {
+                        found = m.text;
+                        return true;
+                    }
+                }
+                return false;
+            },
+            patience);
+        INFO("waiting for a reply with: " << text << "\n" << bot->err());
+        REQUIRE(ok);
+        return found;
+    }
+
+    std::size_t replies_containing(const std::string& text) const {
+        const auto messages = slack.bot_messages();
+        return static_cast<std::size_t>(
+            std::count_if(messages.begin(), messages.end(), [&](const auto& m) {
+                return m.text.find(text) != std::string::npos;
+            }));
+    }
+
+    std::string say(const std::string& text, const std::string& user = "U0ALICE01") {
+        return slack.post_user_message("C0INC0001", user, text).ts;
+    }
+
+    // Every event in the store, from `scribe export`, after the bot has stopped.
+    std::vector<nlohmann::json> stored_events() const {
+        const auto exported = run_scribe({"--db", db(), "export"});
+        REQUIRE(exported.exit_code == 0);
+        std::vector<nlohmann::json> events;
+        std::istringstream lines(exported.out);
+        for (std::string line; std::getline(lines, line);) {
+            events.push_back(nlohmann::json::parse(line));
+        }
+        return events;
+    }
+
+    temp_dir dir;
+    fake_slack slack;
+    std::unique_ptr<child_process> bot;
+};
+
+// How many stored timeline notes carry each text.
+std::map<std::string, int> note_counts(const std::vector<nlohmann::json>& events) {
+    std::map<std::string, int> counts;
+    for (const auto& e : events) {
+        if (e.at("kind") == "entry_added") ++counts[e.at("payload").at("text").get<std::string>()];
+    }
+    return counts;
+}
+
+}  // namespace
+
+TEST_CASE("a whole incident in Slack, from /incident declare to the uploaded postmortem") {
+    slack_run run;
+    run.start_bot();
+    auto& slack = run.slack;
+
+    const auto declared = slack.slash_command("C0INC0001", "U0ALICE01", "/incident",
+                                              "declare Checkout errors for EU users sev2");
+    REQUIRE(slack.wait_for(
+        [&] {
+            for (const auto& ack : slack.acks()) {
+                if (ack.envelope_id == declared.envelope_id && ack.payload) return true;
+            }
+            return false;
+        },
+        patience));
+    for (const auto& ack : slack.acks()) {
+        if (ack.envelope_id != declared.envelope_id) continue;
+        const auto text = ack.payload->at("text").get<std::string>();
+        CHECK(text.find("Incident #1 declared") != std::string::npos);
+        CHECK(ack.payload->at("response_type") == "in_channel");
+    }
+
+    run.say("!role ic <@U0ALICE01>");
+    CHECK(run.reply_containing("is ic").find("Alice") != std::string::npos);
+    run.say("<@U0FAKEBOT01> role comms <@U0BOB0001>");
+    CHECK(run.reply_containing("is comms").find("Bob Builder") != std::string::npos);
+    run.say("!tl -10m Deploy 4711 of the payment service finished");
+    run.reply_containing("Deploy 4711");
+    const auto pinned = run.say("error rate on checkout is 12% & rising", "U0BOB0001");
+    slack.add_reaction("C0INC0001", "U0ALICE01", pinned, "pushpin");
+    run.reply_containing("error rate on checkout is 12% &amp; rising");
+    run.say("!sitrep\nstatus: rolling back 4711\nimpact: EU checkout failing\nnext update: 30m");
+    run.reply_containing("Status: rolling back 4711");
+    const auto typo = run.say("!tl restarted the databse");
+    run.reply_containing("restarted the databse");
+    slack.edit_message("C0INC0001", typo, "!tl restarted the database");
+    const auto wrong = run.say("!tl flushed the CDN cache");
+    run.reply_containing("flushed the CDN cache");
+    slack.delete_message("C0INC0001", wrong);
+    run.say("!detected monitoring -12m");
+    run.reply_containing("detected (Monitoring alert)");
+    run.say("!mitigated");
+    run.reply_containing("status mitigated");
+    run.say("!action <@U0BOB0001> add a canary stage to payment deploys due 2026-12-01");
+    run.reply_containing("action for Bob Builder");
+    run.say("!why the deploy had no canary");
+    run.reply_containing("why #1");
+    run.say("!resolved");
+    run.reply_containing("status resolved");
+    run.say("this is just people talking");
+    run.say("!close");
+    const bool uploaded = slack.wait_for([&] { return slack.shared_files().size() == 2; }, patience);
+    INFO(run.bot->err());
+    REQUIRE(uploaded);
+
+    const auto files = slack.shared_files();
+    const auto& draft = files[0].filename.find("postmortem") != std::string::npos ? files[0] : files[1];
+    CHECK(draft.channel == "C0INC0001");
+    CHECK(draft.initial_comment.find("Incident #1 closed") != std::string::npos);
+    CHECK(draft.content.find("# Checkout errors for EU users") != std::string::npos);
+    CHECK(draft.content.find("error rate on checkout is 12% &amp; rising") != std::string::npos);
+    CHECK(draft.content.find("Bob Builder") != std::string::npos);
+    CHECK(draft.content.find("https://fake.slack.test/archives/C0INC0001/p") != std::string::npos);
+    CHECK(draft.content.find("restarted the database") != std::string::npos);
+    CHECK(draft.content.find("restarted the databse") != std::string::npos);  // the history
+    CHECK(draft.content.find("~~flushed the CDN cache~~") != std::string::npos);
+    CHECK(draft.content.find("mttd_seconds: ") != std::string::npos);
+
+    // One reply per command, each message marked once.
+    CHECK(run.replies_containing("Deploy 4711") == 1);
+    CHECK(run.replies_containing("is comms") == 1);
+    CHECK(run.replies_containing("just people talking") == 0);
+    const auto marks = slack.bot_reactions();
+    CHECK(std::count_if(marks.begin(), marks.end(),
+                        [&](const auto& r) { return r.ts == pinned && r.name == "memo"; }) == 1);
+    run.stop_bot();
+
+    const auto counts = note_counts(run.stored_events());
+    CHECK(counts.at("Deploy 4711 of the payment service finished") == 1);
+    CHECK(counts.at("error rate on checkout is 12% & rising") == 1);
+    CHECK(run.bot->err().find(slack.options().bot_token) == std::string::npos);
+    CHECK(run.bot->err().find(slack.options().app_token) == std::string::npos);
+}
+
+namespace {
+
+// Declares, then sends `count` timeline entries, calling `fault` after the first half.
+template <class Fault>
+void stream_with_fault(slack_run& run, int count, Fault fault) {
+    run.say("!declare Fault drill");
+    run.reply_containing("Incident #1 declared");
+    for (int i = 0; i < count; ++i) {
+        if (i == count / 2) fault();
+        run.say("!tl entry " + std::to_string(i) + " of the drill");
+    }
+    for (int i = 0; i < count; ++i) run.reply_containing("entry " + std::to_string(i) + " of");
+}
+
+// Every entry of the stream is stored exactly once and answered exactly once.
+void check_stream(slack_run& run, int count) {
+    for (int i = 0; i < count; ++i) {
+        CHECK(run.replies_containing("\"entry " + std::to_string(i) + " of the drill\"") == 1);
+    }
+    run.stop_bot();
+    const auto counts = note_counts(run.stored_events());
+    for (int i = 0; i < count; ++i) {
+        const auto text = "entry " + std::to_string(i) + " of the drill";
+        CAPTURE(text);
+        REQUIRE(counts.contains(text));
+        CHECK(counts.at(text) == 1);
+    }
+}
+
+}  // namespace
+
+TEST_CASE("a link dropped mid-stream: the bot reconnects, nothing lost or doubled") {
+    slack_run run;
+    run.start_bot();
+    stream_with_fault(run, 20, [&] { run.slack.drop_link(); });
+    CHECK(run.slack.stats().links_opened >= 2);
+    check_stream(run, 20);
+}
+
+TEST_CASE("warning and refresh: the replacement link opens before the old one closes") {
+    fake_slack_options options;
+    options.refresh_warning_lead = 300ms;
+    slack_run run(options);
+    run.start_bot();
+    stream_with_fault(run, 20, [&] { run.slack.refresh_link(); });
+    CHECK(run.slack.stats().refreshes == 1);
+    CHECK(run.slack.stats().links_opened >= 2);
+    check_stream(run, 20);
+}
+
+TEST_CASE("a redelivered envelope is recorded once and answered once") {
+    slack_run run;
+    run.start_bot();
+    run.say("!declare Redelivery drill");
+    run.reply_containing("Incident #1 declared");
+    run.say("!tl entry 0 of the drill");
+    run.reply_containing("entry 0 of the drill");
+    // Slack sends the same event again, as it does when it missed the ack.
+    for (const auto& d : run.slack.deliveries()) {
+        if (d.envelope.is_null() ||
+            d.envelope.dump().find("entry 0 of the drill") == std::string::npos) {
+            continue;
+        }
+        auto again = d.envelope;
+        again["envelope_id"] = d.envelope_id + "-retry";
+        again["retry_attempt"] = 1;
+        again["retry_reason"] = "timeout";
+        run.slack.push_raw_frame(again.dump());
+    }
+    REQUIRE(run.slack.wait_for(
+        [&] {
+            for (const auto& ack : run.slack.acks()) {
+                if (ack.envelope_id.ends_with("-retry")) return true;
+            }
+            return false;
+        },
+        patience));
+    run.say("!tl entry 1 of the drill");
+    run.reply_containing("entry 1 of the drill");
+    check_stream(run, 2);
+}
+
+TEST_CASE("a storm of 429s on chat.postMessage delays replies but loses and doubles none") {
+    slack_run run;
+    run.start_bot();
+    run.slack.rate_limit_next("chat.postMessage", 6, 1);
+    stream_with_fault(run, 6, [] {});
+    CHECK(run.slack.stats().rate_limited == 6);
+    check_stream(run, 6);
+}
+
+TEST_CASE("5xx answers from the Web API are retried") {
+    slack_run run;
+    run.start_bot();
+    stream_with_fault(run, 6, [&] { run.slack.http_error_next("chat.postMessage", 3, 503); });
+    CHECK(run.slack.stats().http_errors == 3);
+    check_stream(run, 6);
+}
+
+TEST_CASE("malformed, binary and oversized frames are dropped and the bot carries on") {
+    slack_run run;
+    run.start_bot();
+    stream_with_fault(run, 6, [&] {
+        run.slack.push_raw_frame("this is not json");
+        run.slack.push_raw_frame("{\"envelope_id\": 42}");
+        run.slack.push_binary_frame(std::string("\x00\x01\x02\xff", 4));
+        run.slack.push_oversized_frame(20 * 1024 * 1024);
+    });
+    check_stream(run, 6);
+}
+
+TEST_CASE("an expired bot token stops the bot with a clear error, not a tight loop") {
+    slack_run run;
+    run.slack.expire_tokens(true, "invalid_auth");
+    child_process bot({"--db", run.db(), "run"}, run.environment(), run.dir.path());
+    const auto code = bot.wait(patience);
+    REQUIRE(code.has_value());
+    CHECK(*code == 1);
+    CHECK(bot.err().find("bot token was refused (invalid_auth)") != std::string::npos);
+    CHECK(run.slack.requests().size() <= 2);
+    CHECK(run.slack.stats().links_opened == 0);
+}
+
+TEST_CASE("a server whose certificate does not match its host name is refused") {
+    fake_slack_options options;
+    options.cert_names = {"wrong.example"};
+    slack_run run(options);
+    child_process bot({"--db", run.db(), "run"}, run.environment(), run.dir.path());
+    const auto code = bot.wait(30s);
+    REQUIRE(code.has_value());
+    CHECK(*code == 1);
+    CHECK(bot.err().find("mismatch") != std::string::npos);
+    CHECK(run.slack.requests().empty());
+    CHECK(run.slack.stats().links_opened == 0);
+}
+
+TEST_CASE("SIGKILL mid-stream and a restart: nothing acked is lost, nothing is recorded twice") {
+    fake_slack_options options;
+    options.ack_timeout = 500ms;
+    options.max_retries = 20;
+    slack_run run(options);
+    run.start_bot();
+    run.say("!declare Crash drill");
+    run.reply_containing("Incident #1 declared");
+    constexpr int count = 60;
+    for (int i = 0; i < count; ++i) {
+        run.say("!tl entry " + std::to_string(i) + " of the drill");
+        if (i == count / 2) run.bot->signal(SIGKILL);
+    }
+    REQUIRE(run.bot->wait(patience).has_value());
+    // What Slack saw acknowledged before the kill must be in the store after it.
+    const auto acked_before = run.slack.stats().acks;
+    run.bot = std::make_unique<child_process>(std::vector<std::string>{"--db", run.db(), "run"},
+                                              run.environment(), run.dir.path());
+    REQUIRE(run.slack.wait_for(
+        [&] { return run.slack.stats().pending_acks == 0 && run.slack.stats().backlog == 0; },
+        30s));
+    CHECK(acked_before > 0);
+    run.stop_bot();
+    const auto counts = note_counts(run.stored_events());
+    for (int i = 0; i < count; ++i) {
+        const auto text = "entry " + std::to_string(i) + " of the drill";
+        CAPTURE(text);
+        REQUIRE(counts.contains(text));
+        CHECK(counts.at(text) == 1);
+    }
+}
