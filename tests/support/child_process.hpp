@@ -56,6 +56,7 @@ public:
     child_process& operator=(const child_process&) = delete;
 
     void signal(int sig) const { ::kill(pid_, sig); }
+    pid_t pid() const { return pid_; }
 
     // The exit code once it ended within `limit`, -1 when killed by a signal, nullopt when still
     // running.

@@ -1,0 +1,257 @@
+// The HTTP requests the Matrix adapter makes, as values, and the bodies of their answers.
+#include "adapters/matrix/requests.hpp"
+
+#include "adapters/matrix/json_input.hpp"
+#include "adapters/matrix/uri.hpp"
+
+namespace scribe::adapters::matrix {
+
+namespace {
+
+using detail::json;
+
+constexpr std::string_view client_v3 = "/_matrix/client/v3";
+constexpr std::string_view json_type = "application/json";
+// Answers other than /sync and /messages are small objects.
+constexpr std::size_t max_answer_bytes = 64 * 1024;
+
+std::string room_path(std::string_view room_id) {
+    return std::string(client_v3) + "/rooms/" + percent_encode(room_id);
+}
+
+request with_json(http_method method, std::string path, const json& body) {
+    return {method, std::move(path), {}, detail::to_text(body), std::string(json_type)};
+}
+
+void add_param(std::string& query, std::string_view key, std::string_view value) {
+    if (!query.empty()) query += '&';
+    query += key;
+    query += '=';
+    query += percent_encode(value);
+}
+
+json reply_relation(std::string_view in_reply_to, std::string_view thread_root) {
+    json relates = json::object();
+    if (!thread_root.empty()) {
+        relates["rel_type"] = "m.thread";
+        relates["event_id"] = thread_root;
+        relates["is_falling_back"] = false;
+    }
+    if (!in_reply_to.empty()) relates["m.in_reply_to"] = {{"event_id", in_reply_to}};
+    return relates;
+}
+
+void add_reply(json& content, std::string_view in_reply_to, std::string_view thread_root) {
+    json relates = reply_relation(in_reply_to, thread_root);
+    if (!relates.empty()) content["m.relates_to"] = std::move(relates);
+    content["m.mentions"] = json::object();
+}
+
+}  // namespace
+
+std::string request::target() const { return query.empty() ? path : path + "?" + query; }
+
+std::string_view to_string(http_method method) {
+    switch (method) {
+        case http_method::get:
+            return "GET";
+        case http_method::post:
+            return "POST";
+        case http_method::put:
+            return "PUT";
+    }
+    return "GET";
+}
+
+request versions() { return {http_method::get, "/_matrix/client/versions", {}, {}, {}}; }
+
+request login_password(std::string_view user, std::string_view password,
+                       std::string_view device_display_name) {
+    json body = {{"type", "m.login.password"},
+                 {"identifier", {{"type", "m.id.user"}, {"user", user}}},
+                 {"password", password}};
+    if (!device_display_name.empty()) body["initial_device_display_name"] = device_display_name;
+    return with_json(http_method::post, std::string(client_v3) + "/login", body);
+}
+
+request whoami() {
+    return {http_method::get, std::string(client_v3) + "/account/whoami", {}, {}, {}};
+}
+
+std::string sync_filter(int timeline_limit) {
+    json types = json::array();
+    for (const std::string_view type : event_types) types.push_back(type);
+    const json none = {{"types", json::array()}};
+    const json filter = {{"room",
+                          {{"timeline", {{"limit", timeline_limit}, {"types", types}}},
+                           {"state", {{"lazy_load_members", true}, {"types", {"m.room.member"}}}},
+                           {"ephemeral", none},
+                           {"account_data", none}}},
+                         {"presence", none},
+                         {"account_data", none},
+                         {"event_format", "client"}};
+    return detail::to_text(filter);
+}
+
+request upload_filter(std::string_view user_id, int timeline_limit) {
+    return {http_method::post,
+            std::string(client_v3) + "/user/" + percent_encode(user_id) + "/filter",
+            {},
+            sync_filter(timeline_limit),
+            std::string(json_type)};
+}
+
+request sync(std::string_view since, std::string_view filter, std::chrono::milliseconds timeout) {
+    request r{http_method::get, std::string(client_v3) + "/sync", {}, {}, {}};
+    if (!since.empty()) add_param(r.query, "since", since);
+    add_param(r.query, "timeout", std::to_string(timeout.count()));
+    if (!filter.empty()) add_param(r.query, "filter", filter);
+    return r;
+}
+
+request join(std::string_view room_id_or_alias, const std::vector<std::string>& via) {
+    request r = with_json(http_method::post,
+                          std::string(client_v3) + "/join/" + percent_encode(room_id_or_alias),
+                          json::object());
+    for (const auto& server : via) add_param(r.query, "via", server);
+    return r;
+}
+
+request leave(std::string_view room_id) {
+    return with_json(http_method::post, room_path(room_id) + "/leave", json::object());
+}
+
+request send(std::string_view room_id, std::string_view event_type, std::string_view txn_id,
+             std::string_view content_json) {
+    return {
+        http_method::put,
+        room_path(room_id) + "/send/" + percent_encode(event_type) + "/" + percent_encode(txn_id),
+        {},
+        std::string(content_json),
+        std::string(json_type)};
+}
+
+request redact(std::string_view room_id, std::string_view event_id, std::string_view txn_id,
+               std::string_view reason) {
+    json body = json::object();
+    if (!reason.empty()) body["reason"] = reason;
+    return with_json(
+        http_method::put,
+        room_path(room_id) + "/redact/" + percent_encode(event_id) + "/" + percent_encode(txn_id),
+        body);
+}
+
+request upload(std::string_view filename, std::string_view content_type, std::string content) {
+    request r{http_method::post,
+              "/_matrix/media/v3/upload",
+              {},
+              std::move(content),
+              std::string(content_type)};
+    if (!filename.empty()) add_param(r.query, "filename", filename);
+    return r;
+}
+
+request get_event(std::string_view room_id, std::string_view event_id) {
+    return {
+        http_method::get, room_path(room_id) + "/event/" + percent_encode(event_id), {}, {}, {}};
+}
+
+request messages(std::string_view room_id, std::string_view from, std::string_view to, int limit) {
+    request r{http_method::get, room_path(room_id) + "/messages", {}, {}, {}};
+    add_param(r.query, "dir", "b");
+    if (!from.empty()) add_param(r.query, "from", from);
+    if (!to.empty()) add_param(r.query, "to", to);
+    add_param(r.query, "limit", std::to_string(limit));
+    json types = json::array();
+    for (const std::string_view type : event_types) types.push_back(type);
+    add_param(r.query, "filter",
+              detail::to_text(json{{"types", types}, {"lazy_load_members", true}}));
+    return r;
+}
+
+std::optional<login_response> parse_login(std::string_view body) {
+    const auto parsed = detail::read_json(body, max_answer_bytes);
+    if (!parsed.error.empty()) return std::nullopt;
+    login_response r{detail::text_at(parsed.value, "user_id"),
+                     detail::text_at(parsed.value, "access_token"),
+                     detail::text_at(parsed.value, "device_id")};
+    if (r.user_id.empty()) return std::nullopt;
+    return r;
+}
+
+std::optional<std::string> response_field(std::string_view body, std::string_view key) {
+    const auto parsed = detail::read_json(body, max_answer_bytes);
+    const json* value = detail::member(parsed.value, key);
+    if (!parsed.error.empty() || !value || !value->is_string()) return std::nullopt;
+    return value->get<std::string>();
+}
+
+std::vector<std::string> parse_versions(std::string_view body) {
+    std::vector<std::string> out;
+    const auto parsed = detail::read_json(body, max_answer_bytes);
+    if (const json* list = detail::array_at(parsed.value, "versions")) {
+        for (const json& v : *list) {
+            if (v.is_string()) out.push_back(v.get<std::string>());
+        }
+    }
+    return out;
+}
+
+std::string html_escape(std::string_view text) {
+    std::string out;
+    out.reserve(text.size());
+    for (const char c : text) {
+        switch (c) {
+            case '&':
+                out += "&amp;";
+                break;
+            case '<':
+                out += "&lt;";
+                break;
+            case '>':
+                out += "&gt;";
+                break;
+            case '"':
+                out += "&quot;";
+                break;
+            case '\'':
+                out += "&#39;";
+                break;
+            default:
+                out += c;
+        }
+    }
+    return out;
+}
+
+std::string notice_content(std::string_view text, std::string_view in_reply_to,
+                           std::string_view thread_root) {
+    std::string html;
+    for (const char c : html_escape(text)) {
+        if (c == '\n') {
+            html += "<br>";
+        } else {
+            html += c;
+        }
+    }
+    json content = {{"msgtype", "m.notice"},
+                    {"body", text},
+                    {"format", "org.matrix.custom.html"},
+                    {"formatted_body", html}};
+    add_reply(content, in_reply_to, thread_root);
+    return detail::to_text(content);
+}
+
+std::string file_content(std::string_view content_uri, std::string_view filename,
+                         std::string_view media_type, std::uint64_t size,
+                         std::string_view in_reply_to, std::string_view thread_root) {
+    json content = {{"msgtype", "m.file"},
+                    {"body", filename},
+                    {"filename", filename},
+                    {"url", content_uri},
+                    {"info", {{"mimetype", media_type}, {"size", size}}}};
+    add_reply(content, in_reply_to, thread_root);
+    return detail::to_text(content);
+}
+
+}  // namespace scribe::adapters::matrix

@@ -1,0 +1,92 @@
+// Parsing /sync and /rooms/{roomId}/messages answers into typed room events.
+#include "adapters/matrix/sync.hpp"
+
+#include "adapters/matrix/read_event.hpp"
+
+namespace scribe::adapters::matrix {
+
+namespace {
+
+using detail::array_at;
+using detail::json;
+using detail::object_at;
+using detail::text_at;
+
+std::vector<room_event> read_events(const json* events, std::string_view room) {
+    std::vector<room_event> out;
+    if (!events) return out;
+    out.reserve(events->size());
+    for (const json& event : *events) out.push_back(detail::read_event(event, room));
+    return out;
+}
+
+joined_room read_joined(const std::string& room_id, const json& room) {
+    joined_room r;
+    r.room_id = room_id;
+    if (const json* timeline = object_at(room, "timeline")) {
+        r.timeline = read_events(array_at(*timeline, "events"), room_id);
+        r.limited = detail::flag_at(*timeline, "limited");
+        r.prev_batch = text_at(*timeline, "prev_batch");
+    }
+    return r;
+}
+
+invite read_invite(const std::string& room_id, const json& room, std::string_view our_user_id) {
+    invite i{room_id, {}};
+    const json* state = object_at(room, "invite_state");
+    const json* events = state ? array_at(*state, "events") : nullptr;
+    if (!events) return i;
+    for (const json& event : *events) {
+        const json* content = object_at(event, "content");
+        if (text_at(event, "type") == "m.room.member" && content &&
+            text_at(*content, "membership") == "invite" &&
+            text_at(event, "state_key") == our_user_id) {
+            i.inviter = text_at(event, "sender");
+        }
+    }
+    return i;
+}
+
+}  // namespace
+
+std::variant<sync_response, malformed> parse_sync(std::string_view body,
+                                                  std::string_view our_user_id,
+                                                  std::size_t max_bytes) {
+    const auto parsed = detail::read_json(body, max_bytes);
+    if (!parsed.error.empty()) return malformed{"sync answer " + parsed.error};
+    if (!parsed.value.is_object()) return malformed{"sync answer is not an object"};
+    sync_response s;
+    s.next_batch = text_at(parsed.value, "next_batch");
+    if (s.next_batch.empty()) return malformed{"sync answer without next_batch"};
+    const json* rooms = object_at(parsed.value, "rooms");
+    if (!rooms) return s;
+    if (const json* join = object_at(*rooms, "join")) {
+        for (const auto& [room_id, room] : join->items()) {
+            if (room.is_object()) s.joined.push_back(read_joined(room_id, room));
+        }
+    }
+    if (const json* invites = object_at(*rooms, "invite")) {
+        for (const auto& [room_id, room] : invites->items()) {
+            if (room.is_object()) s.invites.push_back(read_invite(room_id, room, our_user_id));
+        }
+    }
+    if (const json* leave = object_at(*rooms, "leave")) {
+        for (const auto& [room_id, room] : leave->items()) s.left.push_back(room_id);
+    }
+    return s;
+}
+
+std::variant<messages_response, malformed> parse_messages(std::string_view body,
+                                                          std::string_view room_id,
+                                                          std::size_t max_bytes) {
+    const auto parsed = detail::read_json(body, max_bytes);
+    if (!parsed.error.empty()) return malformed{"messages answer " + parsed.error};
+    if (!parsed.value.is_object()) return malformed{"messages answer is not an object"};
+    messages_response m;
+    m.start = text_at(parsed.value, "start");
+    m.end = text_at(parsed.value, "end");
+    m.chunk = read_events(array_at(parsed.value, "chunk"), room_id);
+    return m;
+}
+
+}  // namespace scribe::adapters::matrix

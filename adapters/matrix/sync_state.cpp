@@ -1,0 +1,81 @@
+// The /sync position and what to do with each batch, without I/O: deliver, join, backfill.
+#include "adapters/matrix/sync_state.hpp"
+
+#include <algorithm>
+
+namespace scribe::adapters::matrix {
+
+sync_state::sync_state(sync_config config) : config_(std::move(config)) {
+    config_.dedupe_capacity = std::max<std::size_t>(1, config_.dedupe_capacity);
+}
+
+void sync_state::resume(std::string since) { since_ = std::move(since); }
+
+std::vector<sync_action> sync_state::on_sync(const sync_response& batch) {
+    std::vector<sync_action> out;
+    pending_batch_ = batch.next_batch;
+    pending_ids_.clear();
+    pending_set_.clear();
+    for (const auto& i : batch.invites) {
+        if (config_.invites.allows(i.inviter)) {
+            out.push_back(join_room{i.room_id, i.inviter});
+        } else {
+            out.push_back(decline_invite{i.room_id, i.inviter});
+        }
+    }
+    if (initial()) {
+        out.push_back(
+            log_entry{log_level::info, "initial sync: " + std::to_string(batch.joined.size()) +
+                                           " joined rooms; their history is not acted on"});
+    } else {
+        for (const auto& room : batch.joined) {
+            if (room.limited && !room.prev_batch.empty()) {
+                out.push_back(fetch_gap{room.room_id, room.prev_batch, since_});
+            }
+            for (const auto& event : room.timeline) consider(event, out);
+        }
+        for (const auto& room_id : batch.left) out.push_back(left_room{room_id});
+    }
+    out.push_back(commit{batch.next_batch});
+    return out;
+}
+
+std::vector<sync_action> sync_state::on_gap_filled(std::vector<room_event> oldest_first) {
+    std::vector<sync_action> out;
+    for (auto& event : oldest_first) consider(std::move(event), out);
+    return out;
+}
+
+void sync_state::on_committed() {
+    for (auto& id : pending_ids_) {
+        if (!seen_.insert(id).second) continue;
+        seen_order_.push_back(std::move(id));
+        if (seen_order_.size() > config_.dedupe_capacity) {
+            seen_.erase(seen_order_.front());
+            seen_order_.pop_front();
+        }
+    }
+    pending_ids_.clear();
+    pending_set_.clear();
+    if (!pending_batch_.empty()) since_ = std::move(pending_batch_);
+    pending_batch_.clear();
+}
+
+void sync_state::consider(room_event event, std::vector<sync_action>& out) {
+    if (const auto* u = std::get_if<unreadable>(&event)) {
+        out.push_back(log_entry{log_level::warn, "unreadable event: " + u->reason});
+        return;
+    }
+    if (std::holds_alternative<ignored>(event) || is_own(event, config_.our_user_id)) return;
+    std::string id(event_id_of(event));
+    if (seen(id)) return;
+    pending_set_.insert(id);
+    pending_ids_.push_back(std::move(id));
+    out.push_back(deliver{std::move(event)});
+}
+
+bool sync_state::seen(const std::string& event_id) const {
+    return seen_.contains(event_id) || pending_set_.contains(event_id);
+}
+
+}  // namespace scribe::adapters::matrix
