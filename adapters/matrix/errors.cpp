@@ -5,7 +5,7 @@
 #include <array>
 #include <charconv>
 
-#include "adapters/matrix/json_input.hpp"
+#include "adapters/matrix/read_event.hpp"
 #include "adapters/matrix/text.hpp"
 
 namespace scribe::adapters::matrix {
@@ -54,14 +54,14 @@ std::optional<std::chrono::system_clock::time_point> parse_http_date(std::string
 matrix_error parse_error(int status, std::string_view body) {
     matrix_error e;
     e.status = status;
-    const auto parsed = detail::read_json(body, max_error_bytes);
+    const auto parsed = detail::read_homeserver_json(body, max_error_bytes);
     if (!parsed.error.empty()) return e;
-    e.errcode = detail::text_at(parsed.value, "errcode");
-    e.error = detail::text_at(parsed.value, "error");
-    if (const auto ms = detail::int_at(parsed.value, "retry_after_ms"); ms && *ms >= 0) {
+    e.errcode = json_input::text_at(parsed.value, "errcode");
+    e.error = json_input::text_at(parsed.value, "error");
+    if (const auto ms = json_input::int_at(parsed.value, "retry_after_ms"); ms && *ms >= 0) {
         e.retry_after_ms = std::chrono::milliseconds{*ms};
     }
-    e.soft_logout = detail::flag_at(parsed.value, "soft_logout");
+    e.soft_logout = json_input::flag_at(parsed.value, "soft_logout");
     return e;
 }
 

@@ -12,11 +12,11 @@ namespace scribe::adapters::matrix {
 
 namespace {
 
-using detail::for_log;
-using detail::json;
-using detail::object_at;
-using detail::text_at;
 using detail::trim_left;
+using json_input::for_log;
+using json_input::json;
+using json_input::object_at;
+using json_input::text_at;
 
 // m.mentions.user_ids beyond this are not read: no real message mentions more people.
 constexpr std::size_t max_mentions = 100;
@@ -64,26 +64,26 @@ room_event read_message(const json& content, text_message base) {
     } else {
         return ignored{"msgtype '" + for_log(type) + "'", base.event_id};
     }
-    const json* body = detail::member(content, "body");
+    const json* body = json_input::member(content, "body");
     if (!body || !body->is_string()) return unreadable{"m.room.message without a string body"};
     base.body = body->get<std::string>();
     if (text_at(content, "format") == "org.matrix.custom.html") {
         base.formatted_body = text_at(content, "formatted_body");
     }
     if (const json* mentions = object_at(content, "m.mentions")) {
-        if (const json* ids = detail::array_at(*mentions, "user_ids")) {
+        if (const json* ids = json_input::array_at(*mentions, "user_ids")) {
             for (const json& id : *ids) {
                 if (base.mentioned_users.size() == max_mentions) break;
                 if (id.is_string()) base.mentioned_users.push_back(id.get<std::string>());
             }
         }
-        base.mentions_room = detail::flag_at(*mentions, "room");
+        base.mentions_room = json_input::flag_at(*mentions, "room");
     }
     if (relates) {
         if (rel_type == "m.thread") base.thread_root = text_at(*relates, "event_id");
         // In a thread, m.in_reply_to with is_falling_back is only for clients without threads.
         const bool fallback =
-            rel_type == "m.thread" && detail::flag_at(*relates, "is_falling_back");
+            rel_type == "m.thread" && json_input::flag_at(*relates, "is_falling_back");
         if (const json* reply = object_at(*relates, "m.in_reply_to"); reply && !fallback) {
             base.in_reply_to = text_at(*reply, "event_id");
         }
@@ -141,7 +141,7 @@ room_event read_event(const json& event, std::string_view room) {
     if (base.event_id.empty()) return unreadable{"event without event_id"};
     if (base.sender.empty() || type.empty()) return unreadable{"event without sender or type"};
     if (const json* meta = object_at(event, "unsigned");
-        meta && member(*meta, "redacted_because")) {
+        meta && json_input::member(*meta, "redacted_because")) {
         return redacted{base.room, base.event_id, base.sender, type};
     }
     static const json empty = json::object();
@@ -162,7 +162,7 @@ room_event read_event(const json& event, std::string_view room) {
                          base.origin_server_ts};
     }
     if (type == "m.room.member") {
-        const json* key = member(event, "state_key");
+        const json* key = json_input::member(event, "state_key");
         if (!key || !key->is_string()) return unreadable{"m.room.member without a state_key"};
         return matrix::member{base.room,
                               base.event_id,
@@ -178,7 +178,7 @@ room_event read_event(const json& event, std::string_view room) {
 }  // namespace detail
 
 room_event parse_event(std::string_view event_json, std::string_view room, std::size_t max_bytes) {
-    const auto parsed = detail::read_json(event_json, max_bytes);
+    const auto parsed = detail::read_homeserver_json(event_json, max_bytes);
     if (!parsed.error.empty()) return unreadable{"event " + parsed.error};
     return detail::read_event(parsed.value, room);
 }

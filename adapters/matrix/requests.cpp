@@ -1,14 +1,14 @@
 // The HTTP requests the Matrix adapter makes, as values, and the bodies of their answers.
 #include "adapters/matrix/requests.hpp"
 
-#include "adapters/matrix/json_input.hpp"
+#include "adapters/matrix/read_event.hpp"
 #include "adapters/matrix/uri.hpp"
 
 namespace scribe::adapters::matrix {
 
 namespace {
 
-using detail::json;
+using json_input::json;
 
 constexpr std::string_view client_v3 = "/_matrix/client/v3";
 constexpr std::string_view json_type = "application/json";
@@ -20,7 +20,7 @@ std::string room_path(std::string_view room_id) {
 }
 
 request with_json(http_method method, std::string path, const json& body) {
-    return {method, std::move(path), {}, detail::to_text(body), std::string(json_type)};
+    return {method, std::move(path), {}, json_input::to_text(body), std::string(json_type)};
 }
 
 void add_param(std::string& query, std::string_view key, std::string_view value) {
@@ -90,7 +90,7 @@ std::string sync_filter(int timeline_limit) {
                          {"presence", none},
                          {"account_data", none},
                          {"event_format", "client"}};
-    return detail::to_text(filter);
+    return json_input::to_text(filter);
 }
 
 request upload_filter(std::string_view user_id, int timeline_limit) {
@@ -165,31 +165,31 @@ request messages(std::string_view room_id, std::string_view from, std::string_vi
     json types = json::array();
     for (const std::string_view type : event_types) types.push_back(type);
     add_param(r.query, "filter",
-              detail::to_text(json{{"types", types}, {"lazy_load_members", true}}));
+              json_input::to_text(json{{"types", types}, {"lazy_load_members", true}}));
     return r;
 }
 
 std::optional<login_response> parse_login(std::string_view body) {
-    const auto parsed = detail::read_json(body, max_answer_bytes);
+    const auto parsed = detail::read_homeserver_json(body, max_answer_bytes);
     if (!parsed.error.empty()) return std::nullopt;
-    login_response r{detail::text_at(parsed.value, "user_id"),
-                     detail::text_at(parsed.value, "access_token"),
-                     detail::text_at(parsed.value, "device_id")};
+    login_response r{json_input::text_at(parsed.value, "user_id"),
+                     json_input::text_at(parsed.value, "access_token"),
+                     json_input::text_at(parsed.value, "device_id")};
     if (r.user_id.empty()) return std::nullopt;
     return r;
 }
 
 std::optional<std::string> response_field(std::string_view body, std::string_view key) {
-    const auto parsed = detail::read_json(body, max_answer_bytes);
-    const json* value = detail::member(parsed.value, key);
+    const auto parsed = detail::read_homeserver_json(body, max_answer_bytes);
+    const json* value = json_input::member(parsed.value, key);
     if (!parsed.error.empty() || !value || !value->is_string()) return std::nullopt;
     return value->get<std::string>();
 }
 
 std::vector<std::string> parse_versions(std::string_view body) {
     std::vector<std::string> out;
-    const auto parsed = detail::read_json(body, max_answer_bytes);
-    if (const json* list = detail::array_at(parsed.value, "versions")) {
+    const auto parsed = detail::read_homeserver_json(body, max_answer_bytes);
+    if (const json* list = json_input::array_at(parsed.value, "versions")) {
         for (const json& v : *list) {
             if (v.is_string()) out.push_back(v.get<std::string>());
         }
@@ -239,7 +239,7 @@ std::string notice_content(std::string_view text, std::string_view in_reply_to,
                     {"format", "org.matrix.custom.html"},
                     {"formatted_body", html}};
     add_reply(content, in_reply_to, thread_root);
-    return detail::to_text(content);
+    return json_input::to_text(content);
 }
 
 std::string file_content(std::string_view content_uri, std::string_view filename,
@@ -251,7 +251,7 @@ std::string file_content(std::string_view content_uri, std::string_view filename
                     {"url", content_uri},
                     {"info", {{"mimetype", media_type}, {"size", size}}}};
     add_reply(content, in_reply_to, thread_root);
-    return detail::to_text(content);
+    return json_input::to_text(content);
 }
 
 }  // namespace scribe::adapters::matrix

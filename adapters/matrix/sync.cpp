@@ -7,10 +7,10 @@ namespace scribe::adapters::matrix {
 
 namespace {
 
-using detail::array_at;
-using detail::json;
-using detail::object_at;
-using detail::text_at;
+using json_input::array_at;
+using json_input::json;
+using json_input::object_at;
+using json_input::text_at;
 
 std::vector<room_event> read_events(const json* events, std::string_view room) {
     std::vector<room_event> out;
@@ -25,7 +25,7 @@ joined_room read_joined(const std::string& room_id, const json& room) {
     r.room_id = room_id;
     if (const json* timeline = object_at(room, "timeline")) {
         r.timeline = read_events(array_at(*timeline, "events"), room_id);
-        r.limited = detail::flag_at(*timeline, "limited");
+        r.limited = json_input::flag_at(*timeline, "limited");
         r.prev_batch = text_at(*timeline, "prev_batch");
     }
     return r;
@@ -52,7 +52,7 @@ invite read_invite(const std::string& room_id, const json& room, std::string_vie
 std::variant<sync_response, malformed> parse_sync(std::string_view body,
                                                   std::string_view our_user_id,
                                                   std::size_t max_bytes) {
-    const auto parsed = detail::read_json(body, max_bytes);
+    const auto parsed = detail::read_homeserver_json(body, max_bytes);
     if (!parsed.error.empty()) return malformed{"sync answer " + parsed.error};
     if (!parsed.value.is_object()) return malformed{"sync answer is not an object"};
     sync_response s;
@@ -79,7 +79,7 @@ std::variant<sync_response, malformed> parse_sync(std::string_view body,
 std::variant<messages_response, malformed> parse_messages(std::string_view body,
                                                           std::string_view room_id,
                                                           std::size_t max_bytes) {
-    const auto parsed = detail::read_json(body, max_bytes);
+    const auto parsed = detail::read_homeserver_json(body, max_bytes);
     if (!parsed.error.empty()) return malformed{"messages answer " + parsed.error};
     if (!parsed.value.is_object()) return malformed{"messages answer is not an object"};
     messages_response m;

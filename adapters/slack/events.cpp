@@ -5,16 +5,17 @@
 #include <array>
 #include <cstdint>
 
-#include "adapters/slack/json_input.hpp"
+#include "adapters/json_input.hpp"
 #include "adapters/slack/markup.hpp"
 
 namespace scribe::adapters::slack {
 
 namespace {
 
-using detail::for_log;
-using detail::json;
-using detail::text_at;
+using json_input::for_log;
+using json_input::json;
+using json_input::text_at;
+using json_input::too_deep;
 using maybe_key = std::optional<model::source_key>;
 
 // Subtypes whose text a person wrote; everything else (joins, topic changes, legacy
@@ -38,7 +39,7 @@ message_fields read_message(const json& event, const std::string& event_id) {
 }
 
 inbound_event read_changed(const json& event, const std::string& event_id) {
-    const json* message = detail::object_at(event, "message");
+    const json* message = json_input::object_at(event, "message");
     if (!message) return unreadable{"message_changed without message"};
     message_changed c;
     c.channel = text_at(event, "channel");
@@ -52,8 +53,8 @@ inbound_event read_changed(const json& event, const std::string& event_id) {
     if (c.channel.empty() || c.ts.empty())
         return unreadable{"message_changed without channel or ts"};
     // Slack also sends message_changed when it only adds metadata (unfurls, language).
-    if (const json* previous = detail::object_at(event, "previous_message")) {
-        if (detail::member(*previous, "text") && text_at(*previous, "text") == c.text) {
+    if (const json* previous = json_input::object_at(event, "previous_message")) {
+        if (json_input::member(*previous, "text") && text_at(*previous, "text") == c.text) {
             return ignored{"message_changed with the text unchanged"};
         }
     }
@@ -66,7 +67,7 @@ inbound_event read_deleted(const json& event, const std::string& event_id) {
     d.deleted_ts = text_at(event, "deleted_ts");
     d.event_ts = text_at(event, "ts");
     d.event_id = event_id;
-    if (const json* previous = detail::object_at(event, "previous_message")) {
+    if (const json* previous = json_input::object_at(event, "previous_message")) {
         d.user = text_at(*previous, "user");
         d.bot_id = text_at(*previous, "bot_id");
         if (d.deleted_ts.empty()) d.deleted_ts = text_at(*previous, "ts");
@@ -91,7 +92,7 @@ inbound_event read_message_event(const json& event, const std::string& event_id)
 }
 
 inbound_event read_reaction(const json& event, const std::string& event_id, bool added) {
-    const json* item = detail::object_at(event, "item");
+    const json* item = json_input::object_at(event, "item");
     if (!item) return unreadable{"reaction without item"};
     // Reactions to files and file comments have no message to pin.
     if (const std::string type = text_at(*item, "type"); !type.empty() && type != "message") {
@@ -125,7 +126,8 @@ overloaded(Ts...) -> overloaded<Ts...>;
 }  // namespace
 
 inbound_event parse_events_api(std::string_view payload_json) {
-    const auto parsed = detail::read_json(payload_json, default_max_frame_bytes);
+    const auto parsed = json_input::read_json(payload_json, default_max_frame_bytes, max_json_depth,
+                                              too_deep::fail);
     if (!parsed.error.empty()) return unreadable{"events_api payload " + parsed.error};
     const json& wrapper = parsed.value;
     if (!wrapper.is_object()) return unreadable{"events_api payload is not an object"};
@@ -133,7 +135,7 @@ inbound_event parse_events_api(std::string_view payload_json) {
         !type.empty() && type != "event_callback") {
         return ignored{"wrapper type '" + for_log(type) + "'"};
     }
-    const json* event = detail::object_at(wrapper, "event");
+    const json* event = json_input::object_at(wrapper, "event");
     if (!event) return unreadable{"events_api payload without event"};
     const std::string event_id = text_at(wrapper, "event_id");
     const std::string type = text_at(*event, "type");
@@ -157,7 +159,8 @@ inbound_event parse_events_api(std::string_view payload_json) {
 }
 
 inbound_event parse_slash_command(std::string_view payload_json) {
-    const auto parsed = detail::read_json(payload_json, default_max_frame_bytes);
+    const auto parsed = json_input::read_json(payload_json, default_max_frame_bytes, max_json_depth,
+                                              too_deep::fail);
     if (!parsed.error.empty()) return unreadable{"slash command payload " + parsed.error};
     const json& p = parsed.value;
     if (!p.is_object()) return unreadable{"slash command payload is not an object"};

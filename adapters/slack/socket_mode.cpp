@@ -2,32 +2,47 @@
 #include "adapters/slack/socket_mode.hpp"
 
 #include <algorithm>
+#include <cstdint>
+#include <limits>
 #include <utility>
 
-#include "adapters/slack/json_input.hpp"
+#include "adapters/json_input.hpp"
 
 namespace scribe::adapters::slack {
 
 namespace {
 
-using detail::for_log;
-using detail::json;
-using detail::text_at;
+using json_input::for_log;
+using json_input::json;
+using json_input::text_at;
+using json_input::too_deep;
 
 // Later copies of one in-flight envelope kept for acking; Slack retries about three times,
 // so more than this means something odd, and a dropped copy is simply redelivered.
 constexpr std::size_t max_waiting_copies = 16;
 
+// An integer member clamped to int, or 0 when absent or not an integer.
+int int_at(const json& object, std::string_view key) {
+    constexpr auto low = std::numeric_limits<int>::min();
+    constexpr auto high = std::numeric_limits<int>::max();
+    if (const auto n = json_input::int_at(object, key)) {
+        return static_cast<int>(std::clamp<std::int64_t>(*n, low, high));
+    }
+    // The one integer json_input::int_at reads as nullopt: an unsigned one above int64's range.
+    const json* value = json_input::member(object, key);
+    return value && value->is_number_unsigned() ? high : 0;
+}
+
 hello read_hello(const json& message) {
     hello h;
-    h.num_connections = detail::int_at(message, "num_connections");
-    if (const json* info = detail::object_at(message, "connection_info")) {
+    h.num_connections = int_at(message, "num_connections");
+    if (const json* info = json_input::object_at(message, "connection_info")) {
         h.app_id = text_at(*info, "app_id");
     }
-    if (const json* debug = detail::object_at(message, "debug_info")) {
+    if (const json* debug = json_input::object_at(message, "debug_info")) {
         h.host = text_at(*debug, "host");
         h.approximate_connection_time =
-            std::chrono::seconds{detail::int_at(*debug, "approximate_connection_time")};
+            std::chrono::seconds{int_at(*debug, "approximate_connection_time")};
     }
     return h;
 }
@@ -44,7 +59,7 @@ disconnect read_disconnect(const json& message) {
     for (const auto& [name, reason] : reasons) {
         if (d.reason_text == name) d.reason = reason;
     }
-    if (const json* debug = detail::object_at(message, "debug_info"))
+    if (const json* debug = json_input::object_at(message, "debug_info"))
         d.host = text_at(*debug, "host");
     return d;
 }
@@ -57,7 +72,7 @@ envelope_type to_envelope_type(std::string_view type) {
 }
 
 frame read_envelope(const json& message) {
-    const json* id = detail::member(message, "envelope_id");
+    const json* id = json_input::member(message, "envelope_id");
     if (!id->is_string() || id->get_ref<const std::string&>().empty()) {
         return malformed{"envelope_id is not a non-empty string"};
     }
@@ -65,11 +80,11 @@ frame read_envelope(const json& message) {
     e.envelope_id = id->get<std::string>();
     e.type_text = text_at(message, "type");
     e.type = to_envelope_type(e.type_text);
-    e.accepts_response_payload = detail::flag_at(message, "accepts_response_payload");
-    e.retry_attempt = std::max(0, detail::int_at(message, "retry_attempt"));
+    e.accepts_response_payload = json_input::flag_at(message, "accepts_response_payload");
+    e.retry_attempt = std::max(0, int_at(message, "retry_attempt"));
     e.retry_reason = text_at(message, "retry_reason");
-    if (const json* payload = detail::object_at(message, "payload")) {
-        e.payload = detail::to_text(*payload);
+    if (const json* payload = json_input::object_at(message, "payload")) {
+        e.payload = json_input::to_text(*payload);
         if (e.type == envelope_type::events_api) e.event_id = text_at(*payload, "event_id");
     } else {
         e.payload = "{}";
@@ -78,7 +93,8 @@ frame read_envelope(const json& message) {
 }
 
 bool is_json_object(std::string_view text) {
-    const auto parsed = detail::read_json(text, default_max_frame_bytes);
+    const auto parsed =
+        json_input::read_json(text, default_max_frame_bytes, max_json_depth, too_deep::fail);
     return parsed.error.empty() && parsed.value.is_object();
 }
 
@@ -87,13 +103,13 @@ std::string link_name(link_id id) { return "slack link " + std::to_string(id); }
 }  // namespace
 
 frame parse_frame(std::string_view text, std::size_t max_bytes) {
-    auto parsed = detail::read_json(text, max_bytes);
+    auto parsed = json_input::read_json(text, max_bytes, max_json_depth, too_deep::fail);
     if (!parsed.error.empty()) return malformed{std::move(parsed.error)};
     const json& j = parsed.value;
     if (!j.is_object()) return malformed{"not a JSON object"};
     // Envelopes are recognised by their id, as the SDKs do, so an envelope of a type added
     // after this was written still gets acked.
-    if (detail::member(j, "envelope_id")) return read_envelope(j);
+    if (json_input::member(j, "envelope_id")) return read_envelope(j);
     const std::string type = text_at(j, "type");
     if (type == "hello") return read_hello(j);
     if (type == "disconnect") return read_disconnect(j);
@@ -106,16 +122,17 @@ frame parse_frame(std::string_view text, std::size_t max_bytes) {
 std::string ack_frame(std::string_view envelope_id) {
     json ack = json::object();
     ack["envelope_id"] = std::string(envelope_id);
-    return detail::to_text(ack);
+    return json_input::to_text(ack);
 }
 
 std::string ack_frame(std::string_view envelope_id, std::string_view payload_json) {
-    auto payload = detail::read_json(payload_json, default_max_frame_bytes);
+    auto payload = json_input::read_json(payload_json, default_max_frame_bytes, max_json_depth,
+                                         too_deep::fail);
     if (!payload.error.empty() || !payload.value.is_object()) return ack_frame(envelope_id);
     json ack = json::object();
     ack["envelope_id"] = std::string(envelope_id);
     ack["payload"] = std::move(payload.value);
-    return detail::to_text(ack);
+    return json_input::to_text(ack);
 }
 
 std::string_view to_string(disconnect_reason reason) {

@@ -15,7 +15,7 @@
 #include <variant>
 #include <vector>
 
-#include "adapters/slack/backoff.hpp"
+#include "adapters/backoff.hpp"
 
 namespace scribe::adapters::slack {
 
@@ -23,6 +23,12 @@ namespace scribe::adapters::slack {
 
 // Slack's largest payloads (block_actions with full views) are tens of kilobytes.
 inline constexpr std::size_t default_max_frame_bytes = 1024 * 1024;
+
+// Slack's deepest payloads (Block Kit views) nest about 20 levels. The limit matters because
+// dump() and comparison recurse, so a frame of 500,000 '[' would overflow the stack. A frame or
+// payload nested deeper is refused as a whole (json_input::too_deep::fail): a frame is one
+// envelope, so refusing it loses nothing but that envelope.
+inline constexpr int max_json_depth = 64;
 
 // Slack allows an app at most 10 open links (protocols.md §1.3).
 inline constexpr std::size_t max_links = 10;

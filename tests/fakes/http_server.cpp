@@ -369,6 +369,10 @@ asio::awaitable<void> serve(connection_ptr self) {
             co_await self->response_ready.async_wait(nothrow);
         }
         if (!self->pending_response) co_return;
+        if (self->pending_response->drop) {
+            self->shutdown();
+            co_return;
+        }
 
         const bool keep_alive = request.keep_alive() && !self->pending_response->close;
         co_await write_response(self, std::move(*self->pending_response), request.version(),

@@ -40,6 +40,8 @@ struct http_response {
     std::vector<std::pair<std::string, std::string>> headers;
     std::string body;
     bool close = false;  // close the connection after answering
+    // End the TCP connection without answering at all, as a dead peer or a proxy would.
+    bool drop = false;
 };
 
 // Answers one request; call it exactly once, on the server's io_context, now or later.

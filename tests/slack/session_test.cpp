@@ -7,6 +7,7 @@
 #include "tests/slack/payloads.hpp"
 
 using namespace scribe::adapters::slack;
+using scribe::adapters::backoff_policy;
 using namespace std::chrono_literals;
 namespace fixtures = scribe::testing::slack;
 using lines = std::vector<std::string>;

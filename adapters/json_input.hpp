@@ -1,4 +1,5 @@
-// Reading untrusted JSON from a homeserver: bounded size and depth, typed field access, no throws.
+// Reading untrusted JSON from a chat service: bounded size and depth, typed field access, no
+// throws, safe logs. Each adapter chooses its own depth limit and what crossing it means.
 #pragma once
 
 #include <cstddef>
@@ -8,17 +9,16 @@
 #include <string>
 #include <string_view>
 
-#include "bot/model/time.hpp"
-
-namespace scribe::adapters::matrix::detail {
+namespace scribe::adapters::json_input {
 
 using json = nlohmann::json;
 
-// Matrix event content is free-form, so anyone in a room can nest it arbitrarily. A container
-// deeper than this is dropped and parsing goes on: failing the whole /sync body instead would
-// let one hostile event stop the bot for good, since every retry returns the same batch.
-// dump() and comparison recurse, so without a limit 500,000 '[' would overflow the stack.
-inline constexpr int max_json_depth = 48;
+// What read_json does with a container nested deeper than its limit. A limit is needed at all
+// because dump() and comparison recurse, so without one 500,000 '[' would overflow the stack.
+enum class too_deep {
+    fail,  // the whole text is rejected
+    drop,  // that container is left out and parsing goes on
+};
 
 // The parsed value, or why there is none (error is empty on success).
 struct parsed_json {
@@ -26,7 +26,9 @@ struct parsed_json {
     std::string error;
 };
 
-parsed_json read_json(std::string_view text, std::size_t max_bytes);
+// Parses `text` if it is at most `max_bytes` long; containers start at depth 0, and one whose
+// depth reaches `max_depth` is too deep.
+parsed_json read_json(std::string_view text, std::size_t max_bytes, int max_depth, too_deep policy);
 
 // The member, or nullptr when absent or of another kind.
 const json* member(const json& object, std::string_view key);
@@ -34,13 +36,11 @@ const json* object_at(const json& object, std::string_view key);
 const json* array_at(const json& object, std::string_view key);
 
 // The string member, or "" when absent or not a string: an empty id already means "none" to
-// every caller, and the spec makes most fields optional somewhere.
+// every caller, and both services make most fields optional somewhere.
 std::string text_at(const json& object, std::string_view key);
 bool flag_at(const json& object, std::string_view key);
 // An integer member, or nullopt when absent, not an integer, or out of range.
 std::optional<std::int64_t> int_at(const json& object, std::string_view key);
-// origin_server_ts (ms since the epoch), or the epoch when absent.
-model::timestamp time_at(const json& object, std::string_view key);
 
 // Serialises a value we parsed ourselves; replacing bad UTF-8 keeps dump() from throwing.
 std::string to_text(const json& value);
@@ -48,4 +48,4 @@ std::string to_text(const json& value);
 // Text from the wire made safe for one log line: control characters replaced, length capped.
 std::string for_log(std::string_view text, std::size_t max_chars = 80);
 
-}  // namespace scribe::adapters::matrix::detail
+}  // namespace scribe::adapters::json_input

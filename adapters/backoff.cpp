@@ -1,10 +1,10 @@
 // Capped exponential backoff with full jitter.
-#include "adapters/slack/backoff.hpp"
+#include "adapters/backoff.hpp"
 
 #include <algorithm>
 #include <cstdint>
 
-namespace scribe::adapters::slack {
+namespace scribe::adapters {
 
 std::chrono::milliseconds backoff_policy::ceiling(unsigned attempt) const {
     // Doubling until the cap, rather than shifting, so a large attempt count cannot overflow;
@@ -26,4 +26,4 @@ std::chrono::milliseconds backoff_policy::delay(unsigned attempt, std::mt19937_6
     return low + std::chrono::milliseconds{static_cast<std::int64_t>(random() % span)};
 }
 
-}  // namespace scribe::adapters::slack
+}  // namespace scribe::adapters

@@ -4,12 +4,12 @@
 #include <chrono>
 #include <random>
 
-namespace scribe::adapters::slack {
+namespace scribe::adapters {
 
 // Full jitter ("exponential backoff and jitter", AWS architecture blog): the n-th retry
 // waits a uniformly random time in [floor, min(cap, base * 2^n)]. The randomness spreads
-// the reconnects of many replicas that lost Slack at the same moment; the floor keeps a
-// hard backoff (link_disabled) from ever turning into a tight loop.
+// the reconnects of many replicas that lost the service at the same moment; the floor keeps
+// a hard backoff (Slack's link_disabled) from ever turning into a tight loop.
 struct backoff_policy {
     std::chrono::milliseconds floor{0};
     std::chrono::milliseconds base{1'000};
@@ -23,4 +23,4 @@ struct backoff_policy {
     std::chrono::milliseconds delay(unsigned attempt, std::mt19937_64& random) const;
 };
 
-}  // namespace scribe::adapters::slack
+}  // namespace scribe::adapters

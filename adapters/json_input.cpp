@@ -1,23 +1,33 @@
-// Reading untrusted JSON from a homeserver: bounded size and depth, typed field access.
-#include "adapters/matrix/json_input.hpp"
+// Reading untrusted JSON from a chat service: bounded size and depth, typed field access.
+#include "adapters/json_input.hpp"
 
-#include <algorithm>
 #include <limits>
+#include <utility>
 
-namespace scribe::adapters::matrix::detail {
+namespace scribe::adapters::json_input {
 
-parsed_json read_json(std::string_view text, std::size_t max_bytes) {
+parsed_json read_json(std::string_view text, std::size_t max_bytes, int max_depth,
+                      too_deep policy) {
     if (text.size() > max_bytes) {
         return {{}, "larger than " + std::to_string(max_bytes) + " bytes"};
     }
+    bool crossed = false;
     // Returning false for a container start discards that container without building it; the
     // parser itself keeps its own stack, so deep input costs memory, not call depth.
-    const json::parser_callback_t limit_depth = [](int depth, json::parse_event_t event, json&) {
-        return !((event == json::parse_event_t::object_start ||
-                  event == json::parse_event_t::array_start) &&
-                 depth >= max_json_depth);
+    const json::parser_callback_t limit_depth = [&crossed, max_depth](
+                                                    int depth, json::parse_event_t event, json&) {
+        if ((event == json::parse_event_t::object_start ||
+             event == json::parse_event_t::array_start) &&
+            depth >= max_depth) {
+            crossed = true;
+            return false;
+        }
+        return true;
     };
     json value = json::parse(text.begin(), text.end(), limit_depth, false);
+    if (crossed && policy == too_deep::fail) {
+        return {{}, "nested deeper than " + std::to_string(max_depth) + " levels"};
+    }
     if (value.is_discarded()) return {{}, "not JSON"};
     return {std::move(value), {}};
 }
@@ -61,14 +71,6 @@ std::optional<std::int64_t> int_at(const json& object, std::string_view key) {
     return std::nullopt;
 }
 
-model::timestamp time_at(const json& object, std::string_view key) {
-    // Clamped to ±10,000 years so a hostile value cannot overflow later arithmetic on it.
-    constexpr std::int64_t limit = 315'537'897'600'000;
-    const std::int64_t ms =
-        std::clamp<std::int64_t>(int_at(object, key).value_or(0), -limit, limit);
-    return model::timestamp{std::chrono::milliseconds{ms}};
-}
-
 std::string to_text(const json& value) {
     return value.dump(-1, ' ', false, json::error_handler_t::replace);
 }
@@ -83,4 +85,4 @@ std::string for_log(std::string_view text, std::size_t max_chars) {
     return out;
 }
 
-}  // namespace scribe::adapters::matrix::detail
+}  // namespace scribe::adapters::json_input

@@ -1,9 +1,9 @@
 // Reconnect delays: exponential ceilings, capped, jittered, deterministic for a given seed.
-#include "adapters/slack/backoff.hpp"
+#include "adapters/backoff.hpp"
 
 #include <doctest/doctest.h>
 
-using namespace scribe::adapters::slack;
+using scribe::adapters::backoff_policy;
 using namespace std::chrono_literals;
 
 TEST_CASE("ceilings double from the base up to the cap") {

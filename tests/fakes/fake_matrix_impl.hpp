@@ -1,0 +1,260 @@
+// The fake Matrix homeserver's state and logic, shared by its model and client-server API sources.
+#pragma once
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <deque>
+#include <future>
+#include <map>
+#include <random>
+#include <set>
+#include <stdexcept>
+#include <thread>
+#include <type_traits>
+
+#include "tests/fakes/fake_matrix.hpp"
+#include "tests/fakes/http_server.hpp"
+
+namespace scribe::fakes {
+
+// One endpoint's answer before it becomes an HTTP response.
+struct matrix_reply {
+    unsigned status = 200;
+    nlohmann::json body = nlohmann::json::object();
+    std::vector<std::pair<std::string, std::string>> headers;
+    std::optional<std::string> raw;  // a non-JSON body (media), sent with raw_content_type
+    std::string raw_content_type;
+};
+
+matrix_reply matrix_error(unsigned status, std::string errcode, std::string message);
+
+// A room timeline window: parsed from `filter` (inline JSON or a stored filter's ID).
+struct event_filter {
+    std::optional<std::size_t> limit;
+    std::optional<std::vector<std::string>> types;
+    std::vector<std::string> not_types;
+    std::optional<std::vector<std::string>> senders;
+    std::vector<std::string> not_senders;
+
+    static event_filter from_json(const nlohmann::json& room_event_filter);
+    bool accepts(const nlohmann::json& event) const;
+};
+
+// All members are touched only on the fake's io thread (or before it starts / after it stops),
+// so nothing here needs a lock.
+struct fake_matrix::impl {
+    explicit impl(fake_matrix_options options);
+
+    // Runs `f` on the io thread and waits for it, bounded by io_timeout.
+    template <class F>
+    auto call(F f) -> std::invoke_result_t<F&> {
+        using result = std::invoke_result_t<F&>;
+        if (!running_ || io_.get_executor().running_in_this_thread()) return f();
+        auto task = std::make_shared<std::packaged_task<result()>>(std::move(f));
+        auto done = task->get_future();
+        boost::asio::post(io_, [task] { (*task)(); });
+        if (done.wait_for(options_.io_timeout) != std::future_status::ready) {
+            throw std::runtime_error("fake_matrix: its io thread did not answer in time");
+        }
+        return done.get();
+    }
+
+    // --- lifetime (fake_matrix.cpp) ----------------------------------------------------------
+    void start();
+    void stop();
+    void run_io();
+    void shut_down_on_io_thread();
+    void log(std::string_view line) const;
+    std::shared_ptr<boost::asio::steady_timer> schedule(std::chrono::milliseconds delay,
+                                                        std::function<void()> action);
+
+    // --- model (fake_matrix.cpp) -------------------------------------------------------------
+    struct user_state {
+        std::string user_id;
+        std::string display_name;
+        std::string password;
+    };
+    struct token_state {
+        std::string user_id;
+        std::string device_id;
+    };
+    struct event_record {
+        std::int64_t pos = 0;  // stream position: 1, 2, 3… across all rooms
+        std::string room_id;
+        nlohmann::json event;  // the ClientEvent, with room_id; content after any redaction
+        std::string txn_key;   // the sending device's transaction scope, for transaction_id
+        std::string txn_id;
+        bool redacted = false;
+    };
+    struct room_state {
+        std::string room_id;
+        std::string version;
+        std::string alias;
+        std::string join_rule = "invite";
+        std::map<std::string, std::string> membership;  // user -> join|invite|leave|ban
+    };
+
+    std::string make_user_id(std::string_view localpart) const;
+    std::string random_string(std::size_t length, bool url_safe_base64);
+    std::string new_event_id();
+    static std::int64_t now_ms();
+
+    user_state& require_user(const std::string& user_id);
+    room_state& require_room(const std::string& room_id);
+    room_state* find_room(const std::string& room_id_or_alias);
+    event_record* find_event(const std::string& event_id);
+    std::string membership_of(const std::string& room_id, const std::string& user_id) const;
+    std::string display_name(const std::string& user_id) const;
+
+    // Appends an event and wakes waiting /syncs once the current handler is done.
+    event_record& append(const std::string& room_id, const std::string& sender,
+                         const std::string& type, nlohmann::json content,
+                         const std::optional<std::string>& state_key,
+                         const std::string& txn_key = {}, const std::string& txn_id = {});
+    std::string change_membership(const std::string& room_id, const std::string& sender,
+                                  const std::string& target, const std::string& membership,
+                                  const std::string& reason);
+    std::string create_room(const matrix_room_spec& spec);
+    std::string send_text(const std::string& room_id, const std::string& sender,
+                          const std::string& body, const text_options& extra);
+    // Creates the m.room.redaction event and strips the target.
+    event_record& redact(const std::string& room_id, const std::string& sender,
+                         const std::string& target, const std::string& reason,
+                         const std::string& txn_key, const std::string& txn_id);
+    bool duplicate_annotation(const std::string& room_id, const std::string& sender,
+                              const nlohmann::json& content) const;
+    void set_display_name(const std::string& user_id, const std::string& name);
+    void require_joined(const std::string& room_id, const std::string& user_id);
+
+    // --- client-server API (fake_matrix_api.cpp) ---------------------------------------------
+    struct request_context {
+        http_request request;
+        std::map<std::string, std::string> query;  // decoded
+        std::vector<std::string> segments;         // decoded path segments
+        std::optional<std::string> token;
+        std::string auth = "none";
+        const token_state* session = nullptr;  // valid token, else null
+        std::string txn_key;  // the transaction scope of the session (see txn_scope)
+    };
+    struct pending_sync {
+        std::string token;
+        std::string user_id;
+        std::string device_key;  // the session's transaction scope, for transaction_id
+        std::int64_t since = 0;
+        event_filter filter;
+        http_responder respond;
+        std::size_t record_index = 0;  // its entry in requests_, completed when answered
+        std::shared_ptr<boost::asio::steady_timer> timer;
+    };
+    enum class fault_kind { rate_limit, http_status, lose_response };
+    struct path_fault {
+        std::string prefix;
+        int remaining = 0;
+        fault_kind kind = fault_kind::http_status;
+        std::chrono::milliseconds retry_after{0};
+        retry_after_style style = retry_after_style::both;
+        unsigned status = 500;
+    };
+
+    void on_http_request(const http_request& request, const http_responder& respond);
+    matrix_reply route(request_context& context, bool& deferred, const http_responder& respond);
+    std::optional<matrix_reply> authenticate(request_context& context);
+    http_response to_http(const matrix_reply& reply) const;
+    std::size_t record(const request_context& context, unsigned status, const std::string& errcode,
+                       const std::string& fault);
+    void complete_record(std::size_t index, const matrix_reply* reply, const std::string& fault);
+
+    matrix_reply handle_login(request_context& context);
+    matrix_reply handle_filter_upload(request_context& context, const std::string& user_id);
+    matrix_reply handle_filter_get(request_context& context, const std::string& user_id,
+                                   const std::string& filter_id);
+    matrix_reply handle_join(request_context& context, const std::string& room_id_or_alias);
+    matrix_reply handle_leave(request_context& context, const std::string& room_id);
+    matrix_reply handle_invite(request_context& context, const std::string& room_id);
+    matrix_reply handle_create_room(request_context& context);
+    matrix_reply handle_send(request_context& context, const std::string& room_id,
+                             const std::string& type, const std::string& txn_id);
+    matrix_reply handle_redact(request_context& context, const std::string& room_id,
+                               const std::string& event_id, const std::string& txn_id);
+    matrix_reply handle_messages(request_context& context, const std::string& room_id);
+    matrix_reply handle_get_event(request_context& context, const std::string& room_id,
+                                  const std::string& event_id);
+    matrix_reply handle_state(request_context& context, const std::string& room_id,
+                              const std::vector<std::string>& rest);
+    matrix_reply handle_joined_members(request_context& context, const std::string& room_id);
+    matrix_reply handle_profile(request_context& context, const std::string& user_id,
+                                bool displayname_only);
+    matrix_reply handle_set_displayname(request_context& context, const std::string& user_id);
+    matrix_reply handle_upload(request_context& context);
+    matrix_reply handle_download(const std::string& server, const std::string& media_id);
+    // Answers now or parks the request as a long-poll (`deferred`).
+    matrix_reply handle_sync(request_context& context, bool& deferred,
+                             const http_responder& respond);
+
+    // The /sync body for a user since a stream position (0: initial sync).
+    nlohmann::json build_sync(const std::string& user_id, const std::string& device_key,
+                              std::int64_t since, const event_filter& filter,
+                              std::optional<std::size_t> keep_last, bool& has_content,
+                              bool& carried_timeline);
+    // The latest state event per (type, state_key) among the room's events in (after, before).
+    std::vector<const event_record*> state_between(const std::string& room_id, std::int64_t after,
+                                                   std::int64_t before) const;
+    std::int64_t membership_pos(const std::string& room_id, const std::string& user_id) const;
+    // An event as a client sees it: age now, transaction_id for its own device.
+    nlohmann::json served(const event_record& record, const std::string& device_key,
+                          bool with_room_id) const;
+    std::optional<event_filter> resolve_filter(const std::string& user_id,
+                                               const std::string& filter_param);
+    matrix_reply sync_reply(pending_sync& sync, std::string& fault);
+    void finish_sync(pending_sync& sync);
+    void answer_sync(int id, bool timed_out);
+    void post_wake();
+    void wake_syncs();
+
+    // --- state ------------------------------------------------------------------------------
+    fake_matrix_options options_;
+    std::shared_ptr<const testing::test_certificates> certificates_;
+    boost::asio::io_context io_;  // first, so it outlives everything bound to it
+    std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> work_;
+    std::unique_ptr<https_server> server_;
+    std::thread thread_;
+    std::promise<void> thread_done_;
+    unsigned short port_ = 0;
+    bool running_ = false;   // the io thread runs (touched by the owning thread only)
+    bool stopping_ = false;  // io thread: no new timers, no new work
+    std::set<std::shared_ptr<boost::asio::steady_timer>> timers_;
+    std::mt19937_64 random_;
+
+    std::map<std::string, user_state> users_;
+    std::map<std::string, token_state> tokens_;
+    std::map<std::string, std::vector<nlohmann::json>> filters_;  // user -> filters by index
+    std::map<std::string, room_state> rooms_;
+    std::vector<event_record> events_;                  // events_[pos - 1]
+    std::map<std::string, std::size_t> event_index_;    // event_id -> index in events_
+    std::map<std::string, matrix_reply> transactions_;  // scope + path -> first answer
+    std::map<std::string, uploaded_media> media_;
+    int next_device_ = 0;
+    std::int64_t sync_serial_ = 0;
+
+    std::map<int, pending_sync> pending_syncs_;
+    int next_sync_ = 0;
+    bool wake_posted_ = false;
+
+    std::deque<path_fault> faults_;
+    int drop_syncs_ = 0;
+    int malformed_syncs_ = 0;
+    std::optional<std::size_t> gap_keep_last_;
+
+    std::vector<client_event> sent_events_;
+    std::vector<membership_change> membership_changes_;
+    std::vector<matrix_request> requests_;
+    std::vector<std::string> upload_order_;
+    fake_matrix_stats stats_;
+};
+
+// Serialises without throwing on invalid UTF-8 from clients.
+std::string dump_matrix_json(const nlohmann::json& value);
+
+}  // namespace scribe::fakes
