@@ -1,6 +1,6 @@
 // `scribe run` against the fake Slack on loopback over TLS: a stream of events_api envelopes
 // (85% chatter, 10% `!tl` entries, 4% reactions, 1% other commands across incident channels),
-// pushed as fast as the fake takes them. Prints events acked per second, ack latency (median,
+// pushed as fast as the fake takes them or at a fixed offered rate. Prints events acked per second, ack latency (median,
 // p99, max) and Scribe's peak RSS; checks every entry is stored exactly once.
 #include <algorithm>
 #include <chrono>
@@ -11,6 +11,7 @@
 #include <random>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "tests/fakes/fake_slack.hpp"
@@ -43,6 +44,7 @@ double percentile(std::vector<double> values, double p) {
 int main(int argc, char** argv) {
     const int events = argc > 1 ? std::stoi(argv[1]) : 20'000;
     const int channels = argc > 2 ? std::stoi(argv[2]) : 50;
+    const int rate = argc > 3 ? std::stoi(argv[3]) : 0;  // events per second; 0: as fast as taken
 
     scribe::fakes::fake_slack_options options;
     options.keep_envelopes = false;
@@ -79,6 +81,9 @@ int main(int argc, char** argv) {
     int entries = 0;
     const auto begin = std::chrono::steady_clock::now();
     for (int i = 0; i < events; ++i) {
+        if (rate > 0) {
+            std::this_thread::sleep_until(begin + std::chrono::microseconds(1'000'000LL * i / rate));
+        }
         const std::size_t c = static_cast<std::size_t>(i) % ids.size();
         const int roll = percent(random);
         if (roll < 85) {
@@ -122,8 +127,9 @@ int main(int argc, char** argv) {
         static_cast<int>(stored.size()) == entries &&
         std::all_of(stored.begin(), stored.end(), [](const auto& s) { return s.second == 1; });
 
-    std::printf("events pushed        %d (%d channels, %d timeline entries)\n", pushed - channels,
-                channels, entries);
+    std::printf("events pushed        %d (%d channels, %d timeline entries), offered %s\n",
+                pushed - channels, channels, entries,
+                rate > 0 ? (std::to_string(rate) + "/s").c_str() : "as fast as taken");
     std::printf("all acked            %s in %.2f s\n", done ? "yes" : "NO", seconds);
     std::printf("events acked / s     %.0f\n", (pushed - channels) / seconds);
     std::printf("ack latency ms       median %.2f  p99 %.2f  max %.2f\n",

@@ -69,7 +69,9 @@ json relates_to(const std::string& rel_type, const std::string& event_id) {
 // --- lifetime ----------------------------------------------------------------------------------
 
 fake_matrix::impl::impl(fake_matrix_options options)
-    : options_(std::move(options)), random_(std::random_device{}()) {
+    : options_(std::move(options)),
+      runtime_("fake_matrix", options_.io_timeout, [this](std::string_view line) { log(line); }),
+      random_(std::random_device{}()) {
     certificates_ = options_.certificates ? options_.certificates
                                           : testing::make_test_certificates(options_.cert_names);
     const auto bot = make_user_id(options_.bot_localpart);
@@ -84,12 +86,7 @@ void fake_matrix::impl::log(std::string_view line) const {
 }
 
 void fake_matrix::impl::start() {
-    if (running_ || server_) throw std::logic_error("fake_matrix: start() called twice");
     https_server_options server_options;
-    server_options.certificate_pem = certificates_->server_cert_pem;
-    server_options.private_key_pem = certificates_->server_key_pem;
-    server_options.port = options_.port;
-    server_options.io_timeout = options_.io_timeout;
     // A long-poll /sync is a request in flight, not an idle connection; only the gap between
     // requests counts as idle, and clients reuse connections well within this.
     server_options.idle_timeout = std::max(options_.max_sync_timeout, options_.io_timeout) * 2;
@@ -98,59 +95,12 @@ void fake_matrix::impl::start() {
     handlers.on_request = [this](http_request request, http_responder respond) {
         on_http_request(request, respond);
     };
-    handlers.log = [this](std::string_view line) { log(line); };
-    server_ = std::make_unique<https_server>(io_, std::move(server_options), std::move(handlers));
-    server_->start();
-    port_ = server_->port();
-    work_.emplace(io_.get_executor());
-    thread_ = std::thread([this] { run_io(); });
-    running_ = true;
-}
-
-void fake_matrix::impl::run_io() {
-    // A throw out of a handler must not end the fake's thread: log it and keep serving.
-    for (;;) {
-        try {
-            io_.run();
-            break;
-        } catch (const std::exception& e) {
-            log(std::string("fake_matrix: handler threw: ") + e.what());
-        }
-    }
-    thread_done_.set_value();
-}
-
-void fake_matrix::impl::shut_down_on_io_thread() {
-    stopping_ = true;
-    server_->stop();
-    for (const auto& timer : timers_) timer->cancel();
-    pending_syncs_.clear();
-    work_.reset();
+    port_ = runtime_.start(*certificates_, options_.port, std::move(handlers),
+                           std::move(server_options));
 }
 
 void fake_matrix::impl::stop() {
-    if (!running_) return;
-    boost::asio::post(io_, [this] { shut_down_on_io_thread(); });
-    // Every connection and timer was cancelled, so run() returns once their handlers ran;
-    // if something still hangs, stop the loop rather than the test.
-    if (thread_done_.get_future().wait_for(options_.io_timeout * 2) != std::future_status::ready) {
-        log("fake_matrix: the io thread did not wind down in time; stopping it");
-        io_.stop();
-    }
-    thread_.join();
-    running_ = false;
-}
-
-std::shared_ptr<boost::asio::steady_timer> fake_matrix::impl::schedule(
-    std::chrono::milliseconds delay, std::function<void()> action) {
-    auto timer = std::make_shared<boost::asio::steady_timer>(io_, delay);
-    if (stopping_) return timer;
-    timers_.insert(timer);
-    timer->async_wait([this, timer, action = std::move(action)](boost::system::error_code ec) {
-        timers_.erase(timer);
-        if (!ec && !stopping_) action();
-    });
-    return timer;
+    runtime_.stop([this] { pending_syncs_.clear(); });
 }
 
 // --- identifiers -------------------------------------------------------------------------------
@@ -443,11 +393,7 @@ fake_matrix::fake_matrix(fake_matrix_options options)
     : impl_(std::make_unique<impl>(std::move(options))) {}
 
 fake_matrix::~fake_matrix() {
-    try {
-        impl_->stop();
-    } catch (const std::exception& e) {
-        impl_->log(std::string("fake_matrix: stopping failed: ") + e.what());
-    }
+    impl_->runtime_.stop_quietly([this] { impl_->stop(); });
 }
 
 void fake_matrix::start() { impl_->start(); }
@@ -467,7 +413,7 @@ std::string fake_matrix::bot_user_id() const {
 }
 
 std::string fake_matrix::add_user(matrix_user user) {
-    return impl_->call([i = impl_.get(), user = std::move(user)] {
+    return impl_->runtime_.call([i = impl_.get(), user = std::move(user)] {
         const auto id = i->make_user_id(user.localpart);
         i->users_[id] = impl::user_state{id, user.display_name, user.password};
         return id;
@@ -475,20 +421,21 @@ std::string fake_matrix::add_user(matrix_user user) {
 }
 
 void fake_matrix::add_access_token(std::string user_id, std::string token, std::string device_id) {
-    impl_->call([i = impl_.get(), user_id = std::move(user_id), token = std::move(token),
-                 device_id = std::move(device_id)] {
+    impl_->runtime_.call([i = impl_.get(), user_id = std::move(user_id), token = std::move(token),
+                          device_id = std::move(device_id)] {
         i->require_user(user_id);
         i->tokens_[token] = impl::token_state{user_id, device_id};
     });
 }
 
 std::string fake_matrix::create_room(matrix_room_spec spec) {
-    return impl_->call([i = impl_.get(), spec = std::move(spec)] { return i->create_room(spec); });
+    return impl_->runtime_.call(
+        [i = impl_.get(), spec = std::move(spec)] { return i->create_room(spec); });
 }
 
 std::string fake_matrix::invite(std::string room_id, std::string inviter, std::string user_id) {
-    return impl_->call([i = impl_.get(), room_id = std::move(room_id), inviter = std::move(inviter),
-                        user_id = std::move(user_id)] {
+    return impl_->runtime_.call([i = impl_.get(), room_id = std::move(room_id),
+                                 inviter = std::move(inviter), user_id = std::move(user_id)] {
         i->require_joined(room_id, inviter);
         i->require_user(user_id);
         return i->change_membership(room_id, inviter, user_id, "invite", {});
@@ -496,7 +443,7 @@ std::string fake_matrix::invite(std::string room_id, std::string inviter, std::s
 }
 
 std::string fake_matrix::join(std::string room_id, std::string user_id) {
-    return impl_->call(
+    return impl_->runtime_.call(
         [i = impl_.get(), room_id = std::move(room_id), user_id = std::move(user_id)] {
             i->require_room(room_id);
             i->require_user(user_id);
@@ -505,7 +452,7 @@ std::string fake_matrix::join(std::string room_id, std::string user_id) {
 }
 
 std::string fake_matrix::leave(std::string room_id, std::string user_id) {
-    return impl_->call(
+    return impl_->runtime_.call(
         [i = impl_.get(), room_id = std::move(room_id), user_id = std::move(user_id)] {
             i->require_joined(room_id, user_id);
             return i->change_membership(room_id, user_id, user_id, "leave", {});
@@ -514,8 +461,8 @@ std::string fake_matrix::leave(std::string room_id, std::string user_id) {
 
 std::string fake_matrix::kick(std::string room_id, std::string by, std::string user_id,
                               std::string reason) {
-    return impl_->call([i = impl_.get(), room_id = std::move(room_id), by = std::move(by),
-                        user_id = std::move(user_id), reason = std::move(reason)] {
+    return impl_->runtime_.call([i = impl_.get(), room_id = std::move(room_id), by = std::move(by),
+                                 user_id = std::move(user_id), reason = std::move(reason)] {
         i->require_joined(room_id, by);
         return i->change_membership(room_id, by, user_id, "leave", reason);
     });
@@ -523,16 +470,16 @@ std::string fake_matrix::kick(std::string room_id, std::string by, std::string u
 
 std::string fake_matrix::send_text(std::string room_id, std::string sender, std::string body,
                                    text_options extra) {
-    return impl_->call([i = impl_.get(), room_id = std::move(room_id), sender = std::move(sender),
-                        body = std::move(body), extra = std::move(extra)] {
-        return i->send_text(room_id, sender, body, extra);
-    });
+    return impl_->runtime_.call(
+        [i = impl_.get(), room_id = std::move(room_id), sender = std::move(sender),
+         body = std::move(body),
+         extra = std::move(extra)] { return i->send_text(room_id, sender, body, extra); });
 }
 
 std::vector<std::string> fake_matrix::send_burst(std::string room_id, std::string sender,
                                                  std::vector<std::string> bodies) {
-    return impl_->call([i = impl_.get(), room_id = std::move(room_id), sender = std::move(sender),
-                        bodies = std::move(bodies)] {
+    return impl_->runtime_.call([i = impl_.get(), room_id = std::move(room_id),
+                                 sender = std::move(sender), bodies = std::move(bodies)] {
         // One io-thread task: the wake-up for waiting /syncs runs after all of them.
         std::vector<std::string> ids;
         for (const auto& body : bodies) ids.push_back(i->send_text(room_id, sender, body, {}));
@@ -542,8 +489,9 @@ std::vector<std::string> fake_matrix::send_burst(std::string room_id, std::strin
 
 std::string fake_matrix::edit(std::string room_id, std::string sender, std::string target_event_id,
                               std::string new_body) {
-    return impl_->call([i = impl_.get(), room_id = std::move(room_id), sender = std::move(sender),
-                        target = std::move(target_event_id), new_body = std::move(new_body)] {
+    return impl_->runtime_.call([i = impl_.get(), room_id = std::move(room_id),
+                                 sender = std::move(sender), target = std::move(target_event_id),
+                                 new_body = std::move(new_body)] {
         i->require_joined(room_id, sender);
         json new_content = json::object();
         new_content["msgtype"] = "m.text";
@@ -561,8 +509,9 @@ std::string fake_matrix::edit(std::string room_id, std::string sender, std::stri
 
 std::string fake_matrix::react(std::string room_id, std::string sender, std::string target_event_id,
                                std::string key) {
-    return impl_->call([i = impl_.get(), room_id = std::move(room_id), sender = std::move(sender),
-                        target = std::move(target_event_id), key = std::move(key)] {
+    return impl_->runtime_.call([i = impl_.get(), room_id = std::move(room_id),
+                                 sender = std::move(sender), target = std::move(target_event_id),
+                                 key = std::move(key)] {
         i->require_joined(room_id, sender);
         json relation = relates_to("m.annotation", target);
         relation["key"] = key;
@@ -579,8 +528,9 @@ std::string fake_matrix::react(std::string room_id, std::string sender, std::str
 
 std::string fake_matrix::redact(std::string room_id, std::string sender, std::string event_id,
                                 std::string reason) {
-    return impl_->call([i = impl_.get(), room_id = std::move(room_id), sender = std::move(sender),
-                        event_id = std::move(event_id), reason = std::move(reason)] {
+    return impl_->runtime_.call([i = impl_.get(), room_id = std::move(room_id),
+                                 sender = std::move(sender), event_id = std::move(event_id),
+                                 reason = std::move(reason)] {
         i->require_joined(room_id, sender);
         return i->redact(room_id, sender, event_id, reason, {}, {})
             .event["event_id"]
@@ -590,9 +540,10 @@ std::string fake_matrix::redact(std::string room_id, std::string sender, std::st
 
 std::string fake_matrix::send_event(std::string room_id, std::string sender, std::string type,
                                     json content, std::optional<std::string> state_key) {
-    return impl_->call([i = impl_.get(), room_id = std::move(room_id), sender = std::move(sender),
-                        type = std::move(type), content = std::move(content),
-                        state_key = std::move(state_key)]() mutable {
+    return impl_->runtime_.call([i = impl_.get(), room_id = std::move(room_id),
+                                 sender = std::move(sender), type = std::move(type),
+                                 content = std::move(content),
+                                 state_key = std::move(state_key)]() mutable {
         i->require_joined(room_id, sender);
         return i->append(room_id, sender, type, std::move(content), state_key)
             .event["event_id"]
@@ -601,27 +552,27 @@ std::string fake_matrix::send_event(std::string room_id, std::string sender, std
 }
 
 void fake_matrix::set_display_name(std::string user_id, std::string display_name) {
-    impl_->call([i = impl_.get(), user_id = std::move(user_id), name = std::move(display_name)] {
-        i->set_display_name(user_id, name);
-    });
+    impl_->runtime_.call([i = impl_.get(), user_id = std::move(user_id),
+                          name = std::move(display_name)] { i->set_display_name(user_id, name); });
 }
 
 void fake_matrix::rate_limit_next(std::string path_prefix, int count,
                                   std::chrono::milliseconds retry_after, retry_after_style style) {
-    impl_->call([i = impl_.get(), prefix = std::move(path_prefix), count, retry_after, style] {
-        impl::path_fault fault;
-        fault.prefix = prefix;
-        fault.remaining = count;
-        fault.kind = impl::fault_kind::rate_limit;
-        fault.retry_after = retry_after;
-        fault.style = style;
-        fault.status = 429;
-        i->faults_.push_back(std::move(fault));
-    });
+    impl_->runtime_.call(
+        [i = impl_.get(), prefix = std::move(path_prefix), count, retry_after, style] {
+            impl::path_fault fault;
+            fault.prefix = prefix;
+            fault.remaining = count;
+            fault.kind = impl::fault_kind::rate_limit;
+            fault.retry_after = retry_after;
+            fault.style = style;
+            fault.status = 429;
+            i->faults_.push_back(std::move(fault));
+        });
 }
 
 void fake_matrix::http_error_next(std::string path_prefix, int count, unsigned status) {
-    impl_->call([i = impl_.get(), prefix = std::move(path_prefix), count, status] {
+    impl_->runtime_.call([i = impl_.get(), prefix = std::move(path_prefix), count, status] {
         impl::path_fault fault;
         fault.prefix = prefix;
         fault.remaining = count;
@@ -632,7 +583,7 @@ void fake_matrix::http_error_next(std::string path_prefix, int count, unsigned s
 }
 
 void fake_matrix::lose_response_next(std::string path_prefix, int count) {
-    impl_->call([i = impl_.get(), prefix = std::move(path_prefix), count] {
+    impl_->runtime_.call([i = impl_.get(), prefix = std::move(path_prefix), count] {
         impl::path_fault fault;
         fault.prefix = prefix;
         fault.remaining = count;
@@ -642,19 +593,19 @@ void fake_matrix::lose_response_next(std::string path_prefix, int count) {
 }
 
 void fake_matrix::drop_next_sync(int count) {
-    impl_->call([i = impl_.get(), count] { i->drop_syncs_ += count; });
+    impl_->runtime_.call([i = impl_.get(), count] { i->drop_syncs_ += count; });
 }
 
 void fake_matrix::malformed_next_sync(int count) {
-    impl_->call([i = impl_.get(), count] { i->malformed_syncs_ += count; });
+    impl_->runtime_.call([i = impl_.get(), count] { i->malformed_syncs_ += count; });
 }
 
 void fake_matrix::limit_next_sync(std::size_t keep_last) {
-    impl_->call([i = impl_.get(), keep_last] { i->gap_keep_last_ = keep_last; });
+    impl_->runtime_.call([i = impl_.get(), keep_last] { i->gap_keep_last_ = keep_last; });
 }
 
 void fake_matrix::invalidate_tokens(std::string user_id) {
-    impl_->call([i = impl_.get(), user_id = std::move(user_id)] {
+    impl_->runtime_.call([i = impl_.get(), user_id = std::move(user_id)] {
         const auto whom = user_id.empty() ? i->make_user_id(i->options_.bot_localpart) : user_id;
         std::erase_if(i->tokens_,
                       [&whom](const auto& entry) { return entry.second.user_id == whom; });
@@ -664,7 +615,7 @@ void fake_matrix::invalidate_tokens(std::string user_id) {
 }
 
 std::vector<client_event> fake_matrix::sent_events(std::string room_id) const {
-    return impl_->call([i = impl_.get(), room_id = std::move(room_id)] {
+    return impl_->runtime_.call([i = impl_.get(), room_id = std::move(room_id)] {
         std::vector<client_event> out;
         for (const auto& event : i->sent_events_) {
             if (room_id.empty() || event.room_id == room_id) out.push_back(event);
@@ -674,7 +625,7 @@ std::vector<client_event> fake_matrix::sent_events(std::string room_id) const {
 }
 
 std::vector<uploaded_media> fake_matrix::uploads() const {
-    return impl_->call([i = impl_.get()] {
+    return impl_->runtime_.call([i = impl_.get()] {
         std::vector<uploaded_media> out;
         for (const auto& id : i->upload_order_) out.push_back(i->media_.at(id));
         return out;
@@ -682,11 +633,11 @@ std::vector<uploaded_media> fake_matrix::uploads() const {
 }
 
 std::vector<membership_change> fake_matrix::membership_changes() const {
-    return impl_->call([i = impl_.get()] { return i->membership_changes_; });
+    return impl_->runtime_.call([i = impl_.get()] { return i->membership_changes_; });
 }
 
 std::vector<matrix_request> fake_matrix::requests(std::string path_prefix) const {
-    return impl_->call([i = impl_.get(), prefix = std::move(path_prefix)] {
+    return impl_->runtime_.call([i = impl_.get(), prefix = std::move(path_prefix)] {
         std::vector<matrix_request> out;
         for (const auto& request : i->requests_) {
             if (request.path.starts_with(prefix)) out.push_back(request);
@@ -696,7 +647,7 @@ std::vector<matrix_request> fake_matrix::requests(std::string path_prefix) const
 }
 
 std::vector<json> fake_matrix::room_events(std::string room_id) const {
-    return impl_->call([i = impl_.get(), room_id = std::move(room_id)] {
+    return impl_->runtime_.call([i = impl_.get(), room_id = std::move(room_id)] {
         i->require_room(room_id);
         std::vector<json> out;
         for (const auto& record : i->events_) {
@@ -707,21 +658,21 @@ std::vector<json> fake_matrix::room_events(std::string room_id) const {
 }
 
 std::optional<json> fake_matrix::event(std::string event_id) const {
-    return impl_->call([i = impl_.get(), event_id = std::move(event_id)] {
+    return impl_->runtime_.call([i = impl_.get(), event_id = std::move(event_id)] {
         const auto* record = i->find_event(event_id);
         return record ? std::optional<json>(record->event) : std::nullopt;
     });
 }
 
 std::string fake_matrix::membership(std::string room_id, std::string user_id) const {
-    return impl_->call(
+    return impl_->runtime_.call(
         [i = impl_.get(), room_id = std::move(room_id), user_id = std::move(user_id)] {
             return i->membership_of(room_id, user_id);
         });
 }
 
 fake_matrix_stats fake_matrix::stats() const {
-    return impl_->call([i = impl_.get()] {
+    return impl_->runtime_.call([i = impl_.get()] {
         auto stats = i->stats_;
         stats.pending_syncs = static_cast<int>(i->pending_syncs_.size());
         return stats;
@@ -730,12 +681,7 @@ fake_matrix_stats fake_matrix::stats() const {
 
 bool fake_matrix::wait_for(const std::function<bool()>& done,
                            std::chrono::milliseconds timeout) const {
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (std::chrono::steady_clock::now() < deadline) {
-        if (done()) return true;
-        std::this_thread::sleep_for(std::chrono::milliseconds(5));
-    }
-    return done();
+    return fake_runtime::wait_for(done, timeout);
 }
 
 }  // namespace scribe::fakes

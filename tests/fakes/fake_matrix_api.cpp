@@ -1065,7 +1065,7 @@ matrix_reply fake_matrix::impl::handle_sync(request_context& context, bool& defe
         --drop_syncs_;
         ++stats_.dropped_syncs;
         complete_record(index, nullptr, "drop_sync");
-        schedule(std::min(timeout, options_.sync_drop_after), [respond] {
+        runtime_.schedule(std::min(timeout, options_.sync_drop_after), [respond] {
             http_response drop;
             drop.drop = true;
             respond(std::move(drop));
@@ -1091,7 +1091,7 @@ matrix_reply fake_matrix::impl::handle_sync(request_context& context, bool& defe
         return {};
     }
     const int id = ++next_sync_;
-    sync.timer = schedule(timeout, [this, id] { answer_sync(id, true); });
+    sync.timer = runtime_.schedule(timeout, [this, id] { answer_sync(id, true); });
     pending_syncs_.emplace(id, std::move(sync));
     return {};
 }
@@ -1144,10 +1144,10 @@ void fake_matrix::impl::answer_sync(int id, bool timed_out) {
 }
 
 void fake_matrix::impl::post_wake() {
-    if (wake_posted_ || stopping_) return;
+    if (wake_posted_ || runtime_.stopping()) return;
     wake_posted_ = true;
     // After the current handler: a scripted step that appends several events wakes /sync once.
-    boost::asio::post(io_, [this] { wake_syncs(); });
+    boost::asio::post(runtime_.io(), [this] { wake_syncs(); });
 }
 
 void fake_matrix::impl::wake_syncs() {

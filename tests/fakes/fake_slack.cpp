@@ -26,7 +26,9 @@ std::string dump_json(const json& value) {
 // --- lifetime ----------------------------------------------------------------------------------
 
 fake_slack::impl::impl(fake_slack_options options)
-    : options_(std::move(options)), random_(std::random_device{}()) {
+    : options_(std::move(options)),
+      runtime_("fake_slack", options_.io_timeout, [this](std::string_view line) { log(line); }),
+      random_(std::random_device{}()) {
     certificates_ = options_.certificates ? options_.certificates
                                           : testing::make_test_certificates(options_.cert_names);
     slack_user bot;
@@ -42,70 +44,15 @@ void fake_slack::impl::log(std::string_view line) const {
 }
 
 void fake_slack::impl::start() {
-    if (running_ || server_) throw std::logic_error("fake_slack: start() called twice");
-    https_server_options server_options;
-    server_options.certificate_pem = certificates_->server_cert_pem;
-    server_options.private_key_pem = certificates_->server_key_pem;
-    server_options.port = options_.port;
-    server_options.io_timeout = options_.io_timeout;
     https_server_handlers handlers;
     handlers.on_request = [this](http_request request, http_responder respond) {
         on_http_request(request, respond);
     };
     handlers.on_upgrade = [this](const http_request& request) { return on_upgrade(request); };
-    handlers.log = [this](std::string_view line) { log(line); };
-    server_ = std::make_unique<https_server>(io_, std::move(server_options), std::move(handlers));
-    server_->start();
-    port_ = server_->port();
-    work_.emplace(io_.get_executor());
-    thread_ = std::thread([this] { run_io(); });
-    running_ = true;
+    port_ = runtime_.start(*certificates_, options_.port, std::move(handlers));
 }
 
-void fake_slack::impl::run_io() {
-    // A throw out of a handler must not end the fake's thread: log it and keep serving.
-    for (;;) {
-        try {
-            io_.run();
-            break;
-        } catch (const std::exception& e) {
-            log(std::string("fake_slack: handler threw: ") + e.what());
-        }
-    }
-    thread_done_.set_value();
-}
-
-void fake_slack::impl::shut_down_on_io_thread() {
-    stopping_ = true;
-    server_->stop();
-    for (const auto& timer : timers_) timer->cancel();
-    work_.reset();
-}
-
-void fake_slack::impl::stop() {
-    if (!running_) return;
-    boost::asio::post(io_, [this] { shut_down_on_io_thread(); });
-    // Every connection and timer was cancelled, so run() returns once their handlers ran;
-    // if something still hangs, stop the loop rather than the test.
-    if (thread_done_.get_future().wait_for(options_.io_timeout * 2) != std::future_status::ready) {
-        log("fake_slack: the io thread did not wind down in time; stopping it");
-        io_.stop();
-    }
-    thread_.join();
-    running_ = false;
-}
-
-std::shared_ptr<boost::asio::steady_timer> fake_slack::impl::schedule(
-    std::chrono::milliseconds delay, std::function<void()> action) {
-    auto timer = std::make_shared<boost::asio::steady_timer>(io_, delay);
-    if (stopping_) return timer;
-    timers_.insert(timer);
-    timer->async_wait([this, timer, action = std::move(action)](boost::system::error_code ec) {
-        timers_.erase(timer);
-        if (!ec && !stopping_) action();
-    });
-    return timer;
-}
+void fake_slack::impl::stop() { runtime_.stop(); }
 
 // --- identifiers and time ----------------------------------------------------------------------
 
@@ -612,11 +559,7 @@ fake_slack::fake_slack(fake_slack_options options)
     : impl_(std::make_unique<impl>(std::move(options))) {}
 
 fake_slack::~fake_slack() {
-    try {
-        impl_->stop();
-    } catch (const std::exception& e) {
-        impl_->log(std::string("fake_slack: stopping failed: ") + e.what());
-    }
+    impl_->runtime_.stop_quietly([this] { impl_->stop(); });
 }
 
 void fake_slack::start() { impl_->start(); }
@@ -628,77 +571,78 @@ std::filesystem::path fake_slack::ca_file() const { return impl_->certificates_-
 const fake_slack_options& fake_slack::options() const { return impl_->options_; }
 
 void fake_slack::add_user(slack_user user) {
-    impl_->call(
+    impl_->runtime_.call(
         [i = impl_.get(), user = std::move(user)]() mutable { i->add_user(std::move(user)); });
 }
 
 void fake_slack::add_channel(slack_channel channel) {
-    impl_->call([i = impl_.get(), channel = std::move(channel)]() mutable {
+    impl_->runtime_.call([i = impl_.get(), channel = std::move(channel)]() mutable {
         i->add_channel(std::move(channel));
     });
 }
 
 pushed_event fake_slack::post_user_message(std::string channel, std::string user, std::string text,
                                            std::optional<std::string> thread_ts) {
-    return impl_->call([i = impl_.get(), channel = std::move(channel), user = std::move(user),
-                        text = std::move(text), thread_ts = std::move(thread_ts)] {
+    return impl_->runtime_.call([i = impl_.get(), channel = std::move(channel),
+                                 user = std::move(user), text = std::move(text),
+                                 thread_ts = std::move(thread_ts)] {
         return i->post_user_message(channel, user, text, thread_ts);
     });
 }
 
 pushed_event fake_slack::edit_message(std::string channel, std::string ts, std::string new_text) {
-    return impl_->call([i = impl_.get(), channel = std::move(channel), ts = std::move(ts),
-                        text = std::move(new_text)] { return i->edit_message(channel, ts, text); });
+    return impl_->runtime_.call(
+        [i = impl_.get(), channel = std::move(channel), ts = std::move(ts),
+         text = std::move(new_text)] { return i->edit_message(channel, ts, text); });
 }
 
 pushed_event fake_slack::delete_message(std::string channel, std::string ts) {
-    return impl_->call([i = impl_.get(), channel = std::move(channel), ts = std::move(ts)] {
-        return i->delete_message(channel, ts);
-    });
+    return impl_->runtime_.call([i = impl_.get(), channel = std::move(channel),
+                                 ts = std::move(ts)] { return i->delete_message(channel, ts); });
 }
 
 pushed_event fake_slack::add_reaction(std::string channel, std::string user, std::string ts,
                                       std::string name) {
-    return impl_->call(
+    return impl_->runtime_.call(
         [i = impl_.get(), channel = std::move(channel), user = std::move(user), ts = std::move(ts),
          name = std::move(name)] { return i->change_reaction(channel, user, ts, name, true); });
 }
 
 pushed_event fake_slack::remove_reaction(std::string channel, std::string user, std::string ts,
                                          std::string name) {
-    return impl_->call(
+    return impl_->runtime_.call(
         [i = impl_.get(), channel = std::move(channel), user = std::move(user), ts = std::move(ts),
          name = std::move(name)] { return i->change_reaction(channel, user, ts, name, false); });
 }
 
 pushed_event fake_slack::member_joined(std::string channel, std::string user, std::string inviter) {
-    return impl_->call(
+    return impl_->runtime_.call(
         [i = impl_.get(), channel = std::move(channel), user = std::move(user),
          inviter = std::move(inviter)] { return i->member_joined(channel, user, inviter); });
 }
 
 slash_command_result fake_slack::slash_command(std::string channel, std::string user,
                                                std::string command, std::string text) {
-    return impl_->call([i = impl_.get(), channel = std::move(channel), user = std::move(user),
-                        command = std::move(command), text = std::move(text)] {
-        return i->slash_command(channel, user, command, text);
-    });
+    return impl_->runtime_.call(
+        [i = impl_.get(), channel = std::move(channel), user = std::move(user),
+         command = std::move(command),
+         text = std::move(text)] { return i->slash_command(channel, user, command, text); });
 }
 
 pushed_event fake_slack::push_event(json event) {
-    return impl_->call(
+    return impl_->runtime_.call(
         [i = impl_.get(), event = std::move(event)] { return i->push_event(event); });
 }
 
 void fake_slack::push_raw_frame(std::string text, std::optional<int> link) {
-    impl_->call([i = impl_.get(), text = std::move(text), link] {
+    impl_->runtime_.call([i = impl_.get(), text = std::move(text), link] {
         i->push_frame(text, false, link);
         i->stats_.raw_frames++;
     });
 }
 
 void fake_slack::push_binary_frame(std::string bytes, std::optional<int> link) {
-    impl_->call([i = impl_.get(), bytes = std::move(bytes), link] {
+    impl_->runtime_.call([i = impl_.get(), bytes = std::move(bytes), link] {
         i->push_frame(bytes, true, link);
         i->stats_.binary_frames++;
     });
@@ -710,42 +654,42 @@ void fake_slack::push_oversized_frame(std::size_t bytes, std::optional<int> link
     const std::size_t fill =
         bytes > head.size() + tail.size() ? bytes - head.size() - tail.size() : 0;
     std::string frame = head + std::string(fill, 'x') + tail;
-    impl_->call([i = impl_.get(), frame = std::move(frame), link] {
+    impl_->runtime_.call([i = impl_.get(), frame = std::move(frame), link] {
         i->push_frame(frame, false, link);
         i->stats_.oversized_frames++;
     });
 }
 
 void fake_slack::pin_delivery(std::optional<int> link) {
-    impl_->call([i = impl_.get(), link] { i->pinned_link_ = link; });
+    impl_->runtime_.call([i = impl_.get(), link] { i->pinned_link_ = link; });
 }
 
 void fake_slack::drop_link(std::optional<int> link) {
-    impl_->call([i = impl_.get(), link] { i->drop_link(link); });
+    impl_->runtime_.call([i = impl_.get(), link] { i->drop_link(link); });
 }
 
 void fake_slack::refresh_link(std::optional<int> link) {
-    impl_->call([i = impl_.get(), link] { i->refresh_link(link); });
+    impl_->runtime_.call([i = impl_.get(), link] { i->refresh_link(link); });
 }
 
 void fake_slack::too_many_websockets(std::optional<int> link) {
-    impl_->call([i = impl_.get(), link] { i->too_many_websockets(link); });
+    impl_->runtime_.call([i = impl_.get(), link] { i->too_many_websockets(link); });
 }
 
 void fake_slack::disable_socket_mode() {
-    impl_->call([i = impl_.get()] { i->set_socket_mode(false); });
+    impl_->runtime_.call([i = impl_.get()] { i->set_socket_mode(false); });
 }
 
 void fake_slack::enable_socket_mode() {
-    impl_->call([i = impl_.get()] { i->set_socket_mode(true); });
+    impl_->runtime_.call([i = impl_.get()] { i->set_socket_mode(true); });
 }
 
 void fake_slack::silence_link(std::optional<int> link, bool silent) {
-    impl_->call([i = impl_.get(), link, silent] { i->silence_link(link, silent); });
+    impl_->runtime_.call([i = impl_.get(), link, silent] { i->silence_link(link, silent); });
 }
 
 void fake_slack::rate_limit_next(std::string method, int count, int retry_after_seconds) {
-    impl_->call([i = impl_.get(), method = std::move(method), count, retry_after_seconds] {
+    impl_->runtime_.call([i = impl_.get(), method = std::move(method), count, retry_after_seconds] {
         impl::web_fault fault;
         fault.method = method;
         fault.remaining = count;
@@ -756,7 +700,7 @@ void fake_slack::rate_limit_next(std::string method, int count, int retry_after_
 }
 
 void fake_slack::http_error_next(std::string method, int count, unsigned status) {
-    impl_->call([i = impl_.get(), method = std::move(method), count, status] {
+    impl_->runtime_.call([i = impl_.get(), method = std::move(method), count, status] {
         impl::web_fault fault;
         fault.method = method;
         fault.remaining = count;
@@ -767,31 +711,33 @@ void fake_slack::http_error_next(std::string method, int count, unsigned status)
 }
 
 void fake_slack::error_next(std::string method, std::string error, int count) {
-    impl_->call([i = impl_.get(), method = std::move(method), error = std::move(error), count] {
-        impl::web_fault fault;
-        fault.method = method;
-        fault.remaining = count;
-        fault.kind = impl::fault_kind::error;
-        fault.error = error;
-        i->web_faults_.push_back(std::move(fault));
-    });
+    impl_->runtime_.call(
+        [i = impl_.get(), method = std::move(method), error = std::move(error), count] {
+            impl::web_fault fault;
+            fault.method = method;
+            fault.remaining = count;
+            fault.kind = impl::fault_kind::error;
+            fault.error = error;
+            i->web_faults_.push_back(std::move(fault));
+        });
 }
 
 void fake_slack::set_rate_limit(std::string method, int max_calls, std::chrono::milliseconds window,
                                 bool per_channel) {
-    impl_->call([i = impl_.get(), method = std::move(method), max_calls, window, per_channel] {
-        i->rate_rules_[method] = impl::rate_rule{max_calls, window, per_channel};
-    });
+    impl_->runtime_.call(
+        [i = impl_.get(), method = std::move(method), max_calls, window, per_channel] {
+            i->rate_rules_[method] = impl::rate_rule{max_calls, window, per_channel};
+        });
 }
 
 void fake_slack::expire_tokens(bool expired, std::string error) {
-    impl_->call([i = impl_.get(), expired, error = std::move(error)] {
+    impl_->runtime_.call([i = impl_.get(), expired, error = std::move(error)] {
         i->expired_error_ = expired ? std::optional<std::string>(error) : std::nullopt;
     });
 }
 
 std::vector<posted_message> fake_slack::bot_messages(std::string channel) const {
-    return impl_->call([i = impl_.get(), channel = std::move(channel)] {
+    return impl_->runtime_.call([i = impl_.get(), channel = std::move(channel)] {
         std::vector<posted_message> out;
         for (const auto& [id, state] : i->channels_) {
             if (!channel.empty() && id != channel) continue;
@@ -818,27 +764,27 @@ std::vector<posted_message> fake_slack::bot_messages(std::string channel) const 
 }
 
 std::vector<reaction_record> fake_slack::bot_reactions() const {
-    return impl_->call([i = impl_.get()] { return i->bot_reactions_; });
+    return impl_->runtime_.call([i = impl_.get()] { return i->bot_reactions_; });
 }
 
 std::vector<shared_file> fake_slack::shared_files() const {
-    return impl_->call([i = impl_.get()] { return i->shared_files_; });
+    return impl_->runtime_.call([i = impl_.get()] { return i->shared_files_; });
 }
 
 std::vector<ack_record> fake_slack::acks() const {
-    return impl_->call([i = impl_.get()] { return i->acks_; });
+    return impl_->runtime_.call([i = impl_.get()] { return i->acks_; });
 }
 
 std::vector<delivery_record> fake_slack::deliveries() const {
-    return impl_->call([i = impl_.get()] { return i->deliveries_; });
+    return impl_->runtime_.call([i = impl_.get()] { return i->deliveries_; });
 }
 
 std::vector<response_url_post> fake_slack::response_url_posts() const {
-    return impl_->call([i = impl_.get()] { return i->response_url_posts_; });
+    return impl_->runtime_.call([i = impl_.get()] { return i->response_url_posts_; });
 }
 
 std::vector<recorded_request> fake_slack::requests(std::string api_method) const {
-    return impl_->call([i = impl_.get(), api_method = std::move(api_method)] {
+    return impl_->runtime_.call([i = impl_.get(), api_method = std::move(api_method)] {
         std::vector<recorded_request> out;
         for (const auto& request : i->requests_) {
             if (api_method.empty() || request.api_method == api_method) out.push_back(request);
@@ -848,7 +794,7 @@ std::vector<recorded_request> fake_slack::requests(std::string api_method) const
 }
 
 std::vector<link_info> fake_slack::links() const {
-    return impl_->call([i = impl_.get()] {
+    return impl_->runtime_.call([i = impl_.get()] {
         std::vector<link_info> out;
         for (const auto& [id, link] : i->links_) out.push_back(link.info);
         return out;
@@ -856,7 +802,7 @@ std::vector<link_info> fake_slack::links() const {
 }
 
 std::vector<slack_channel> fake_slack::channels() const {
-    return impl_->call([i = impl_.get()] {
+    return impl_->runtime_.call([i = impl_.get()] {
         std::vector<slack_channel> out;
         for (const auto& [id, state] : i->channels_) {
             slack_channel channel = state.info;
@@ -869,11 +815,11 @@ std::vector<slack_channel> fake_slack::channels() const {
 }
 
 std::vector<std::string> fake_slack::stray_frames() const {
-    return impl_->call([i = impl_.get()] { return i->stray_frames_; });
+    return impl_->runtime_.call([i = impl_.get()] { return i->stray_frames_; });
 }
 
 fake_slack_stats fake_slack::stats() const {
-    return impl_->call([i = impl_.get()] {
+    return impl_->runtime_.call([i = impl_.get()] {
         fake_slack_stats stats = i->stats_;
         stats.open_links = i->accepted_open_links();
         stats.pending_acks = static_cast<int>(i->pending_.size());
@@ -884,12 +830,7 @@ fake_slack_stats fake_slack::stats() const {
 
 bool fake_slack::wait_for(const std::function<bool()>& done,
                           std::chrono::milliseconds timeout) const {
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (std::chrono::steady_clock::now() < deadline) {
-        if (done()) return true;
-        std::this_thread::sleep_for(std::chrono::milliseconds(5));
-    }
-    return done();
+    return fake_runtime::wait_for(done, timeout);
 }
 
 }  // namespace scribe::fakes

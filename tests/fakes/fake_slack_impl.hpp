@@ -1,19 +1,13 @@
 // The fake Slack's state and logic, shared by its scripting, Web API and Socket Mode sources.
 #pragma once
 
-#include <boost/asio/executor_work_guard.hpp>
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/post.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <deque>
-#include <future>
 #include <map>
 #include <random>
 #include <set>
 #include <stdexcept>
-#include <thread>
-#include <type_traits>
 
+#include "tests/fakes/fake_runtime.hpp"
 #include "tests/fakes/fake_slack.hpp"
 #include "tests/fakes/http_server.hpp"
 
@@ -32,28 +26,10 @@ struct api_result {
 struct fake_slack::impl {
     explicit impl(fake_slack_options options);
 
-    // Runs `f` on the io thread and waits for it, bounded by io_timeout.
-    template <class F>
-    auto call(F f) -> std::invoke_result_t<F&> {
-        using result = std::invoke_result_t<F&>;
-        if (!running_ || io_.get_executor().running_in_this_thread()) return f();
-        auto task = std::make_shared<std::packaged_task<result()>>(std::move(f));
-        auto done = task->get_future();
-        boost::asio::post(io_, [task] { (*task)(); });
-        if (done.wait_for(options_.io_timeout) != std::future_status::ready) {
-            throw std::runtime_error("fake_slack: its io thread did not answer in time");
-        }
-        return done.get();
-    }
-
     // --- lifetime (fake_slack.cpp) ---------------------------------------------------------
     void start();
     void stop();
-    void run_io();
-    void shut_down_on_io_thread();
     void log(std::string_view line) const;
-    std::shared_ptr<boost::asio::steady_timer> schedule(std::chrono::milliseconds delay,
-                                                        std::function<void()> action);
 
     // --- model (fake_slack.cpp) ---------------------------------------------------------------
     struct message_state {
@@ -226,15 +202,10 @@ struct fake_slack::impl {
     // --- state ------------------------------------------------------------------------------
     fake_slack_options options_;
     std::shared_ptr<const testing::test_certificates> certificates_;
-    boost::asio::io_context io_;  // first, so it outlives everything bound to it
-    std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> work_;
-    std::unique_ptr<https_server> server_;
-    std::thread thread_;
-    std::promise<void> thread_done_;
+    // The io thread; call() and schedule() run work on it. Before everything bound to its
+    // io_context, so it outlives them.
+    fake_runtime runtime_;
     unsigned short port_ = 0;
-    bool running_ = false;   // the io thread runs (touched by the owning thread only)
-    bool stopping_ = false;  // io thread: no new timers, no new work
-    std::set<std::shared_ptr<boost::asio::steady_timer>> timers_;
     std::mt19937_64 random_;
     std::int64_t last_ts_us_ = 0;
 

@@ -172,7 +172,7 @@ void fake_slack::impl::open_link(std::shared_ptr<websocket_connection> connectio
 
     schedule_ping(id);
     if (debug_reconnects) {
-        schedule(options_.debug_reconnect_lifetime, [this, id] { start_refresh(id); });
+        runtime_.schedule(options_.debug_reconnect_lifetime, [this, id] { start_refresh(id); });
     }
     flush_backlog();
 }
@@ -203,7 +203,7 @@ void fake_slack::impl::send_disconnect(int link, const std::string& reason) {
     if (reason != "warning") state->draining = true;
     state->connection->send_text(dump_json(message));
     if (reason == "warning") return;
-    schedule(options_.disconnect_close_delay, [this, link] {
+    runtime_.schedule(options_.disconnect_close_delay, [this, link] {
         if (auto* target = find_link(link); target != nullptr && target->info.open) {
             target->connection->close(options_.disconnect_close_code, "");
         }
@@ -215,12 +215,12 @@ void fake_slack::impl::start_refresh(int link) {
     if (state == nullptr || !state->info.open || state->draining) return;
     stats_.refreshes++;
     send_disconnect(link, "warning");
-    schedule(options_.refresh_warning_lead,
-             [this, link] { send_disconnect(link, "refresh_requested"); });
+    runtime_.schedule(options_.refresh_warning_lead,
+                      [this, link] { send_disconnect(link, "refresh_requested"); });
 }
 
 void fake_slack::impl::schedule_ping(int link) {
-    schedule(options_.ping_interval, [this, link] {
+    runtime_.schedule(options_.ping_interval, [this, link] {
         auto* state = find_link(link);
         if (state == nullptr || !state->info.open) return;
         if (!state->info.silent) {
@@ -375,7 +375,7 @@ void fake_slack::impl::deliver(envelope_state envelope, int avoid_link) {
     deliveries_.push_back(std::move(record));
 
     const std::string id = envelope.envelope_id;
-    envelope.deadline = schedule(options_.ack_timeout, [this, id] { on_ack_timeout(id); });
+    envelope.deadline = runtime_.schedule(options_.ack_timeout, [this, id] { on_ack_timeout(id); });
     pending_[id] = std::move(envelope);
 }
 
@@ -405,7 +405,8 @@ void fake_slack::impl::on_ack_timeout(const std::string& envelope_id) {
     envelope.deadline.reset();
     const int avoid = envelope.link;
     if (options_.redelivery_delay.count() > 0) {
-        schedule(options_.redelivery_delay, [this, envelope, avoid] { deliver(envelope, avoid); });
+        runtime_.schedule(options_.redelivery_delay,
+                          [this, envelope, avoid] { deliver(envelope, avoid); });
     } else {
         deliver(std::move(envelope), avoid);
     }
