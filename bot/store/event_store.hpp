@@ -87,6 +87,16 @@ public:
     // Every stored event of every incident in (incident, sequence) order, for export.
     virtual void for_each_event(const std::function<void(const model::event&)>& visit) = 0;
 
+    // Saves where a platform's stream stands (e.g. Matrix's next_batch under "matrix"). It
+    // is written in the same transaction as the appends queued with it and after every append
+    // queued before it, so an adapter that saves its position once the events it delivered are
+    // queued never stores a position ahead of its events. The callback runs after commit;
+    // outcomes are empty.
+    virtual void save_cursor(std::string name, std::string value, append_callback done) = 0;
+
+    // The last saved position of that stream, if any.
+    virtual std::optional<std::string> load_cursor(const std::string& name) = 0;
+
     // Imports events as they are (ids and sequences kept); existing ones are skipped.
     // Returns how many were new.
     virtual std::int64_t import_events(const std::vector<model::event>& events) = 0;

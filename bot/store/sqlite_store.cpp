@@ -60,4 +60,12 @@ std::int64_t sqlite_store::import_events(const std::vector<model::event>& events
     return parts_->writes.import(events);
 }
 
+void sqlite_store::save_cursor(std::string name, std::string value, append_callback done) {
+    parts_->writes.save_cursor({std::move(name), std::move(value)}, std::move(done));
+}
+
+std::optional<std::string> sqlite_store::load_cursor(const std::string& name) {
+    return parts_->reads.load_cursor(name);
+}
+
 }  // namespace scribe::store

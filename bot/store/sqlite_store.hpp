@@ -38,6 +38,8 @@ public:
     std::vector<open_action> list_open_actions() override;
     void for_each_event(const std::function<void(const model::event&)>& visit) override;
     std::int64_t import_events(const std::vector<model::event>& events) override;
+    void save_cursor(std::string name, std::string value, append_callback done) override;
+    std::optional<std::string> load_cursor(const std::string& name) override;
 
 private:
     struct parts;

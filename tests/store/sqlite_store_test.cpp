@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 
 #include <atomic>
+#include <mutex>
 #include <set>
 #include <stdexcept>
 #include <thread>
@@ -397,6 +398,37 @@ TEST_CASE("flush from an append callback is refused instead of waiting for itsel
     });
     store->flush();
     CHECK(refused);
+}
+
+TEST_CASE("a stream cursor is saved after the appends queued before it, and survives a restart") {
+    temp_dir dir;
+    const auto path = dir.file("scribe.db");
+    auto store = sqlite_store::open(path);
+    CHECK_FALSE(store->load_cursor("matrix").has_value());
+
+    // Queued back to back, so the writer commits them in one group: the cursor's callback runs
+    // after the append's, and the cursor is readable once its callback has run.
+    std::vector<std::string> order;
+    std::mutex order_lock;
+    store->append({declare("A", "m1")}, [&](append_result r) {
+        const std::lock_guard lock(order_lock);
+        order.push_back(r.ok() ? "append" : r.error);
+    });
+    store->save_cursor("matrix", "s72_1", [&](append_result r) {
+        const std::lock_guard lock(order_lock);
+        order.push_back(r.ok() && r.outcomes.empty() ? "cursor" : r.error);
+    });
+    store->flush();
+    CHECK(order == std::vector<std::string>{"append", "cursor"});
+    CHECK(store->load_cursor("matrix") == "s72_1");
+
+    store->save_cursor("matrix", "s80_4", {});
+    store->save_cursor("other", "x", {});
+    store.reset();
+    store = sqlite_store::open(path);
+    CHECK(store->load_cursor("matrix") == "s80_4");
+    CHECK(store->load_cursor("other") == "x");
+    CHECK(store->load_incident(1).size() == 1);
 }
 
 }  // namespace scribe::store::test

@@ -45,7 +45,8 @@ event_reader::event_reader(const std::string& path)
                     "a.owner_name, a.text, a.due FROM actions AS a "
                     "JOIN incidents AS i ON i.id = a.incident_id "
                     "WHERE a.status = 'open' AND a.retracted = 0 "
-                    "ORDER BY a.due IS NULL, a.due, a.incident_id, a.number") {}
+                    "ORDER BY a.due IS NULL, a.due, a.incident_id, a.number"),
+      load_cursor_(db_, "load cursor", "SELECT value FROM cursors WHERE name = ?1") {}
 
 std::vector<model::event> event_reader::load_incident(std::int64_t incident_id) {
     const std::lock_guard lock(mutex_);
@@ -69,6 +70,13 @@ std::optional<std::int64_t> event_reader::first_id(statement& query,
     auto row = query.query(channel.platform, channel.channel);
     if (!row.next()) return std::nullopt;
     return row.int64(0);
+}
+
+std::optional<std::string> event_reader::load_cursor(const std::string& name) {
+    const std::lock_guard lock(mutex_);
+    auto row = load_cursor_.query(name);
+    if (!row.next()) return std::nullopt;
+    return row.text(0);
 }
 
 std::vector<incident_summary> event_reader::list_incidents(bool open_only) {

@@ -25,6 +25,7 @@ public:
     std::optional<std::int64_t> latest_incident_in(const model::source_key& channel);
     std::vector<incident_summary> list_incidents(bool open_only);
     std::vector<open_action> list_open_actions();
+    std::optional<std::string> load_cursor(const std::string& name);
 
     // Runs on a connection of its own, so an export neither holds up other reads nor
     // deadlocks when `visit` reads from the store.
@@ -41,6 +42,7 @@ private:
     statement list_all_;
     statement list_open_;
     statement open_actions_;
+    statement load_cursor_;
 };
 
 }  // namespace scribe::store::detail

@@ -87,10 +87,14 @@ event_writer::event_writer(const std::string& path)
                        "UPDATE actions SET text = ?3 "
                        "WHERE incident_id = ?1 AND number = ?2 AND retracted = 0"),
       retract_action_(db_, "retract action",
-                      "UPDATE actions SET retracted = 1 WHERE incident_id = ?1 AND number = ?2") {}
+                      "UPDATE actions SET retracted = 1 WHERE incident_id = ?1 AND number = ?2"),
+      save_cursor_(db_, "save cursor",
+                   "INSERT INTO cursors (name, value) VALUES (?1, ?2) "
+                   "ON CONFLICT (name) DO UPDATE SET value = excluded.value") {}
 
-std::vector<append_result> event_writer::commit(std::span<std::vector<model::event>> batches) {
-    std::vector<append_result> results(batches.size());
+std::vector<append_result> event_writer::commit(std::span<std::vector<model::event>> batches,
+                                                std::span<const cursor_update> cursors) {
+    std::vector<append_result> results(batches.size() + cursors.size());
     std::string failure;  // why the transaction as a whole failed
     try {
         begin_.run();
@@ -112,7 +116,10 @@ std::vector<append_result> event_writer::commit(std::span<std::vector<model::eve
                 forget_cache();  // ids and sequences the batch took are free again
             }
         }
-        if (failure.empty()) commit_.run();
+        if (failure.empty()) {
+            for (const auto& cursor : cursors) save_cursor_.run(cursor.name, cursor.value);
+            commit_.run();
+        }
     } catch (const std::exception& e) {
         failure = e.what();
     }

@@ -16,15 +16,23 @@
 
 namespace scribe::store::detail {
 
+// A stream position to save (event_store::save_cursor).
+struct cursor_update {
+    std::string name;
+    std::string value;
+};
+
 class event_writer {
 public:
     // Opens (creating or migrating) the database; throws store_error.
     explicit event_writer(const std::string& path);
 
     // Stores the batches in one transaction, each in a savepoint of its own so that a bad batch
-    // fails alone; if the transaction fails as a whole, every batch reports it. Fills in the
+    // fails alone, then the cursors; if the transaction fails as a whole, every batch reports
+    // it (the returned list holds the batches' results, then one per cursor). Fills in the
     // events' incident ids and sequence numbers. Never throws.
-    std::vector<append_result> commit(std::span<std::vector<model::event>> batches);
+    std::vector<append_result> commit(std::span<std::vector<model::event>> batches,
+                                      std::span<const cursor_update> cursors = {});
 
     // Stores events with their own ids and sequence numbers in one transaction, skipping those
     // already stored; returns how many were new. Throws store_error, and then stores nothing.
@@ -78,6 +86,7 @@ private:
     statement set_action_status_;
     statement set_action_text_;
     statement retract_action_;
+    statement save_cursor_;
 
     // Caches of what the database holds, so appending needs no MAX() query per event; after a
     // rollback they are dropped and reload on next use.

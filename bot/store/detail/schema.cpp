@@ -80,6 +80,13 @@ CREATE TABLE actions (
 );
 CREATE INDEX actions_open ON actions (due) WHERE status = 'open' AND retracted = 0;
 )sql"},
+    // Where an adapter's stream stands (Matrix's next_batch), so a restart resumes there.
+    migration{2, R"sql(
+CREATE TABLE cursors (
+    name  TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+)sql"},
 };
 
 std::string system_error_text() { return std::strerror(errno); }

@@ -19,7 +19,11 @@ write_queue::~write_queue() {
 }
 
 void write_queue::append(std::vector<model::event> events, append_callback done) {
-    enqueue({std::move(events), std::move(done), {}});
+    enqueue({std::move(events), std::move(done), {}, {}});
+}
+
+void write_queue::save_cursor(cursor_update cursor, append_callback done) {
+    enqueue({{}, std::move(done), {}, std::move(cursor)});
 }
 
 void write_queue::enqueue(job j) {
@@ -49,7 +53,7 @@ std::int64_t write_queue::import(const std::vector<model::event>& events) {
                  } catch (...) {
                      result->set_exception(std::current_exception());
                  }
-             }});
+             }, {}});
     return imported.get();
 }
 
@@ -93,13 +97,22 @@ void write_queue::run() {
 
 void write_queue::commit_appends(std::vector<job>& jobs, std::size_t first, std::size_t last) {
     std::vector<std::vector<model::event>> batches;
-    batches.reserve(last - first);
-    for (std::size_t i = first; i < last; ++i) batches.push_back(std::move(jobs[i].events));
-    auto results = writer_.commit(batches);
+    std::vector<cursor_update> cursors;
     for (std::size_t i = first; i < last; ++i) {
+        if (jobs[i].cursor) {
+            cursors.push_back(std::move(*jobs[i].cursor));
+        } else {
+            batches.push_back(std::move(jobs[i].events));
+        }
+    }
+    auto results = writer_.commit(batches, cursors);
+    std::size_t next_batch = 0;
+    std::size_t next_cursor = batches.size();
+    for (std::size_t i = first; i < last; ++i) {
+        const std::size_t result = jobs[i].cursor ? next_cursor++ : next_batch++;
         if (!jobs[i].done) continue;
         try {
-            jobs[i].done(std::move(results[i - first]));
+            jobs[i].done(std::move(results[result]));
         } catch (...) {
             // A callback's failure is its owner's to handle; letting it out would end the
             // writer thread and with it every other caller's appends.

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <functional>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -26,6 +27,8 @@ public:
     write_queue& operator=(const write_queue&) = delete;
 
     void append(std::vector<model::event> events, append_callback done);
+    // Written in the group transaction it falls into, after that group's appends.
+    void save_cursor(cursor_update cursor, append_callback done);
 
     // Blocks until everything queued so far is committed and its callbacks have run.
     void flush();
@@ -35,11 +38,13 @@ public:
     std::int64_t import(const std::vector<model::event>& events);
 
 private:
-    // An append batch, or (when `task` is set) work that needs the write connection alone.
+    // An append batch, a cursor to save, or (when `task` is set) work that needs the write
+    // connection alone.
     struct job {
         std::vector<model::event> events;
         append_callback done;
         std::function<void()> task;
+        std::optional<cursor_update> cursor;
     };
 
     void enqueue(job j);
