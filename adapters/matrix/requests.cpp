@@ -66,11 +66,12 @@ std::string_view to_string(http_method method) {
 request versions() { return {http_method::get, "/_matrix/client/versions", {}, {}, {}}; }
 
 request login_password(std::string_view user, std::string_view password,
-                       std::string_view device_display_name) {
+                       std::string_view device_display_name, std::string_view device_id) {
     json body = {{"type", "m.login.password"},
                  {"identifier", {{"type", "m.id.user"}, {"user", user}}},
                  {"password", password}};
     if (!device_display_name.empty()) body["initial_device_display_name"] = device_display_name;
+    if (!device_id.empty()) body["device_id"] = device_id;
     return with_json(http_method::post, std::string(client_v3) + "/login", body);
 }
 
@@ -149,6 +150,14 @@ request upload(std::string_view filename, std::string_view content_type, std::st
               std::string(content_type)};
     if (!filename.empty()) add_param(r.query, "filename", filename);
     return r;
+}
+
+request display_name(std::string_view user_id) {
+    return {http_method::get,
+            std::string(client_v3) + "/profile/" + percent_encode(user_id) + "/displayname",
+            {},
+            {},
+            {}};
 }
 
 request get_event(std::string_view room_id, std::string_view event_id) {
@@ -251,6 +260,12 @@ std::string file_content(std::string_view content_uri, std::string_view filename
                     {"url", content_uri},
                     {"info", {{"mimetype", media_type}, {"size", size}}}};
     add_reply(content, in_reply_to, thread_root);
+    return json_input::to_text(content);
+}
+
+std::string annotation_content(std::string_view target, std::string_view key) {
+    const json content = {
+        {"m.relates_to", {{"rel_type", "m.annotation"}, {"event_id", target}, {"key", key}}}};
     return json_input::to_text(content);
 }
 

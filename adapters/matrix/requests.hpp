@@ -29,8 +29,10 @@ std::string_view to_string(http_method method);
 // ---- Requests (protocols.md §3.2 - §3.5) ----------------------------------------------------
 
 request versions();
+// `device_id` (optional) asks for that device again: the server then replaces its token and
+// keeps its transactions, so txn ids stay deduplicated across restarts (txn.hpp).
 request login_password(std::string_view user, std::string_view password,
-                       std::string_view device_display_name);
+                       std::string_view device_display_name, std::string_view device_id = {});
 request whoami();
 
 // The event types the adapter parses (events.hpp); everything else is left on the server.
@@ -57,6 +59,8 @@ request send(std::string_view room_id, std::string_view event_type, std::string_
 request redact(std::string_view room_id, std::string_view event_id, std::string_view txn_id,
                std::string_view reason = {});
 request upload(std::string_view filename, std::string_view content_type, std::string content);
+// A user's global display name ({"displayname": …}).
+request display_name(std::string_view user_id);
 // One event, e.g. the message a pin reaction points at.
 request get_event(std::string_view room_id, std::string_view event_id);
 // Older events, newest first (dir=b), from a prev_batch or end token back to `to` (optional).
@@ -95,5 +99,8 @@ std::string notice_content(std::string_view text, std::string_view in_reply_to,
 std::string file_content(std::string_view content_uri, std::string_view filename,
                          std::string_view media_type, std::uint64_t size,
                          std::string_view in_reply_to, std::string_view thread_root = {});
+
+// The content of an m.reaction putting `key` on `target` (an m.annotation).
+std::string annotation_content(std::string_view target, std::string_view key);
 
 }  // namespace scribe::adapters::matrix

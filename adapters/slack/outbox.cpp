@@ -1,9 +1,5 @@
-// One coroutine per busy channel drains that channel's queue in order.
+// Each reply: its text as a message (or a file's comment), its files, the mark it earned.
 #include "adapters/slack/outbox.hpp"
-
-#include <spdlog/spdlog.h>
-
-#include <boost/asio/co_spawn.hpp>
 
 #include "adapters/net/constants.hpp"
 #include "adapters/slack/events.hpp"
@@ -15,40 +11,13 @@ namespace scribe::adapters::slack {
 namespace asio = boost::asio;
 
 outbox::outbox(asio::any_io_executor executor, web_api& api, std::string mark_emoji)
-    : executor_(std::move(executor)), api_(api), mark_emoji_(std::move(mark_emoji)) {}
+    : api_(api), mark_emoji_(std::move(mark_emoji)), queue_(std::move(executor), "Slack") {}
 
 void outbox::post(outbound_reply reply) {
     const std::string channel = reply.channel;
-    queues_[channel].push_back(std::move(reply));
-    ++pending_;
-    if (draining_.insert(channel).second) {
-        asio::co_spawn(executor_, drain(channel), [channel](std::exception_ptr failure) {
-            if (!failure) return;
-            try {
-                std::rethrow_exception(failure);
-            } catch (const std::exception& e) {
-                spdlog::error("Slack outbox for channel {} stopped: {}", channel, e.what());
-            }
-        });
-    }
-}
-
-asio::awaitable<void> outbox::drain(std::string channel) {
-    auto& queue = queues_[channel];
-    while (!queue.empty()) {
-        outbound_reply reply = std::move(queue.front());
-        queue.pop_front();
-        try {
-            co_await deliver(std::move(reply));
-        } catch (const std::exception& e) {
-            // Retries are done by then (web_api); the reply is lost, so say so loudly.
-            ++failures_;
-            spdlog::error("could not deliver a reply in Slack channel {}: {}", channel, e.what());
-        }
-        --pending_;
-    }
-    queues_.erase(channel);
-    draining_.erase(channel);
+    queue_.post(channel, [this, reply = std::move(reply)]() mutable {
+        return deliver(std::move(reply));
+    });
 }
 
 asio::awaitable<void> outbox::deliver(outbound_reply reply) {

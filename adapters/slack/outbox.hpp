@@ -1,16 +1,13 @@
-// Outbound messages to Slack: one ordered queue per channel, so replies arrive in the order
-// they were made, while a rate-limited channel does not hold up the others.
+// Outbound messages to Slack, through one ordered queue per channel.
 #pragma once
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <cstdint>
-#include <deque>
-#include <map>
-#include <set>
 #include <string>
 
 #include "adapters/message.hpp"
+#include "adapters/net/channel_queue.hpp"
 
 namespace scribe::adapters::slack {
 
@@ -26,20 +23,15 @@ class outbox {
     void post(outbound_reply reply);
 
     // Replies queued or being sent.
-    std::size_t pending() const { return pending_; }
-    std::uint64_t failures() const { return failures_; }
+    std::size_t pending() const { return queue_.pending(); }
+    std::uint64_t failures() const { return queue_.failures(); }
 
   private:
-    boost::asio::awaitable<void> drain(std::string channel);
     boost::asio::awaitable<void> deliver(outbound_reply reply);
 
-    boost::asio::any_io_executor executor_;
     web_api& api_;
     std::string mark_emoji_;
-    std::map<std::string, std::deque<outbound_reply>> queues_;
-    std::set<std::string> draining_;
-    std::size_t pending_ = 0;
-    std::uint64_t failures_ = 0;
+    net::channel_queue queue_;
 };
 
 }  // namespace scribe::adapters::slack

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "adapters/net/constants.hpp"
+#include "adapters/net/sleep.hpp"
 #include "adapters/net/error.hpp"
 #include "adapters/net/websocket_client.hpp"
 #include "adapters/slack/events.hpp"
@@ -39,11 +40,6 @@ auto log_failure(std::string what) {
             spdlog::error("Slack {}: {}", what, e.what());
         }
     };
-}
-
-asio::awaitable<void> sleep_for(std::chrono::milliseconds delay) {
-    asio::steady_timer timer(co_await asio::this_coro::executor, delay);
-    co_await timer.async_wait(net::use_awaitable);
 }
 
 // "<@UBOT> tl x" and "<@UBOT> !tl x" both mean "!tl x"; other text is left as it is.
@@ -175,7 +171,7 @@ asio::awaitable<void> slack_adapter::run_link(link_id id, std::chrono::milliseco
     link_end end;
     std::unique_ptr<net::websocket_connection> socket;
     try {
-        if (delay.count() > 0) co_await sleep_for(delay);
+        if (delay.count() > 0) co_await net::sleep_for(delay);
         if (!cancelled_.contains(id)) {
             const std::string address = co_await app_api_->open_connection();
             auto target = net::parse_url(address);

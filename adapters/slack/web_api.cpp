@@ -5,11 +5,11 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
-#include <boost/asio/steady_timer.hpp>
 #include <charconv>
 #include <nlohmann/json.hpp>
 
 #include "adapters/net/constants.hpp"
+#include "adapters/net/sleep.hpp"
 #include "adapters/net/error.hpp"
 #include "adapters/net/http_client.hpp"
 
@@ -18,11 +18,6 @@ namespace {
 
 namespace asio = boost::asio;
 using nlohmann::json;
-
-asio::awaitable<void> sleep_for(std::chrono::milliseconds delay) {
-    asio::steady_timer timer(co_await asio::this_coro::executor, delay);
-    co_await timer.async_wait(net::use_awaitable);
-}
 
 json parse_object(const std::string& body) {
     auto j = json::parse(body, nullptr, false);
@@ -158,7 +153,7 @@ asio::awaitable<std::string> web_api::send_with_retries(std::string method, std:
             }
             spdlog::warn("Slack {}{} rate limited; retrying in {}s", method,
                          channel.empty() ? "" : " in " + channel, wait.count());
-            co_await sleep_for(std::chrono::duration_cast<std::chrono::milliseconds>(wait));
+            co_await net::sleep_for(std::chrono::duration_cast<std::chrono::milliseconds>(wait));
             --attempt;  // waiting out a rate limit is not a failed attempt
             continue;
         }
@@ -186,7 +181,7 @@ asio::awaitable<std::string> web_api::send_with_retries(std::string method, std:
         ++stats_.retries;
         spdlog::warn("Slack {}{} failed ({}); retry {} in {}ms", method,
                      channel.empty() ? "" : " in " + channel, failure, attempt, backoff.count());
-        co_await sleep_for(backoff);
+        co_await net::sleep_for(backoff);
         backoff = std::min(backoff * 2, options_.max_backoff);
     }
 }

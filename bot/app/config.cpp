@@ -14,9 +14,10 @@
 namespace scribe::app {
 namespace {
 
-enum class kind { text, integer, boolean };
+// text_list: a TOML array of strings, or in the environment one string split at commas.
+enum class kind { text, integer, boolean, text_list };
 
-using value = std::variant<std::string, long long, bool>;
+using value = std::variant<std::string, long long, bool, std::vector<std::string>>;
 
 struct key_spec {
     std::string_view section;
@@ -41,6 +42,20 @@ std::string read_secret_file(const std::string& path, std::string& secret) {
     if (!in || !std::getline(in, line)) return "cannot read " + path;
     while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.pop_back();
     secret = line;
+    return {};
+}
+
+std::string strip_colons(std::string text) {
+    if (text.size() > 2 && text.front() == ':' && text.back() == ':') {
+        text = text.substr(1, text.size() - 2);
+    }
+    return text;
+}
+
+std::string check_url(const std::string& text) {
+    if (text.rfind("https://", 0) != 0 && text.rfind("http://", 0) != 0) {
+        return "must be an https:// URL";
+    }
     return {};
 }
 
@@ -150,9 +165,7 @@ constexpr std::array keys{
     key_spec{"slack", "api_url", kind::text, "the Web API base (default https://slack.com/api/)",
              [](config& c, const auto& v) -> std::string {
                  auto text = text_of(v);
-                 if (text.rfind("https://", 0) != 0 && text.rfind("http://", 0) != 0) {
-                     return "must be an https:// URL";
-                 }
+                 if (auto problem = check_url(text); !problem.empty()) return problem;
                  if (text.back() != '/') text += '/';
                  c.slack_api_url = text;
                  return {};
@@ -160,10 +173,7 @@ constexpr std::array keys{
     key_spec{"slack", "pin_emoji", kind::text,
              "the reaction that pins a message to the timeline, without colons (default pushpin)",
              [](config& c, const auto& v) -> std::string {
-                 auto text = text_of(v);
-                 if (text.size() > 2 && text.front() == ':' && text.back() == ':') {
-                     text = text.substr(1, text.size() - 2);
-                 }
+                 const auto text = strip_colons(text_of(v));
                  if (text.empty()) return "must not be empty";
                  c.slack_pin_emoji = text;
                  return {};
@@ -178,17 +188,88 @@ constexpr std::array keys{
     key_spec{"slack", "mark_emoji", kind::text,
              "the reaction the bot puts on each message it recorded (default memo)",
              [](config& c, const auto& v) -> std::string {
-                 auto text = text_of(v);
-                 if (text.size() > 2 && text.front() == ':' && text.back() == ':') {
-                     text = text.substr(1, text.size() - 2);
-                 }
-                 c.slack_mark_emoji = text;
+                 c.slack_mark_emoji = strip_colons(text_of(v));
                  return {};
              }},
     key_spec{"slack", "allow_plaintext", kind::boolean,
              "allow http:// and ws:// to loopback addresses, for tests (default false)",
              [](config& c, const auto& v) -> std::string {
                  c.slack_allow_plaintext = std::get<bool>(v);
+                 return {};
+             }},
+    key_spec{"matrix", "homeserver", kind::text,
+             "the homeserver's client-server URL, e.g. https://matrix.example.org",
+             [](config& c, const auto& v) -> std::string {
+                 auto text = text_of(v);
+                 if (auto problem = check_url(text); !problem.empty()) return problem;
+                 while (text.size() > 8 && text.back() == '/') text.pop_back();
+                 c.matrix_homeserver = text;
+                 return {};
+             }},
+    key_spec{"matrix", "access_token", kind::text,
+             "the bot account's access token; better in the environment",
+             [](config& c, const auto& v) -> std::string {
+                 c.matrix_access_token = text_of(v);
+                 return c.matrix_access_token.empty() ? "must not be empty" : std::string();
+             }},
+    key_spec{"matrix", "access_token_file", kind::text,
+             "a file (mode 600) holding the access token",
+             [](config& c, const auto& v) -> std::string {
+                 return read_secret_file(text_of(v), c.matrix_access_token);
+             }},
+    key_spec{"matrix", "user", kind::text,
+             "the bot account (\"scribe\" or \"@scribe:example.org\") for password login",
+             [](config& c, const auto& v) -> std::string {
+                 c.matrix_user = text_of(v);
+                 return c.matrix_user.empty() ? "must not be empty" : std::string();
+             }},
+    key_spec{"matrix", "password", kind::text,
+             "the bot account's password, when there is no access token; better in a file",
+             [](config& c, const auto& v) -> std::string {
+                 c.matrix_password = text_of(v);
+                 return {};
+             }},
+    key_spec{"matrix", "password_file", kind::text, "a file (mode 600) holding the password",
+             [](config& c, const auto& v) -> std::string {
+                 return read_secret_file(text_of(v), c.matrix_password);
+             }},
+    key_spec{"matrix", "device_id", kind::text,
+             "the device password login asks for each time (default SCRIBE)",
+             [](config& c, const auto& v) -> std::string {
+                 c.matrix_device_id = text_of(v);
+                 return c.matrix_device_id.empty() ? "must not be empty" : std::string();
+             }},
+    key_spec{"matrix", "allowed_inviters", kind::text_list,
+             "who may invite the bot into a room: user ids (@alice:example.org) and server "
+             "names (example.org); others are declined (default: none)",
+             [](config& c, const auto& v) -> std::string {
+                 c.matrix_allowed_inviters.clear();
+                 for (const auto& entry : std::get<std::vector<std::string>>(v)) {
+                     if (entry.empty()) continue;
+                     if (entry.front() == '@' && entry.find(':') == std::string::npos) {
+                         return "'" + entry + "' is not a user id (@name:server)";
+                     }
+                     c.matrix_allowed_inviters.push_back(entry);
+                 }
+                 return {};
+             }},
+    key_spec{"matrix", "pin_key", kind::text,
+             "the reaction that pins a message to the timeline (default \U0001F4CC)",
+             [](config& c, const auto& v) -> std::string {
+                 c.matrix_pin_key = text_of(v);
+                 return c.matrix_pin_key.empty() ? "must not be empty" : std::string();
+             }},
+    key_spec{"matrix", "mark_key", kind::text,
+             "the reaction the bot puts on each message it recorded (default \U0001F4DD; "
+             "empty: none)",
+             [](config& c, const auto& v) -> std::string {
+                 c.matrix_mark_key = text_of(v);
+                 return {};
+             }},
+    key_spec{"matrix", "allow_plaintext", kind::boolean,
+             "allow http:// to loopback addresses, for tests (default false)",
+             [](config& c, const auto& v) -> std::string {
+                 c.matrix_allow_plaintext = std::get<bool>(v);
                  return {};
              }},
 };
@@ -244,6 +325,22 @@ void read_file(const std::filesystem::path& file, config_result& result) {
                     continue;
                 }
                 parsed = *flag;
+            } else if (spec->type == kind::text_list) {
+                const auto* list = node.as_array();
+                std::vector<std::string> items;
+                bool strings = list != nullptr;
+                if (list) {
+                    for (const auto& item : *list) {
+                        const auto text = item.value<std::string>();
+                        if (!item.is_string() || !text) strings = false;
+                        if (text) items.push_back(*text);
+                    }
+                }
+                if (!strings) {
+                    result.problems.push_back({name, "must be a list of strings"});
+                    continue;
+                }
+                parsed = std::move(items);
             } else if (spec->type == kind::text) {
                 const auto text = node.value<std::string>();
                 if (!node.is_string() || !text) {
@@ -306,6 +403,21 @@ void read_environment(char** environment, config_result& result) {
                 continue;
             }
             parsed = number;
+        } else if (spec->type == kind::text_list) {
+            std::vector<std::string> items;
+            std::size_t start = 0;
+            while (start <= text.size()) {
+                auto end = text.find(',', start);
+                if (end == std::string::npos) end = text.size();
+                auto item = text.substr(start, end - start);
+                const auto first = item.find_first_not_of(" \t");
+                item = first == std::string::npos
+                           ? std::string()
+                           : item.substr(first, item.find_last_not_of(" \t") - first + 1);
+                if (!item.empty()) items.push_back(std::move(item));
+                start = end + 1;
+            }
+            parsed = std::move(items);
         }
         if (auto problem = spec->store(result.values, parsed); !problem.empty()) {
             result.problems.push_back({name, problem});

@@ -34,7 +34,19 @@ struct config {
     std::string slack_mark_emoji = "memo";  // on messages that became entries; empty: none
     bool slack_allow_plaintext = false;   // http:// and ws:// to loopback, for tests only
 
+    // [matrix]
+    std::string matrix_homeserver;    // https://matrix.example.org
+    std::string matrix_access_token;  // or user + password
+    std::string matrix_user;
+    std::string matrix_password;
+    std::string matrix_device_id = "SCRIBE";
+    std::vector<std::string> matrix_allowed_inviters;  // user ids and server names
+    std::string matrix_pin_key = "\xF0\x9F\x93\x8C";   // U+1F4CC PUSHPIN
+    std::string matrix_mark_key = "\xF0\x9F\x93\x9D";  // U+1F4DD MEMO; empty: none
+    bool matrix_allow_plaintext = false;
+
     bool slack_enabled() const { return !slack_app_token.empty() || !slack_bot_token.empty(); }
+    bool matrix_enabled() const { return !matrix_homeserver.empty(); }
 };
 
 struct config_problem {

@@ -57,6 +57,20 @@ const model::timeline_entry* live_pin(const model::incident& state, const std::s
     return nullptr;
 }
 
+// The live pin made by the reaction with this id (plan_pin keys pins "pin:<message>:<reaction>").
+const model::timeline_entry* pin_made_by(const model::incident& state,
+                                         const std::string& reaction_id) {
+    const std::string suffix = ":" + reaction_id;
+    for (const auto& entry : state.timeline) {
+        const auto& key = entry.source.message_id;
+        if (entry.kind == model::timeline_kind::pinned && !entry.retracted &&
+            key.starts_with("pin:") && key.ends_with(suffix) && !reaction_id.empty()) {
+            return &entry;
+        }
+    }
+    return nullptr;
+}
+
 }  // namespace
 
 router::router(store::event_store& store, router_options options, executor post)
@@ -306,6 +320,13 @@ router::outcome router::plan_change(const pending& item, const adapters::message
         std::string text = change.new_text;
         if (text.size() > options_.max_text) text.resize(options_.max_text);
         if (change.deleted || text != pinned->text) update(*pinned, text);
+    }
+    // Deleting the reaction that pinned a message unpins it (Matrix redacts reactions; an
+    // adapter that restarted no longer knows the id was a reaction, but the pin's key does).
+    if (change.deleted) {
+        if (const model::timeline_entry* pinned = pin_made_by(*open, message_id)) {
+            update(*pinned, {});
+        }
     }
     if (events.empty()) {
         spdlog::debug("change of message {} in channel {} touches no entry", message_id,

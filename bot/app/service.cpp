@@ -1,5 +1,6 @@
-// `scribe run`: the long-lived bot. One io_context on one thread carries the adapters and the
-// router; the store commits on its own thread and posts completions back.
+// `scribe run`: the long-lived bot. One io_context on one thread carries the adapters (Slack,
+// Matrix or both) and the router; the store commits on its own thread and posts completions
+// back.
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
@@ -8,6 +9,7 @@
 #include <csignal>
 #include <spdlog/spdlog.h>
 
+#include "adapters/matrix/matrix_adapter.hpp"
 #include "adapters/net/tls.hpp"
 #include "adapters/slack/slack_adapter.hpp"
 #include "bot/app/cli.hpp"
@@ -27,18 +29,74 @@ model::timestamp wall_clock() {
 // How long a stop may take to finish commits in flight and send queued replies.
 constexpr std::chrono::seconds drain_limit{10};
 
+// What is missing for a platform to run, or empty when it can; names the keys to set.
+std::string missing_settings(const config& settings) {
+    if (!settings.slack_enabled() && !settings.matrix_enabled()) {
+        return "nothing to run: configure Slack (SCRIBE_SLACK_APP_TOKEN and "
+               "SCRIBE_SLACK_BOT_TOKEN, or slack.* in the configuration) or Matrix "
+               "(SCRIBE_MATRIX_HOMESERVER and SCRIBE_MATRIX_ACCESS_TOKEN, or matrix.*)";
+    }
+    if (settings.slack_enabled() &&
+        (settings.slack_app_token.empty() || settings.slack_bot_token.empty())) {
+        return "Slack needs both tokens: the app-level token (xapp-…) for Socket Mode and the "
+               "bot token (xoxb-…) for the Web API";
+    }
+    if (settings.matrix_enabled() && settings.matrix_access_token.empty() &&
+        (settings.matrix_user.empty() || settings.matrix_password.empty())) {
+        return "Matrix needs the bot account's access token (matrix.access_token), or its user "
+               "and password (matrix.user, matrix.password)";
+    }
+    return {};
+}
+
+adapters::slack::slack_settings slack_settings_of(const config& settings) {
+    adapters::slack::slack_settings slack;
+    slack.app_token = settings.slack_app_token;
+    slack.bot_token = settings.slack_bot_token;
+    slack.api_url = settings.slack_api_url;
+    slack.prefix = settings.prefix;
+    slack.pin_emoji = settings.slack_pin_emoji;
+    slack.mark_emoji = settings.slack_mark_emoji;
+    slack.links = static_cast<std::size_t>(settings.slack_links);
+    slack.allow_plaintext = settings.slack_allow_plaintext;
+    return slack;
+}
+
+adapters::matrix::matrix_settings matrix_settings_of(const config& settings) {
+    adapters::matrix::matrix_settings matrix;
+    matrix.homeserver = settings.matrix_homeserver;
+    matrix.access_token = settings.matrix_access_token;
+    matrix.user = settings.matrix_user;
+    matrix.password = settings.matrix_password;
+    matrix.device_id = settings.matrix_device_id;
+    matrix.prefix = settings.prefix;
+    matrix.pin_key = settings.matrix_pin_key;
+    matrix.mark_key = settings.matrix_mark_key;
+    matrix.allowed_inviters = settings.matrix_allowed_inviters;
+    matrix.allow_plaintext = settings.matrix_allow_plaintext;
+    return matrix;
+}
+
+// The Matrix sync position lives in the store; its callback comes back to the loop's thread.
+adapters::matrix::position_keeper positions_in(store::event_store& store, asio::io_context& io) {
+    adapters::matrix::position_keeper keeper;
+    keeper.load = [&store](const std::string& key) { return store.load_cursor(key); };
+    keeper.save = [&store, &io](const std::string& key, const std::string& value,
+                                std::function<void(bool)> done) {
+        store.save_cursor(key, value, [&io, done = std::move(done)](store::append_result r) {
+            if (!r.ok()) spdlog::error("the Matrix sync position was not stored: {}", r.error);
+            asio::post(io, [done, ok = r.ok()] { done(ok); });
+        });
+    };
+    return keeper;
+}
+
 }  // namespace
 
 int run_service(const cli_context& cli) {
     const config& settings = cli.settings;
-    if (!settings.slack_enabled()) {
-        cli.err << "scribe: nothing to run: configure Slack (SCRIBE_SLACK_APP_TOKEN and "
-                   "SCRIBE_SLACK_BOT_TOKEN, or slack.* in the configuration)\n";
-        return exit_usage;
-    }
-    if (settings.slack_app_token.empty() || settings.slack_bot_token.empty()) {
-        cli.err << "scribe: Slack needs both tokens: the app-level token (xapp-…) for Socket "
-                   "Mode and the bot token (xoxb-…) for the Web API\n";
+    if (const auto missing = missing_settings(settings); !missing.empty()) {
+        cli.err << "scribe: " << missing << "\n";
         return exit_usage;
     }
     const auto postmortem_template = configured_template(cli);
@@ -64,16 +122,25 @@ int run_service(const cli_context& cli) {
     router bot(*store, options,
                [&io](std::function<void()> work) { asio::post(io, std::move(work)); });
 
-    adapters::slack::slack_settings slack;
-    slack.app_token = settings.slack_app_token;
-    slack.bot_token = settings.slack_bot_token;
-    slack.api_url = settings.slack_api_url;
-    slack.prefix = settings.prefix;
-    slack.pin_emoji = settings.slack_pin_emoji;
-    slack.mark_emoji = settings.slack_mark_emoji;
-    slack.links = static_cast<std::size_t>(settings.slack_links);
-    slack.allow_plaintext = settings.slack_allow_plaintext;
-    adapters::slack::slack_adapter adapter(io.get_executor(), tls, slack, bot.interface());
+    std::unique_ptr<adapters::slack::slack_adapter> slack;
+    std::unique_ptr<adapters::matrix::matrix_adapter> matrix;
+    try {
+        if (settings.slack_enabled()) {
+            slack = std::make_unique<adapters::slack::slack_adapter>(
+                io.get_executor(), tls, slack_settings_of(settings), bot.interface());
+        }
+        if (settings.matrix_enabled()) {
+            matrix = std::make_unique<adapters::matrix::matrix_adapter>(
+                io.get_executor(), tls, matrix_settings_of(settings), bot.interface(),
+                positions_in(*store, io));
+        }
+    } catch (const std::exception& e) {
+        cli.err << "scribe: " << e.what() << "\n";
+        return exit_usage;
+    }
+    auto pending_replies = [&] {
+        return (slack ? slack->pending_replies() : 0) + (matrix ? matrix->pending_replies() : 0);
+    };
 
     int exit = exit_ok;
     bool stopping = false;
@@ -81,11 +148,11 @@ int run_service(const cli_context& cli) {
     std::chrono::steady_clock::time_point drain_deadline{};
     // Waits (bounded) for commits in flight and queued replies, then ends the loop.
     std::function<void()> check_drained = [&] {
-        const bool drained = bot.idle() && adapter.pending_replies() == 0;
+        const bool drained = bot.idle() && pending_replies() == 0;
         if (drained || std::chrono::steady_clock::now() >= drain_deadline) {
             if (!drained) {
-                spdlog::warn("stopping with work unfinished; Slack will redeliver what was not "
-                             "acknowledged");
+                spdlog::warn("stopping with work unfinished; what was not acknowledged is "
+                             "delivered again on the next start");
             }
             io.stop();
             return;
@@ -96,18 +163,14 @@ int run_service(const cli_context& cli) {
     auto begin_stop = [&] {
         if (stopping) return;
         stopping = true;
-        adapter.stop();
+        if (slack) slack->stop();
+        if (matrix) matrix->stop();
         drain_deadline = std::chrono::steady_clock::now() + drain_limit;
         check_drained();
     };
-
-    asio::signal_set signals(io, SIGINT, SIGTERM);
-    signals.async_wait([&](boost::system::error_code ec, int signal) {
-        if (ec) return;
-        spdlog::info("received signal {}; stopping", signal);
-        begin_stop();
-    });
-    asio::co_spawn(io, adapter.run(), [&](std::exception_ptr failure) {
+    // One platform failing for good (a refused token) stops the service: running on with half
+    // its rooms unserved would look healthy while losing what people type there.
+    auto on_adapter_end = [&](std::exception_ptr failure) {
         if (!failure) return;
         try {
             std::rethrow_exception(failure);
@@ -117,7 +180,16 @@ int run_service(const cli_context& cli) {
         }
         exit = exit_failure;
         begin_stop();
+    };
+
+    asio::signal_set signals(io, SIGINT, SIGTERM);
+    signals.async_wait([&](boost::system::error_code ec, int signal) {
+        if (ec) return;
+        spdlog::info("received signal {}; stopping", signal);
+        begin_stop();
     });
+    if (slack) asio::co_spawn(io, slack->run(), on_adapter_end);
+    if (matrix) asio::co_spawn(io, matrix->run(), on_adapter_end);
     io.run();
     store->flush();
     return exit;

@@ -218,6 +218,22 @@ TEST_CASE("editing the chat message behind an entry edits the entry, and deletin
     CHECK(state.last_sequence == 5);
 }
 
+TEST_CASE("deleting the reaction that pinned a message retracts the pin, known by its id alone") {
+    harness h;
+    h.say("ops", "1", "!declare Search down");
+    h.settle();
+    const auto sent = at("2026-11-21T13:58:00Z");
+    auto sink = [&h](adapters::outbound_reply r) { h.replies.push_back(std::move(r)); };
+    h.bot.pin(pin_of("ops", "m7", "the index is corrupt", "bob", "$reaction", sent), sink);
+    h.settle();
+    // What an adapter that no longer remembers the reaction reports: a deletion of its id.
+    h.bot.message_changed(change_of("ops", "$reaction", "", "$redaction", true), {});
+    h.settle();
+    const auto state = model::fold(h.store->load_incident(1));
+    REQUIRE(state.timeline.size() == 2);
+    CHECK(state.timeline[1].retracted);
+}
+
 TEST_CASE("chatter is durable at once and leaves nothing in flight") {
     harness h;
     int durable = 0;

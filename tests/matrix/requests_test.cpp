@@ -43,7 +43,13 @@ TEST_CASE("discovery, login and whoami") {
     CHECK(answer->device_id == "GHTYAJCE");
     CHECK_FALSE(parse_login(R"({"errcode":"M_FORBIDDEN"})"));
 
+    const auto same_device = login_password("joe", "pw", "", "SCRIBEBOT");
+    CHECK(json::parse(same_device.body).at("device_id") == "SCRIBEBOT");
+    CHECK_FALSE(json::parse(same_device.body).contains("initial_device_display_name"));
+
     CHECK(whoami().target() == "/_matrix/client/v3/account/whoami");
+    CHECK(display_name("@joe:example.org").target() ==
+          "/_matrix/client/v3/profile/%40joe%3Aexample.org/displayname");
     const auto me = parse_login(R"({"user_id":"@joe:example.org","device_id":"ABC1234"})");
     REQUIRE(me);
     CHECK(me->access_token.empty());
@@ -103,6 +109,8 @@ TEST_CASE("room writes: join, leave, send, redact, get event") {
     CHECK(redact("!r:hs", "$e", "t").body == "{}");
 
     CHECK(get_event("!r:hs", "$e").target() == "/_matrix/client/v3/rooms/%21r%3Ahs/event/%24e");
+    CHECK(json::parse(annotation_content("$e", "\xF0\x9F\x93\x9D")) ==
+          json::parse(R"({"m.relates_to":{"rel_type":"m.annotation","event_id":"$e","key":"\ud83d\udcdd"}})"));
     CHECK(to_string(http_method::put) == "PUT");
 }
 

@@ -1,0 +1,527 @@
+// Runs the Matrix sync loop: sync_state decides, this file carries out its actions, hands
+// events to the bot and sends its answers.
+#include "adapters/matrix/matrix_adapter.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <atomic>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include "adapters/matrix/backfill.hpp"
+#include "adapters/matrix/client.hpp"
+#include "adapters/matrix/requests.hpp"
+#include "adapters/matrix/sync.hpp"
+#include "adapters/matrix/txn.hpp"
+#include "adapters/matrix/uri.hpp"
+#include "adapters/net/channel_queue.hpp"
+#include "adapters/net/constants.hpp"
+#include "adapters/net/sleep.hpp"
+
+namespace scribe::adapters::matrix {
+namespace {
+
+namespace asio = boost::asio;
+using std::chrono::milliseconds;
+
+constexpr std::size_t recent_capacity = 5'000;
+// The long poll's own timeout plus room for a slow answer.
+constexpr milliseconds sync_grace{15'000};
+
+net::url parse_homeserver(const std::string& text) {
+    auto parsed = net::parse_url(text);
+    if (!parsed) throw std::invalid_argument("matrix.homeserver '" + text + "' is not a URL");
+    return *parsed;
+}
+
+call_options in_room(std::string room) {
+    call_options options;
+    options.room = std::move(room);
+    return options;
+}
+
+call_options long_poll(milliseconds timeout) {
+    call_options options;
+    options.timeout = timeout + sync_grace;
+    options.retry = false;
+    return options;
+}
+
+// "@scribe:example.org" or "scribe": the localpart is what m.login.password's identifier takes.
+std::string login_user(const std::string& user) {
+    return user.starts_with('@') ? std::string(localpart(user)) : user;
+}
+
+void log(const log_entry& entry) {
+    switch (entry.level) {
+        case log_level::debug:
+            spdlog::debug("Matrix: {}", entry.text);
+            break;
+        case log_level::info:
+            spdlog::info("Matrix: {}", entry.text);
+            break;
+        case log_level::warn:
+            spdlog::warn("Matrix: {}", entry.text);
+            break;
+    }
+}
+
+// Waits on `timer` until `ready` holds; whoever makes it hold cancels the timer.
+template <class Ready>
+asio::awaitable<void> wait_until(asio::steady_timer& timer, Ready ready) {
+    while (!ready()) {
+        timer.expires_at(asio::steady_timer::time_point::max());
+        co_await timer.async_wait(net::nothrow);
+    }
+}
+
+}  // namespace
+
+// The events of one /sync batch handed to the bot and not yet durably handled.
+struct matrix_adapter::batch {
+    explicit batch(asio::any_io_executor executor) : wake(std::move(executor)) {}
+
+    void finished(bool ok) {
+        --outstanding;
+        if (!ok) failed = true;
+        if (outstanding == 0) wake.cancel();
+    }
+
+    std::size_t outstanding = 0;
+    bool failed = false;  // the bot dropped a delivery without recording it
+    asio::steady_timer wake;
+};
+
+matrix_adapter::matrix_adapter(asio::any_io_executor executor,
+                               std::shared_ptr<asio::ssl::context> tls, matrix_settings settings,
+                               bot_interface bot, position_keeper positions)
+    : executor_(std::move(executor)),
+      settings_(std::move(settings)),
+      bot_(std::move(bot)),
+      positions_(std::move(positions)),
+      random_(std::random_device{}()) {
+    client_options options;
+    options.allow_plaintext = settings_.allow_plaintext;
+    client_ = std::make_unique<client>(executor_, std::move(tls),
+                                       parse_homeserver(settings_.homeserver), options);
+    outbox_ = std::make_unique<net::channel_queue>(executor_, "Matrix");
+}
+
+matrix_adapter::~matrix_adapter() = default;
+
+std::size_t matrix_adapter::pending_replies() const { return outbox_->pending(); }
+
+void matrix_adapter::stop() { stopping_ = true; }
+
+asio::awaitable<void> matrix_adapter::log_in() {
+    if (!settings_.access_token.empty()) {
+        client_->set_access_token(settings_.access_token);
+        const auto me = parse_login(co_await client_->call(whoami(), {}));
+        if (!me) throw std::runtime_error("Matrix whoami answered without a user id");
+        user_id_ = me->user_id;
+    } else {
+        std::string body;
+        try {
+            body = co_await client_->call(
+                login_password(login_user(settings_.user), settings_.password, "Scribe",
+                               settings_.device_id),
+                {});
+        } catch (const call_error& e) {
+            if (e.errcode() != "M_FORBIDDEN") throw;
+            throw auth_error("the homeserver refused the Matrix password of " + settings_.user +
+                             " (M_FORBIDDEN); check matrix.user and matrix.password");
+        }
+        const auto session = parse_login(body);
+        if (!session || session->access_token.empty()) {
+            throw std::runtime_error("Matrix login answered without an access token");
+        }
+        user_id_ = session->user_id;
+        client_->set_access_token(session->access_token);
+    }
+    display_name_ = co_await name_of(user_id_);
+    spdlog::info("Matrix: signed in to {} as {} ({})", settings_.homeserver, user_id_,
+                 display_name_);
+}
+
+asio::awaitable<void> matrix_adapter::run() {
+    co_await log_in();
+    sync_config config;
+    config.our_user_id = user_id_;
+    config.invites = invite_policy(settings_.allowed_inviters);
+    state_.emplace(std::move(config));
+    const std::string position_key = "matrix:" + user_id_;
+    if (auto since = positions_.load(position_key)) {
+        state_->resume(std::move(*since));
+        spdlog::info("Matrix: resuming from the stored sync position");
+    }
+    std::string filter = sync_filter(settings_.timeline_limit);
+    try {
+        if (auto id = response_field(
+                co_await client_->call(upload_filter(user_id_, settings_.timeline_limit), {}),
+                "filter_id")) {
+            filter = std::move(*id);
+        }
+    } catch (const call_error& e) {
+        spdlog::warn("Matrix: the filter was not stored ({}); sending it with every sync",
+                     e.what());
+    }
+    while (!stopping_) co_await sync_once(filter);
+}
+
+asio::awaitable<void> matrix_adapter::sync_once(std::string filter) {
+    const milliseconds timeout = state_->initial() ? milliseconds{0} : settings_.sync_timeout;
+    std::string body;
+    std::string problem;
+    try {
+        body = co_await client_->call(sync(state_->since(), filter, timeout), long_poll(timeout));
+    } catch (const auth_error&) {
+        throw;
+    } catch (const std::exception& e) {
+        problem = e.what();
+    }
+    if (problem.empty()) {
+        auto parsed = parse_sync(body, user_id_);
+        if (auto* response = std::get_if<sync_response>(&parsed)) {
+            if (!connected_) spdlog::info("Matrix: syncing");
+            connected_ = true;
+            failures_ = 0;
+            auto progress = std::make_shared<batch>(executor_);
+            co_await perform(state_->on_sync(*response), progress);
+            co_return;
+        }
+        problem = "unreadable answer: " + std::get<malformed>(parsed).reason;
+    }
+    connected_ = false;
+    if (stopping_) co_return;
+    const auto wait = settings_.backoff.delay(failures_++, random_);
+    spdlog::warn("Matrix: sync failed ({}); trying again in {} ms", problem, wait.count());
+    co_await net::sleep_for(wait);
+}
+
+asio::awaitable<void> matrix_adapter::perform(std::vector<sync_action> actions,
+                                              std::shared_ptr<batch> progress) {
+    for (auto& action : actions) {
+        if (auto* d = std::get_if<deliver>(&action)) {
+            co_await handle(std::move(d->event), progress);
+        } else if (auto* j = std::get_if<join_room>(&action)) {
+            co_await answer_invite(j->room_id, j->inviter, true);
+        } else if (auto* decline = std::get_if<decline_invite>(&action)) {
+            co_await answer_invite(decline->room_id, decline->inviter, false);
+        } else if (auto* gap = std::get_if<fetch_gap>(&action)) {
+            co_await fill_gap(std::move(*gap), progress);
+        } else if (auto* left = std::get_if<left_room>(&action)) {
+            spdlog::info("Matrix: no longer in room {}", left->room_id);
+        } else if (auto* entry = std::get_if<log_entry>(&action)) {
+            log(*entry);
+        } else if (auto* c = std::get_if<commit>(&action)) {
+            co_await finish_batch(std::move(c->next_batch), progress);
+        }
+    }
+}
+
+asio::awaitable<void> matrix_adapter::fill_gap(fetch_gap gap, std::shared_ptr<batch> progress) {
+    gap_filler filler(gap);
+    bool more = true;
+    while (more) {
+        std::string body;
+        try {
+            body = co_await client_->call(filler.next_request(), in_room(gap.room_id));
+        } catch (const auth_error&) {
+            throw;
+        } catch (const std::exception& e) {
+            spdlog::warn("Matrix: events missed in room {} could not be fetched: {}",
+                         gap.room_id, e.what());
+            break;
+        }
+        auto page = parse_messages(body, gap.room_id);
+        if (auto* bad = std::get_if<malformed>(&page)) {
+            spdlog::warn("Matrix: unreadable page of missed events in room {}: {}", gap.room_id,
+                         bad->reason);
+            break;
+        }
+        more = filler.on_page(std::get<messages_response>(page));
+    }
+    if (filler.truncated()) {
+        spdlog::warn("Matrix: room {} moved on by more than the bot fetches; the oldest missed "
+                     "events were skipped",
+                     gap.room_id);
+    }
+    co_await perform(state_->on_gap_filled(filler.take_events()), progress);
+}
+
+asio::awaitable<void> matrix_adapter::finish_batch(std::string next_batch,
+                                                   std::shared_ptr<batch> progress) {
+    co_await wait_until(progress->wake, [&] { return progress->outstanding == 0; });
+    bool saved = false;
+    if (!progress->failed) {
+        bool answered = false;
+        positions_.save("matrix:" + user_id_, next_batch, [progress, &answered, &saved](bool ok) {
+            answered = true;
+            saved = ok;
+            progress->wake.cancel();
+        });
+        co_await wait_until(progress->wake, [&] { return answered; });
+    }
+    if (saved) {
+        state_->on_committed();
+        co_return;
+    }
+    // Not moving on: the same batch comes again and what was recorded is recognised.
+    const auto wait = settings_.backoff.delay(failures_++, random_);
+    spdlog::warn("Matrix: not everything of the last sync could be recorded; fetching it again "
+                 "in {} ms",
+                 wait.count());
+    co_await net::sleep_for(wait);
+}
+
+bot_interface::done_callback matrix_adapter::track(const std::shared_ptr<batch>& progress) {
+    // Reports to the batch when the bot calls it, or when the bot drops it uncalled (it could
+    // not record what it carried). Either may happen on the store's thread: post back.
+    struct delivery {
+        delivery(std::shared_ptr<batch> b, asio::any_io_executor e)
+            : progress(std::move(b)), executor(std::move(e)) {}
+        ~delivery() {
+            asio::post(executor, [progress = progress, ok = done.load()] {
+                progress->finished(ok);
+            });
+        }
+        std::shared_ptr<batch> progress;
+        asio::any_io_executor executor;
+        std::atomic<bool> done{false};
+    };
+    ++progress->outstanding;
+    auto token = std::make_shared<delivery>(progress, executor_);
+    return [token] { token->done = true; };
+}
+
+asio::awaitable<void> matrix_adapter::handle(room_event event, std::shared_ptr<batch> progress) {
+    if (auto* message = std::get_if<text_message>(&event)) {
+        co_await handle_message(std::move(*message), progress);
+    } else if (auto* e = std::get_if<edit>(&event)) {
+        co_await handle_edit(std::move(*e), progress);
+    } else if (auto* annotation = std::get_if<reaction>(&event)) {
+        if (is_pin(*annotation, settings_.pin_key)) {
+            co_await handle_pin(std::move(*annotation), progress);
+        }
+    } else if (auto* removal = std::get_if<redaction>(&event)) {
+        co_await handle_redaction(std::move(*removal), progress);
+    } else if (auto* m = std::get_if<member>(&event)) {
+        if (m->state == membership::join && !m->display_name.empty()) {
+            names_[m->user] = m->display_name;
+        }
+    } else if (auto* odd = std::get_if<unreadable>(&event)) {
+        spdlog::warn("Matrix: skipped an unreadable event ({})", odd->reason);
+    }
+}
+
+void matrix_adapter::remember(const text_message& message) {
+    if (recent_.insert_or_assign(message.event_id, message).second) {
+        recent_order_.push_back(message.event_id);
+        if (recent_order_.size() > recent_capacity) {
+            recent_.erase(recent_order_.front());
+            recent_order_.pop_front();
+        }
+    }
+}
+
+asio::awaitable<void> matrix_adapter::handle_message(text_message message,
+                                                     std::shared_ptr<batch> progress) {
+    remember(message);
+    auto text = addressed_text(message, user_id_, display_name_, settings_.prefix);
+    if (!text) co_return;
+    inbound_message inbound = to_inbound_message(message);
+    inbound.author.name = co_await name_of(message.sender);
+    inbound.text = co_await with_mentions_as_ids(message, std::move(*text));
+    auto resolve = [this](std::string_view mention) -> std::optional<model::person> {
+        if (!mention.starts_with('@') || !names_.contains(std::string(mention))) {
+            return std::nullopt;
+        }
+        return person_of(std::string(mention));
+    };
+    bot_.message(std::move(inbound), reply_to(message.room, message.event_id, message.thread_root),
+                 std::move(resolve), track(progress));
+}
+
+// Clients show a mention as a pill whose text is the display name, and put the id in
+// m.mentions: the command parser wants the id, which names the user unambiguously.
+asio::awaitable<std::string> matrix_adapter::with_mentions_as_ids(text_message message,
+                                                                  std::string text) {
+    for (const auto& user : message.mentioned_users) {
+        if (user == user_id_) continue;
+        const std::string name = co_await name_of(user);
+        if (text.find(user) != std::string::npos) continue;
+        if (const auto at = text.find(name); !name.empty() && at != std::string::npos) {
+            text.replace(at, name.size(), user);
+        }
+    }
+    // Ids typed out get their display names too, for the resolver.
+    for (std::size_t at = text.find('@'); at != std::string::npos; at = text.find('@', at + 1)) {
+        const auto end = text.find_first_of(" \t\n", at);
+        const std::string token = text.substr(at, end == std::string::npos ? end : end - at);
+        if (token.find(':') != std::string::npos) co_await name_of(token);
+    }
+    co_return text;
+}
+
+asio::awaitable<void> matrix_adapter::handle_edit(edit e, std::shared_ptr<batch> progress) {
+    auto original = co_await find_message(e.room, e.target);
+    if (!original) {
+        spdlog::debug("Matrix: edit {} of an unknown message ignored", e.event_id);
+        co_return;
+    }
+    // The spec's rule: only the sender of a message may replace it.
+    if (original->sender != e.sender) {
+        spdlog::info("Matrix: ignored {}'s edit of a message by {}", e.sender, original->sender);
+        co_return;
+    }
+    text_message edited = *original;
+    edited.body = e.new_body;
+    remember(edited);
+    message_change change = to_message_change(e);
+    change.by.name = co_await name_of(e.sender);
+    change.new_text = addressed_text(edited, user_id_, display_name_, settings_.prefix)
+                          .value_or(e.new_body);
+    bot_.change(std::move(change), reply_to(e.room, e.event_id, original->thread_root),
+                track(progress));
+}
+
+asio::awaitable<void> matrix_adapter::handle_pin(reaction r, std::shared_ptr<batch> progress) {
+    reactions_.remember(r);
+    auto target = co_await find_message(r.room, r.target);
+    if (!target) {
+        spdlog::warn("Matrix: message {} pinned in {} could not be read; not recorded", r.target,
+                     r.room);
+        co_return;
+    }
+    pin_request pin = to_pin_request(r, *target);
+    pin.pinned_by.name = co_await name_of(r.sender);
+    pin.pinned.author.name = co_await name_of(target->sender);
+    bot_.pin(std::move(pin), reply_to(r.room, r.event_id, target->thread_root), track(progress));
+}
+
+asio::awaitable<void> matrix_adapter::handle_redaction(redaction r,
+                                                       std::shared_ptr<batch> progress) {
+    if (const auto* pin = reactions_.find(r.redacts)) {
+        pin_request unpin = to_unpin_request(r, *pin);
+        unpin.pinned_by.name = co_await name_of(r.sender);
+        reactions_.forget(r.redacts);
+        bot_.unpin(std::move(unpin), reply_to(r.room, r.event_id, {}), track(progress));
+        co_return;
+    }
+    // A message, or a pin reaction from before a restart: the bot knows which by the id.
+    message_change change = to_message_change(r);
+    change.by.name = co_await name_of(r.sender);
+    recent_.erase(r.redacts);
+    bot_.change(std::move(change), reply_to(r.room, r.event_id, {}), track(progress));
+}
+
+asio::awaitable<std::optional<text_message>> matrix_adapter::find_message(std::string room,
+                                                                          std::string event_id) {
+    if (const auto it = recent_.find(event_id); it != recent_.end()) co_return it->second;
+    std::string body;
+    try {
+        body = co_await client_->call(get_event(room, event_id), in_room(room));
+    } catch (const call_error& e) {
+        spdlog::warn("{}", e.what());
+        co_return std::nullopt;
+    }
+    auto event = parse_event(body, room);
+    auto* message = std::get_if<text_message>(&event);
+    if (!message) co_return std::nullopt;
+    remember(*message);
+    co_return *message;
+}
+
+asio::awaitable<std::string> matrix_adapter::name_of(std::string user_id) {
+    if (const auto it = names_.find(user_id); it != names_.end()) co_return it->second;
+    std::string name(localpart(user_id));
+    try {
+        const auto body = co_await client_->call(display_name(user_id), {});
+        if (auto found = response_field(body, "displayname"); found && !found->empty()) {
+            name = std::move(*found);
+        }
+    } catch (const call_error& e) {
+        // The localpart stands in: the entry is worth more than the display name.
+        spdlog::debug("Matrix: no display name for {}: {}", user_id, e.what());
+    }
+    names_[user_id] = name;
+    co_return name;
+}
+
+model::person matrix_adapter::person_of(const std::string& user_id) const {
+    model::person p = to_person(user_id);
+    if (const auto it = names_.find(user_id); it != names_.end()) p.name = it->second;
+    return p;
+}
+
+asio::awaitable<void> matrix_adapter::answer_invite(std::string room, std::string inviter,
+                                                    bool join_it) {
+    try {
+        if (join_it) {
+            co_await client_->call(join(room), in_room(room));
+            spdlog::info("Matrix: joined {} at the invitation of {}", room, inviter);
+            co_await send_notice(room, "join-" + room,
+                                 "Hello! I keep this room's incident timeline. Type " +
+                                     settings_.prefix + "help to see what I understand.");
+        } else {
+            co_await client_->call(leave(room), in_room(room));
+            spdlog::info("Matrix: declined {}'s invitation to {}: not on matrix.allowed_inviters",
+                         inviter.empty() ? std::string("someone") : inviter, room);
+        }
+    } catch (const call_error& e) {
+        spdlog::warn("{}", e.what());
+    }
+}
+
+bot_interface::reply_sink matrix_adapter::reply_to(std::string room, std::string origin,
+                                                   std::string thread) {
+    // Each reply to one event takes the next parts of its txn ids, so a reply made again for
+    // the same event (after a restart) reuses them and the homeserver posts it once.
+    auto next_part = std::make_shared<int>(0);
+    return [this, room = std::move(room), origin = std::move(origin), thread = std::move(thread),
+            next_part](outbound_reply reply) {
+        reply.channel = room;
+        const int first = *next_part;
+        *next_part += 1 + static_cast<int>(reply.files.size());
+        outbox_->post(room, [this, origin, first, thread, reply = std::move(reply)]() mutable {
+            return send_reply(origin, first, thread, std::move(reply));
+        });
+    };
+}
+
+asio::awaitable<void> matrix_adapter::send_reply(std::string origin, int first_part,
+                                                 std::string thread, outbound_reply reply) {
+    const std::string& room = reply.channel;
+    int part = first_part;
+    if (!reply.text.empty()) {
+        co_await client_->call(
+            send(room, "m.room.message", txn_id(origin, part),
+                 notice_content(reply.text, reply.in_reply_to, thread)),
+            in_room(room));
+    }
+    for (auto& file : reply.files) {
+        ++part;
+        const auto size = file.content.size();
+        const auto uploaded = co_await client_->call(
+            upload(file.filename, file.media_type, std::move(file.content)), in_room(room));
+        const auto uri = response_field(uploaded, "content_uri");
+        if (!uri) throw std::runtime_error("Matrix upload of " + file.filename + " gave no URI");
+        co_await client_->call(send(room, "m.room.message", txn_id(origin, part),
+                                    file_content(*uri, file.filename, file.media_type, size,
+                                                 reply.in_reply_to, thread)),
+                               in_room(room));
+    }
+    if (reply.recorded && !settings_.mark_key.empty() && !reply.in_reply_to.empty()) {
+        co_await client_->call(send(room, "m.reaction", txn_id("mark-" + reply.in_reply_to),
+                                    annotation_content(reply.in_reply_to, settings_.mark_key)),
+                               in_room(room));
+    }
+}
+
+asio::awaitable<void> matrix_adapter::send_notice(std::string room, std::string origin,
+                                                  std::string text) {
+    co_await client_->call(
+        send(room, "m.room.message", txn_id(origin), notice_content(text, {}, {})), in_room(room));
+}
+
+}  // namespace scribe::adapters::matrix

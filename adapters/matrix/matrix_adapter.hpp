@@ -1,0 +1,137 @@
+// The Matrix adapter: logs in, long-polls /sync, hands messages, pins, edits and redactions to
+// the bot, and answers in the rooms; the sync position is saved once what it delivered is
+// durably recorded.
+#pragma once
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <chrono>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "adapters/backoff.hpp"
+#include "adapters/matrix/events.hpp"
+#include "adapters/matrix/sync_state.hpp"
+#include "adapters/message.hpp"
+
+namespace boost::asio::ssl {
+class context;
+}
+
+namespace scribe::adapters::net {
+class channel_queue;
+}
+
+namespace scribe::adapters::matrix {
+
+class client;
+
+// U+1F4DD MEMO: the bot's mark on each message that became a timeline entry.
+inline constexpr std::string_view default_mark_key = "\xF0\x9F\x93\x9D";
+
+struct matrix_settings {
+    std::string homeserver;    // https://matrix.example.org
+    std::string access_token;  // or user + password
+    std::string user;          // "scribe" or "@scribe:example.org", for password login
+    std::string password;
+    // Password login asks for this device every time, so its txn ids stay deduplicated.
+    std::string device_id = "SCRIBE";
+    std::string prefix = "!";
+    std::string pin_key{default_pin_key};
+    std::string mark_key{default_mark_key};  // empty: no mark
+    std::vector<std::string> allowed_inviters;  // user ids and server names (invites.hpp)
+    bool allow_plaintext = false;
+    std::chrono::milliseconds sync_timeout{30'000};
+    int timeline_limit = 50;
+    backoff_policy backoff{std::chrono::milliseconds{500}, std::chrono::seconds{1},
+                           std::chrono::seconds{60}};
+};
+
+// Where the sync position is kept, under a key naming the account. `save` calls `done` on the
+// adapter's executor once the position is durable (true) or could not be stored (false).
+struct position_keeper {
+    std::function<std::optional<std::string>(const std::string& key)> load;
+    std::function<void(const std::string& key, const std::string& value,
+                       std::function<void(bool saved)> done)>
+        save;
+};
+
+class matrix_adapter {
+  public:
+    matrix_adapter(boost::asio::any_io_executor executor,
+                   std::shared_ptr<boost::asio::ssl::context> tls, matrix_settings settings,
+                   bot_interface bot, position_keeper positions);
+    ~matrix_adapter();
+    matrix_adapter(const matrix_adapter&) = delete;
+    matrix_adapter& operator=(const matrix_adapter&) = delete;
+
+    // Logs in, then syncs until stop(). Throws auth_error (client.hpp) when the homeserver
+    // refuses the token or the password.
+    boost::asio::awaitable<void> run();
+    // Ends the sync loop after the current long poll; nothing undelivered is acknowledged.
+    void stop();
+
+    // The last /sync succeeded.
+    bool connected() const { return connected_; }
+    // Replies queued or being sent.
+    std::size_t pending_replies() const;
+
+  private:
+    struct batch;
+
+    boost::asio::awaitable<void> log_in();
+    boost::asio::awaitable<void> sync_once(std::string filter);
+    boost::asio::awaitable<void> perform(std::vector<sync_action> actions,
+                                         std::shared_ptr<batch> progress);
+    boost::asio::awaitable<void> fill_gap(fetch_gap gap, std::shared_ptr<batch> progress);
+    boost::asio::awaitable<void> finish_batch(std::string next_batch,
+                                              std::shared_ptr<batch> progress);
+    boost::asio::awaitable<void> handle(room_event event, std::shared_ptr<batch> progress);
+    boost::asio::awaitable<void> handle_message(text_message message,
+                                                std::shared_ptr<batch> progress);
+    boost::asio::awaitable<void> handle_edit(edit e, std::shared_ptr<batch> progress);
+    boost::asio::awaitable<void> handle_pin(reaction r, std::shared_ptr<batch> progress);
+    boost::asio::awaitable<void> handle_redaction(redaction r, std::shared_ptr<batch> progress);
+    boost::asio::awaitable<void> answer_invite(std::string room, std::string inviter, bool join);
+    boost::asio::awaitable<std::optional<text_message>> find_message(std::string room,
+                                                                     std::string event_id);
+    boost::asio::awaitable<std::string> name_of(std::string user_id);
+    boost::asio::awaitable<std::string> with_mentions_as_ids(text_message message,
+                                                             std::string text);
+    boost::asio::awaitable<void> send_reply(std::string origin, int first_part,
+                                            std::string thread, outbound_reply reply);
+    boost::asio::awaitable<void> send_notice(std::string room, std::string origin,
+                                             std::string text);
+
+    bot_interface::done_callback track(const std::shared_ptr<batch>& progress);
+    bot_interface::reply_sink reply_to(std::string room, std::string origin, std::string thread);
+    model::person person_of(const std::string& user_id) const;
+    void remember(const text_message& message);
+
+    boost::asio::any_io_executor executor_;
+    matrix_settings settings_;
+    bot_interface bot_;
+    position_keeper positions_;
+    std::unique_ptr<client> client_;
+    std::unique_ptr<net::channel_queue> outbox_;
+    std::string user_id_;
+    std::string display_name_;
+    std::optional<sync_state> state_;
+    reaction_index reactions_;
+    std::map<std::string, std::string> names_;  // user id -> display name
+    // Recent messages by event id, so a pin or an edit needs no API call; oldest forgotten.
+    std::map<std::string, text_message> recent_;
+    std::deque<std::string> recent_order_;
+    std::mt19937_64 random_;
+    unsigned failures_ = 0;  // consecutive failed syncs
+    bool connected_ = false;
+    bool stopping_ = false;
+};
+
+}  // namespace scribe::adapters::matrix

@@ -1,0 +1,52 @@
+// One coroutine per busy channel drains that channel's queue in order.
+#include "adapters/net/channel_queue.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/co_spawn.hpp>
+#include <exception>
+
+namespace scribe::adapters::net {
+
+namespace asio = boost::asio;
+
+channel_queue::channel_queue(asio::any_io_executor executor, std::string platform)
+    : executor_(std::move(executor)), platform_(std::move(platform)) {}
+
+void channel_queue::post(const std::string& channel, job work) {
+    const auto [it, idle] = queues_.try_emplace(channel);
+    it->second.push_back(std::move(work));
+    ++pending_;
+    if (!idle) return;
+    asio::co_spawn(executor_, drain(channel),
+                   [platform = platform_, channel](std::exception_ptr failure) {
+                       if (!failure) return;
+                       try {
+                           std::rethrow_exception(failure);
+                       } catch (const std::exception& e) {
+                           spdlog::error("{} outbox for channel {} stopped: {}", platform, channel,
+                                         e.what());
+                       }
+                   });
+}
+
+asio::awaitable<void> channel_queue::drain(std::string channel) {
+    for (;;) {
+        auto& queue = queues_[channel];
+        if (queue.empty()) break;
+        job work = std::move(queue.front());
+        queue.pop_front();
+        try {
+            co_await work();
+        } catch (const std::exception& e) {
+            // Retries are done by then; the reply is lost, so say so loudly.
+            ++failures_;
+            spdlog::error("could not deliver a reply in {} channel {}: {}", platform_, channel,
+                          e.what());
+        }
+        --pending_;
+    }
+    queues_.erase(channel);
+}
+
+}  // namespace scribe::adapters::net
