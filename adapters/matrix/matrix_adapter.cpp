@@ -34,6 +34,12 @@ net::url parse_homeserver(const std::string& text) {
     return *parsed;
 }
 
+// Call options are made outside the coroutines: g++ 12 destroys the temporaries of a braced
+// list inside one twice, default arguments included.
+call_options anywhere() { return call_options(); }
+
+request join_request(const std::string& room) { return join(room, std::vector<std::string>()); }
+
 call_options in_room(std::string room) {
     call_options options;
     options.room = std::move(room);
@@ -116,7 +122,7 @@ void matrix_adapter::stop() { stopping_ = true; }
 asio::awaitable<void> matrix_adapter::log_in() {
     if (!settings_.access_token.empty()) {
         client_->set_access_token(settings_.access_token);
-        const auto me = parse_login(co_await client_->call(whoami(), {}));
+        const auto me = parse_login(co_await client_->call(whoami(), anywhere()));
         if (!me) throw std::runtime_error("Matrix whoami answered without a user id");
         user_id_ = me->user_id;
     } else {
@@ -125,7 +131,7 @@ asio::awaitable<void> matrix_adapter::log_in() {
             body = co_await client_->call(
                 login_password(login_user(settings_.user), settings_.password, "Scribe",
                                settings_.device_id),
-                {});
+                anywhere());
         } catch (const call_error& e) {
             if (e.errcode() != "M_FORBIDDEN") throw;
             throw auth_error("the homeserver refused the Matrix password of " + settings_.user +
@@ -157,7 +163,7 @@ asio::awaitable<void> matrix_adapter::run() {
     std::string filter = sync_filter(settings_.timeline_limit);
     try {
         if (auto id = response_field(
-                co_await client_->call(upload_filter(user_id_, settings_.timeline_limit), {}),
+                co_await client_->call(upload_filter(user_id_, settings_.timeline_limit), anywhere()),
                 "filter_id")) {
             filter = std::move(*id);
         }
@@ -405,14 +411,14 @@ asio::awaitable<void> matrix_adapter::handle_redaction(redaction r,
         pin_request unpin = to_unpin_request(r, *pin);
         unpin.pinned_by.name = co_await name_of(r.sender);
         reactions_.forget(r.redacts);
-        bot_.unpin(std::move(unpin), reply_to(r.room, r.event_id, {}), track(progress));
+        bot_.unpin(std::move(unpin), reply_to(r.room, r.event_id, std::string()), track(progress));
         co_return;
     }
     // A message, or a pin reaction from before a restart: the bot knows which by the id.
     message_change change = to_message_change(r);
     change.by.name = co_await name_of(r.sender);
     recent_.erase(r.redacts);
-    bot_.change(std::move(change), reply_to(r.room, r.event_id, {}), track(progress));
+    bot_.change(std::move(change), reply_to(r.room, r.event_id, std::string()), track(progress));
 }
 
 asio::awaitable<std::optional<text_message>> matrix_adapter::find_message(std::string room,
@@ -436,7 +442,7 @@ asio::awaitable<std::string> matrix_adapter::name_of(std::string user_id) {
     if (const auto it = names_.find(user_id); it != names_.end()) co_return it->second;
     std::string name(localpart(user_id));
     try {
-        const auto body = co_await client_->call(display_name(user_id), {});
+        const auto body = co_await client_->call(display_name(user_id), anywhere());
         if (auto found = response_field(body, "displayname"); found && !found->empty()) {
             name = std::move(*found);
         }
@@ -458,7 +464,7 @@ asio::awaitable<void> matrix_adapter::answer_invite(std::string room, std::strin
                                                     bool join_it) {
     try {
         if (join_it) {
-            co_await client_->call(join(room), in_room(room));
+            co_await client_->call(join_request(room), in_room(room));
             spdlog::info("Matrix: joined {} at the invitation of {}", room, inviter);
             co_await send_notice(room, "join-" + room,
                                  "Hello! I keep this room's incident timeline. Type " +
@@ -521,7 +527,7 @@ asio::awaitable<void> matrix_adapter::send_reply(std::string origin, int first_p
 asio::awaitable<void> matrix_adapter::send_notice(std::string room, std::string origin,
                                                   std::string text) {
     co_await client_->call(
-        send(room, "m.room.message", txn_id(origin), notice_content(text, {}, {})), in_room(room));
+        send(room, "m.room.message", txn_id(origin), notice_content(text, std::string_view(), std::string_view())), in_room(room));
 }
 
 }  // namespace scribe::adapters::matrix
