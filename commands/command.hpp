@@ -97,6 +97,11 @@ struct show {
     view what;
     std::int64_t incident_id = 0;
 };
+// This room joins incident `incident_id`, declared elsewhere (on any platform).
+struct link_room {
+    std::int64_t incident_id = 0;
+};
+struct unlink_room {};
 struct list_incidents {};
 struct list_actions {};
 struct help {
@@ -109,6 +114,7 @@ using command =
                  cmd::set_status, cmd::started, cmd::detected, cmd::sitrep, cmd::impact,
                  cmd::cause, cmd::fix, cmd::why, cmd::lesson, cmd::action, cmd::action_status,
                  cmd::link, cmd::security, cmd::edit, cmd::retract, cmd::undo, cmd::close,
-                 cmd::reopen, cmd::show, cmd::list_incidents, cmd::list_actions, cmd::help>;
+                 cmd::reopen, cmd::link_room, cmd::unlink_room, cmd::show, cmd::list_incidents,
+                 cmd::list_actions, cmd::help>;
 
 }  // namespace scribe::commands

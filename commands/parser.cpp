@@ -378,6 +378,15 @@ verb_result parse_view(std::string_view args, const parse_context&) {
     return cmd::show{What, *id};
 }
 
+verb_result parse_link_room(std::string_view args, const parse_context&) {
+    args = trim(args);
+    if (args.empty()) return "name the incident to join, e.g. #12";
+    if (args.front() == '#') args.remove_prefix(1);
+    const auto id = parse_number(args);
+    if (!id || *id <= 0) return "'" + std::string(args) + "' is not an incident number";
+    return cmd::link_room{*id};
+}
+
 verb_result parse_help(std::string_view args, const parse_context&) {
     auto [verb_name, rest] = split_first(args);
     if (!verb_name.empty() && verb_name.front() == '!') verb_name.remove_prefix(1);
@@ -423,6 +432,11 @@ constexpr std::array verbs{
          parse_no_arguments<cmd::close>},
     verb{"reopen", "", "reopen this channel's last closed incident",
          parse_no_arguments<cmd::reopen>},
+    verb{"link-room", "#<incident>",
+         "feed this room into an open incident declared in another room, on any platform",
+         parse_link_room},
+    verb{"unlink-room", "", "stop feeding this room into the incident it was linked to",
+         parse_no_arguments<cmd::unlink_room>},
     verb{"draft", "[incident]", "show the postmortem draft", parse_view<cmd::view::draft>},
     verb{"agenda", "[incident]", "show the retro agenda", parse_view<cmd::view::agenda>},
     verb{"timeline", "[incident]", "show the timeline", parse_view<cmd::view::timeline>},

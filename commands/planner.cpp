@@ -161,6 +161,40 @@ struct planner {
             make_event(channel.open->id, message.now, payload::status_changed{model::phase::closed}));
         return p;
     }
+    plan_result operator()(const cmd::link_room& c) const {
+        if (channel.open) {
+            return fail("this room already feeds incident #" + std::to_string(channel.open->id) +
+                            " \"" + channel.open->title + "\"",
+                        "link-room");
+        }
+        if (!channel.named) {
+            return parse_error{"there is no incident #" + std::to_string(c.incident_id),
+                               "see " + message.prefix + "incidents"};
+        }
+        if (!channel.named->is_open()) {
+            return fail("incident #" + std::to_string(c.incident_id) + " is closed", "link-room");
+        }
+        plan p;
+        p.events.push_back(make_event(
+            c.incident_id, message.now,
+            payload::room_linked{message.source.platform, message.source.channel}));
+        return p;
+    }
+    plan_result operator()(const cmd::unlink_room&) const {
+        if (!channel.open) return no_open_incident();
+        const model::source_key here{message.source.platform, message.source.channel, {}, 0};
+        if (channel.open->channel == here) {
+            return fail("incident #" + std::to_string(channel.open->id) +
+                            " was declared in this room; close it with " + message.prefix +
+                            "close instead",
+                        "unlink-room");
+        }
+        plan p;
+        p.events.push_back(make_event(
+            channel.open->id, message.now,
+            payload::room_unlinked{message.source.platform, message.source.channel}));
+        return p;
+    }
     plan_result operator()(const cmd::reopen&) const {
         if (channel.open) {
             return fail("incident #" + std::to_string(channel.open->id) + " is still open",
@@ -346,6 +380,17 @@ std::string confirmation(const model::event& e, const model::incident& after,
             },
             [&](const model::payload::security_flagged& p) {
                 return head + "flagged as security-relevant " + quoted(p.text);
+            },
+            [&](const model::payload::room_linked& p) {
+                return head + model::room_label({p.platform, p.channel, {}, 0}) +
+                       " now feeds incident #" + std::to_string(e.incident_id) + " " +
+                       quoted(after.title) + ", declared in " + model::room_label(after.channel) +
+                       ": what is recorded here lands in its timeline (" + pfx +
+                       "unlink-room to stop).";
+            },
+            [&](const model::payload::room_unlinked& p) {
+                return head + model::room_label({p.platform, p.channel, {}, 0}) +
+                       " no longer feeds incident #" + std::to_string(e.incident_id);
             },
         },
         e.data);

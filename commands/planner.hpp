@@ -26,6 +26,7 @@ struct message_context {
 struct channel_incidents {
     const model::incident* open = nullptr;    // not closed
     const model::incident* latest = nullptr;  // most recent, open or closed
+    const model::incident* named = nullptr;   // the one a command names by number, if found
 };
 
 struct plan {

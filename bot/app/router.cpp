@@ -143,7 +143,16 @@ void router::enqueue(pending item) {
 }
 
 void router::load_channel(channel_state& channel, const model::source_key& where) {
-    if (channel.loaded) return;
+    // Another room linked to the same incident may have closed, reopened or unlinked it.
+    if (channel.loaded) {
+        const model::source_key room{where.platform, where.channel, {}, 0};
+        const model::incident* open = channel.open ? incident(*channel.open) : nullptr;
+        const model::incident* latest = channel.latest ? incident(*channel.latest) : nullptr;
+        const bool stale = (open && (!open->is_open() || !open->serves(room))) ||
+                           (!open && latest && latest->is_open()) ||
+                           (latest && !latest->serves(room));
+        if (!stale) return;
+    }
     channel.open = store_.open_incident_in(where);
     channel.latest = store_.latest_incident_in(where);
     for (const auto& id : {channel.open, channel.latest}) {
@@ -156,8 +165,13 @@ void router::load_channel(channel_state& channel, const model::source_key& where
 }
 
 const model::incident* router::incident(std::int64_t id) {
-    const auto it = incidents_.find(id);
-    return it == incidents_.end() ? nullptr : &it->second;
+    auto it = incidents_.find(id);
+    if (it == incidents_.end()) {
+        auto events = store_.load_incident(id);
+        if (events.empty()) return nullptr;
+        it = incidents_.emplace(id, model::fold(events)).first;
+    }
+    return &it->second;
 }
 
 void router::process_next(const std::string& key) {
@@ -223,9 +237,11 @@ router::outcome router::plan_command(const pending& item, const commands::comman
                                      const channel_state& channel) {
     commands::message_context context{item.message.author, item.message.source, options_.clock(),
                                       options_.prefix};
+    const auto* link = std::get_if<commands::cmd::link_room>(&command);
     const commands::channel_incidents incidents{
         channel.open ? incident(*channel.open) : nullptr,
-        channel.latest ? incident(*channel.latest) : nullptr};
+        channel.latest ? incident(*channel.latest) : nullptr,
+        link ? incident(link->incident_id) : nullptr};
     auto planned = commands::plan_command(command, context, incidents);
     if (const auto* error = std::get_if<commands::parse_error>(&planned)) {
         return {{}, error_text(*error), {}};
@@ -369,7 +385,11 @@ void router::on_committed(const std::string& key, pending item, std::vector<mode
             model::apply(it->second, e);
         }
         const model::incident& state = it->second;
-        if (channel.latest == state.id) {
+        if (std::holds_alternative<model::payload::room_linked>(e.data)) {
+            channel.open = channel.latest = state.id;
+        } else if (std::holds_alternative<model::payload::room_unlinked>(e.data)) {
+            channel.loaded = false;  // back to the room's own incidents, if any
+        } else if (channel.latest == state.id) {
             channel.open = state.is_open() ? std::optional(state.id) : std::nullopt;
         }
         if (!reply.empty()) reply += "\n";

@@ -88,6 +88,12 @@ json encode(const payload::action_updated& p) {
     return {{"target", p.target}, {"status", to_string(p.status)}};
 }
 json encode(const payload::security_flagged& p) { return {{"text", p.text}}; }
+json encode(const payload::room_linked& p) {
+    return {{"platform", p.platform}, {"channel", p.channel}};
+}
+json encode(const payload::room_unlinked& p) {
+    return {{"platform", p.platform}, {"channel", p.channel}};
+}
 
 event_payload decode(std::string_view kind, const json& j) {
     if (kind == "declared") {
@@ -158,6 +164,14 @@ event_payload decode(std::string_view kind, const json& j) {
                                        enum_field<action_status>(j, "status")};
     }
     if (kind == "security_flagged") return payload::security_flagged{text_field(j, "text")};
+    if (kind == "room_linked") {
+        return payload::room_linked{j.at("platform").get<std::string>(),
+                                    j.at("channel").get<std::string>()};
+    }
+    if (kind == "room_unlinked") {
+        return payload::room_unlinked{j.at("platform").get<std::string>(),
+                                      j.at("channel").get<std::string>()};
+    }
     throw std::invalid_argument("unknown event kind '" + std::string(kind) + "'");
 }
 

@@ -11,7 +11,8 @@ std::string_view kind_name(const event_payload& p) {
         "status_changed", "reopened",       "started_marked",   "detected",
         "entry_added",    "entry_edited",   "entry_retracted",  "sitrep_posted",
         "impact_set",     "cause_noted",    "resolution_noted", "why_added",
-        "lesson_added",   "action_added",   "action_updated",   "security_flagged"};
+        "lesson_added",   "action_added",   "action_updated",   "security_flagged",
+        "room_linked",    "room_unlinked"};
     return names.at(p.index());
 }
 

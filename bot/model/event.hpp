@@ -105,6 +105,16 @@ struct action_updated {
 struct security_flagged {
     std::string text;
 };
+// Another chat room joins the incident (`!link-room`): what is typed there lands in this
+// incident's timeline. The room is named by platform and channel, e.g. matrix, !abc:hs.
+struct room_linked {
+    std::string platform;
+    std::string channel;
+};
+struct room_unlinked {
+    std::string platform;
+    std::string channel;
+};
 }  // namespace payload
 
 using event_payload =
@@ -114,7 +124,8 @@ using event_payload =
                  payload::entry_edited, payload::entry_retracted, payload::sitrep_posted,
                  payload::impact_set, payload::cause_noted, payload::resolution_noted,
                  payload::why_added, payload::lesson_added, payload::action_added,
-                 payload::action_updated, payload::security_flagged>;
+                 payload::action_updated, payload::security_flagged, payload::room_linked,
+                 payload::room_unlinked>;
 
 // The stable name of each payload kind, as stored and exported ("entry_added").
 std::string_view kind_name(const event_payload& p);

@@ -125,6 +125,19 @@ std::string marker_text(std::string_view marker, const payload::detected* how) {
 
 }  // namespace
 
+std::string room_label(const source_key& room) {
+    if (room.platform == "slack") return "Slack channel " + room.channel;
+    if (room.platform == "matrix") return "Matrix room " + room.channel;
+    return room.platform + " channel " + room.channel;
+}
+
+bool incident::serves(const source_key& room) const {
+    const auto same = [&](const source_key& r) {
+        return r.platform == room.platform && r.channel == room.channel;
+    };
+    return same(channel) || std::any_of(linked_rooms.begin(), linked_rooms.end(), same);
+}
+
 bool incident::security_flagged() const {
     return std::any_of(security_notes.begin(), security_notes.end(),
                        [](const text_item& n) { return !n.retracted; });
@@ -327,6 +340,23 @@ void apply(incident& s, const event& e) {
                 auto item = recorded<text_item>(e);
                 item.text = p.text;
                 s.security_notes.push_back(std::move(item));
+            },
+            [&](const payload::room_linked& p) {
+                const source_key room{p.platform, p.channel, {}, 0};
+                if (s.serves(room)) return;
+                s.linked_rooms.push_back(room);
+                s.timeline.push_back(system_entry(e, timeline_kind::system,
+                                                  "Linked " + room_label(room) + " (" +
+                                                      e.actor.name + ")"));
+            },
+            [&](const payload::room_unlinked& p) {
+                const source_key room{p.platform, p.channel, {}, 0};
+                const auto it = std::find(s.linked_rooms.begin(), s.linked_rooms.end(), room);
+                if (it == s.linked_rooms.end()) return;
+                s.linked_rooms.erase(it);
+                s.timeline.push_back(system_entry(e, timeline_kind::system,
+                                                  "Unlinked " + room_label(room) + " (" +
+                                                      e.actor.name + ")"));
             },
         },
         e.data);

@@ -102,6 +102,7 @@ struct incident {
     severity level = severity::sev3;
     phase current = phase::investigating;
     source_key channel;  // where it was declared (message_id empty)
+    std::vector<source_key> linked_rooms;  // other rooms that feed it (!link-room)
     person declared_by;
     timestamp declared_at{};
     std::int64_t last_sequence = 0;
@@ -124,6 +125,8 @@ struct incident {
     markers marks;
 
     bool is_open() const { return current != phase::closed; }
+    // Declared in `room`, or linked to it.
+    bool serves(const source_key& room) const;
     timestamp started_at() const { return marks.started ? marks.started->at : declared_at; }
     bool security_flagged() const;
 
@@ -134,6 +137,9 @@ struct incident {
     const recorded_item* find(std::int64_t number) const;
     const action_item* find_action(std::int64_t number) const;
 };
+
+// "Slack channel C123", "Matrix room !abc:example.org": a room as people read it.
+std::string room_label(const source_key& room);
 
 // Applies one event. Events that refer to nothing (an edit of an unknown number, a second
 // declaration) leave the state as it was: the fold is total and never throws.

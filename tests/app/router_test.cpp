@@ -242,3 +242,48 @@ TEST_CASE("chatter is durable at once and leaves nothing in flight") {
     CHECK(durable == 1);
     CHECK(h.bot.idle());
 }
+
+TEST_CASE("a room linked to an incident declared elsewhere feeds its timeline until unlinked") {
+    harness h;
+    auto from_matrix = [&h](const std::string& id, const std::string& text) {
+        adapters::inbound_message m{{"matrix", "@bob:hs", "Bob"}, {"matrix", "!r:hs", id, 0}, text,
+                                    h.now};
+        h.bot.handle(m, [&h](adapters::outbound_reply r) { h.replies.push_back(std::move(r)); });
+        h.settle();
+        return h.replies.back().text;
+    };
+    h.say("ops", "1", "!declare Search down sev2");
+    h.settle();
+    CHECK(from_matrix("$0", "!link-room #2").find("there is no incident #2") != std::string::npos);
+    CHECK(from_matrix("$1", "!link-room #1").find("Matrix room !r:hs now feeds incident #1") !=
+          std::string::npos);
+    CHECK(from_matrix("$2", "!tl shard 3 is slow").find("shard 3 is slow") != std::string::npos);
+    CHECK(from_matrix("$3", "!declare Another").find("is still open") != std::string::npos);
+    CHECK(from_matrix("$4", "!link-room 1").find("already feeds incident #1") != std::string::npos);
+    h.say("ops", "2", "!unlink-room");
+    h.settle();
+    CHECK(h.replies.back().text.find("was declared in this room") != std::string::npos);
+
+    auto state = model::fold(h.store->load_incident(1));
+    REQUIRE(state.linked_rooms.size() == 1);
+    CHECK(state.serves({"matrix", "!r:hs", {}, 0}));
+    const auto& entry = state.timeline.back();
+    CHECK(entry.text == "shard 3 is slow");
+    CHECK(entry.author.name == "Bob");
+    CHECK(h.store->open_incident_in({"matrix", "!r:hs", {}, 0}) == 1);
+
+    // Closed from its own channel: the linked room has no open incident any more.
+    h.say("ops", "3", "!close");
+    h.settle();
+    CHECK(from_matrix("$5", "!tl too late").find("no open incident") != std::string::npos);
+    CHECK(from_matrix("$6", "!link-room #1").find("is closed") != std::string::npos);
+    h.say("ops", "4", "!reopen");
+    h.settle();
+    CHECK(from_matrix("$7", "!tl back again").find("back again") != std::string::npos);
+    CHECK(from_matrix("$8", "!unlink-room").find("no longer feeds incident #1") !=
+          std::string::npos);
+    CHECK(from_matrix("$9", "!tl after unlinking").find("no open incident") != std::string::npos);
+    CHECK_FALSE(h.store->open_incident_in({"matrix", "!r:hs", {}, 0}).has_value());
+    state = model::fold(h.store->load_incident(1));
+    CHECK(state.linked_rooms.empty());
+}

@@ -34,6 +34,8 @@ TEST_CASE("every payload kind survives a JSON round trip") {
         payload::action_added{bob, "do", std::chrono::year{2026} / November / 30},
         payload::action_updated{7, action_status::done},
         payload::security_flagged{"sec"},
+        payload::room_linked{"matrix", "!abc:example.org"},
+        payload::room_unlinked{"matrix", "!abc:example.org"},
     };
     REQUIRE(payloads.size() == std::variant_size_v<event_payload>);
     for (const auto& p : payloads) {

@@ -42,6 +42,8 @@ std::vector<model::event> one_of_each_kind() {
         p::action_added{carol, "add currency test", year{2026} / 12 / 1},
         p::action_updated{18, model::action_status::done},
         p::security_flagged{"card numbers in logs"},
+        p::room_linked{"matrix", "!abc:example.org"},
+        p::room_unlinked{"matrix", "!abc:example.org"},
     };
     std::vector<model::event> events;
     for (std::size_t i = 0; i < payloads.size(); ++i) {

@@ -10,6 +10,11 @@ std::string select_events_sql(const char* rest) {
     return std::string("SELECT ") + event_columns + " FROM events " + rest;
 }
 
+// Declared in the channel ?1/?2, or linked to it.
+constexpr const char* in_channel =
+    "((platform = ?1 AND channel = ?2) OR id IN (SELECT incident_id FROM incident_rooms "
+    "WHERE platform = ?1 AND channel = ?2))";
+
 constexpr const char* summary_columns =
     "SELECT id, title, severity, phase, platform, channel, declared_at, event_count "
     "FROM incidents ";
@@ -32,11 +37,11 @@ event_reader::event_reader(const std::string& path)
       load_incident_(db_, "load incident",
                      select_events_sql("WHERE incident_id = ?1 ORDER BY seq")),
       open_in_(db_, "find open incident",
-               "SELECT id FROM incidents WHERE platform = ?1 AND channel = ?2 "
-               "AND phase <> 'closed' ORDER BY id DESC LIMIT 1"),
+               "SELECT id FROM incidents WHERE " + std::string(in_channel) +
+                   " AND phase <> 'closed' ORDER BY id DESC LIMIT 1"),
       latest_in_(db_, "find latest incident",
-                 "SELECT id FROM incidents WHERE platform = ?1 AND channel = ?2 "
-                 "ORDER BY id DESC LIMIT 1"),
+                 "SELECT id FROM incidents WHERE " + std::string(in_channel) +
+                     " ORDER BY id DESC LIMIT 1"),
       list_all_(db_, "list incidents", std::string(summary_columns) + "ORDER BY id DESC"),
       list_open_(db_, "list open incidents",
                  std::string(summary_columns) + "WHERE phase <> 'closed' ORDER BY id DESC"),

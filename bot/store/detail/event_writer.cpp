@@ -90,7 +90,14 @@ event_writer::event_writer(const std::string& path)
                       "UPDATE actions SET retracted = 1 WHERE incident_id = ?1 AND number = ?2"),
       save_cursor_(db_, "save cursor",
                    "INSERT INTO cursors (name, value) VALUES (?1, ?2) "
-                   "ON CONFLICT (name) DO UPDATE SET value = excluded.value") {}
+                   "ON CONFLICT (name) DO UPDATE SET value = excluded.value"),
+      link_room_(db_, "link room",
+                 "INSERT OR IGNORE INTO incident_rooms (incident_id, platform, channel) "
+                 "VALUES (?1, ?2, ?3)"),
+      unlink_room_(db_, "unlink room",
+                   "DELETE FROM incident_rooms WHERE incident_id = ?1 AND platform = ?2 AND "
+                   "channel = ?3"),
+      delete_rooms_(db_, "refresh rooms", "DELETE FROM incident_rooms WHERE incident_id = ?1") {}
 
 std::vector<append_result> event_writer::commit(std::span<std::vector<model::event>> batches,
                                                 std::span<const cursor_update> cursors) {
@@ -243,6 +250,12 @@ void event_writer::track(const model::event& e) {
                        set_action_text_.run(id, p.target, p.text);
                    },
                    [&](const model::payload::entry_retracted& p) { retract(id, p.target); },
+                   [&](const model::payload::room_linked& p) {
+                       link_room_.run(id, p.platform, p.channel);
+                   },
+                   [&](const model::payload::room_unlinked& p) {
+                       unlink_room_.run(id, p.platform, p.channel);
+                   },
                    [](const auto&) {},
                },
                e.data);
@@ -272,6 +285,10 @@ void event_writer::refresh_from_fold(std::int64_t incident_id) {
     refresh_incident_.run(incident_id, state.title, model::to_string(state.level),
                           model::to_string(state.current), state.channel.platform,
                           state.channel.channel, to_millis(state.declared_at));
+    delete_rooms_.run(incident_id);
+    for (const auto& room : state.linked_rooms) {
+        link_room_.run(incident_id, room.platform, room.channel);
+    }
     delete_actions_.run(incident_id);
     for (const auto& a : state.actions) {
         insert_action(incident_id, a.number, a.owner, a.text, a.due, a.status,

@@ -87,6 +87,9 @@ private:
     statement set_action_text_;
     statement retract_action_;
     statement save_cursor_;
+    statement link_room_;
+    statement unlink_room_;
+    statement delete_rooms_;
 
     // Caches of what the database holds, so appending needs no MAX() query per event; after a
     // rollback they are dropped and reload on next use.

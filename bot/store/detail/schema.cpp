@@ -87,6 +87,16 @@ CREATE TABLE cursors (
     value TEXT NOT NULL
 );
 )sql"},
+    // Rooms linked to an incident besides the one it was declared in (!link-room).
+    migration{3, R"sql(
+CREATE TABLE incident_rooms (
+    incident_id INTEGER NOT NULL REFERENCES incidents (id),
+    platform    TEXT NOT NULL,
+    channel     TEXT NOT NULL,
+    PRIMARY KEY (incident_id, platform, channel)
+);
+CREATE INDEX incident_rooms_by_channel ON incident_rooms (platform, channel, incident_id);
+)sql"},
 };
 
 std::string system_error_text() { return std::strerror(errno); }
