@@ -147,8 +147,9 @@ std::vector<person> incident::participants() const {
     std::vector<person> people;
     auto add = [&](const person& p) {
         if (p.id.empty() && p.name.empty()) return;
+        // One person in rooms on two platforms has two ids; the display name joins them.
         const bool known = std::any_of(people.begin(), people.end(), [&](const person& q) {
-            return q.platform == p.platform && q.id == p.id;
+            return q.platform == p.platform ? q.id == p.id : !p.name.empty() && q.name == p.name;
         });
         if (!known) people.push_back(p);
     };

@@ -3,154 +3,11 @@
 // nothing doubled, and a SIGKILL in the middle of an incident.
 #include <doctest/doctest.h>
 
-#include <algorithm>
-#include <map>
-#include <nlohmann/json.hpp>
-#include <sstream>
+#include "tests/integration/matrix_run.hpp"
 
-#include "tests/fakes/fake_matrix.hpp"
-#include "tests/support/child_process.hpp"
-
-using namespace std::chrono_literals;
-using nlohmann::json;
-using scribe::fakes::fake_matrix;
-using scribe::fakes::fake_matrix_options;
-using scribe::fakes::matrix_room_spec;
-using scribe::fakes::text_options;
-using scribe::testing::child_process;
-using scribe::testing::run_scribe;
-using scribe::testing::temp_dir;
+using namespace scribe::testing;
 
 namespace {
-
-constexpr auto patience = 15s;
-const std::string pushpin = "\xF0\x9F\x93\x8C";
-const std::string memo = "\xF0\x9F\x93\x9D";
-
-// A homeserver with two people and their incident room, and Scribe running against it.
-struct matrix_run {
-    explicit matrix_run(fake_matrix_options options = {}) : hs(std::move(options)) {
-        hs.start();
-        alice = hs.add_user({"alice", "Alice Example", "password"});
-        bob = hs.add_user({"bob", "Bob Builder", "password"});
-        mallory = hs.add_user({"mallory", "Mallory", "password"});
-        matrix_room_spec spec;
-        spec.name = "inc-checkout";
-        spec.members = {alice, bob};
-        room = hs.create_room(spec);
-    }
-
-    std::vector<std::string> environment() const {
-        return {"SCRIBE_MATRIX_HOMESERVER=" + hs.homeserver_url(),
-                "SCRIBE_MATRIX_ACCESS_TOKEN=" + hs.options().bot_access_token,
-                "SCRIBE_MATRIX_ALLOWED_INVITERS=" + alice,
-                "SCRIBE_TLS_CA_FILE=" + hs.ca_file().string(), "SCRIBE_LOG_LEVEL=debug"};
-    }
-
-    // Starts the bot and waits until its long poll is waiting for news.
-    void start_bot() {
-        const auto syncs = hs.stats().sync_calls;
-        bot = std::make_unique<child_process>(std::vector<std::string>{"--db", db(), "run"},
-                                              environment(), dir.path());
-        REQUIRE_MESSAGE(hs.wait_for(
-                            [&] {
-                                const auto s = hs.stats();
-                                return s.sync_calls >= syncs + 2 && s.pending_syncs >= 1;
-                            },
-                            patience),
-                        bot->err());
-    }
-
-    // Starts the bot, has alice invite it, and waits for its greeting.
-    void start_in_room() {
-        start_bot();
-        hs.invite(room, alice, hs.bot_user_id());
-        reply_containing("Hello!");
-        REQUIRE(hs.membership(room, hs.bot_user_id()) == "join");
-    }
-
-    void stop_bot() {
-        bot->signal(SIGTERM);
-        const auto code = bot->wait(patience);
-        INFO(bot->err());
-        REQUIRE(code.has_value());
-        CHECK(*code == 0);
-    }
-
-    std::string db() const { return (dir / "scribe.db").string(); }
-
-    // The bot's m.room.message events in the room, oldest first.
-    std::vector<scribe::fakes::client_event> bot_messages() const {
-        std::vector<scribe::fakes::client_event> out;
-        for (auto& e : hs.sent_events(room)) {
-            if (e.sender == hs.bot_user_id() && e.type == "m.room.message") out.push_back(e);
-        }
-        return out;
-    }
-
-    static std::string body_of(const scribe::fakes::client_event& e) {
-        const auto it = e.content.find("body");
-        return it != e.content.end() && it->is_string() ? it->get<std::string>() : "";
-    }
-
-    // Waits until the bot has posted a message containing `text`; returns that event.
-    scribe::fakes::client_event reply_containing(const std::string& text) {
-        scribe::fakes::client_event found;
-        const bool ok = hs.wait_for(
-            [&] {
-                for (const auto& m : bot_messages()) {
-                    if (body_of(m).find(text) != std::string::npos) {
-                        found = m;
-                        return true;
-                    }
-                }
-                return false;
-            },
-            patience);
-        INFO("waiting for a reply with: " << text << "\n" << bot->err());
-        REQUIRE(ok);
-        return found;
-    }
-
-    std::size_t replies_containing(const std::string& text) const {
-        const auto messages = bot_messages();
-        return static_cast<std::size_t>(
-            std::count_if(messages.begin(), messages.end(), [&](const auto& m) {
-                return body_of(m).find(text) != std::string::npos;
-            }));
-    }
-
-    std::string say(const std::string& text, const std::string& who = {}) {
-        return hs.send_text(room, who.empty() ? alice : who, text);
-    }
-
-    // Every event in the store, from `scribe export`, after the bot has stopped.
-    std::vector<json> stored_events() const {
-        const auto exported = run_scribe({"--db", db(), "export"});
-        REQUIRE(exported.exit_code == 0);
-        std::vector<json> events;
-        std::istringstream lines(exported.out);
-        for (std::string line; std::getline(lines, line);) events.push_back(json::parse(line));
-        return events;
-    }
-
-    temp_dir dir;
-    fake_matrix hs;
-    std::string alice;
-    std::string bob;
-    std::string mallory;
-    std::string room;
-    std::unique_ptr<child_process> bot;
-};
-
-// How many stored timeline notes carry each text.
-std::map<std::string, int> note_counts(const std::vector<json>& events) {
-    std::map<std::string, int> counts;
-    for (const auto& e : events) {
-        if (e.at("kind") == "entry_added") ++counts[e.at("payload").at("text").get<std::string>()];
-    }
-    return counts;
-}
 
 std::string note(int i) { return "entry " + std::to_string(i) + " of the drill"; }
 
@@ -375,7 +232,7 @@ TEST_CASE("without an access token the bot signs in with its password, once") {
     auto environment = run.environment();
     environment[1] = "SCRIBE_MATRIX_USER=scribe";
     environment.push_back("SCRIBE_MATRIX_PASSWORD=" + run.hs.options().bot_password);
-    run.bot = std::make_unique<child_process>(std::vector<std::string>{"--db", run.db(), "run"},
+    run.bot = std::make_shared<child_process>(std::vector<std::string>{"--db", run.db(), "run"},
                                               environment, run.dir.path());
     run.hs.invite(run.room, run.alice, run.hs.bot_user_id());
     run.reply_containing("Hello!");

@@ -2,118 +2,10 @@
 // its own, each checking that nothing was lost and nothing doubled.
 #include <doctest/doctest.h>
 
-#include <algorithm>
-#include <map>
-#include <nlohmann/json.hpp>
-#include <sstream>
+#include "tests/integration/slack_run.hpp"
 
-#include "tests/fakes/fake_slack.hpp"
-#include "tests/support/child_process.hpp"
+using namespace scribe::testing;
 
-using namespace std::chrono_literals;
-using scribe::fakes::fake_slack;
-using scribe::fakes::fake_slack_options;
-using scribe::testing::child_process;
-using scribe::testing::run_scribe;
-using scribe::testing::temp_dir;
-
-namespace {
-
-constexpr auto patience = 15s;
-
-// A fake workspace with two people and an incident channel, and Scribe running against it.
-struct slack_run {
-    explicit slack_run(fake_slack_options options = {}) : slack(std::move(options)) {
-        slack.add_user({"U0ALICE01", "alice", "Alice Example", "Alice", "Europe/Berlin",
-                        "Central European Time", 3600});
-        slack.add_user({"U0BOB0001", "bob", "Bob Builder", "", "UTC"});
-        slack.add_channel({"C0INC0001", "inc-checkout", {"U0ALICE01", "U0BOB0001"}});
-        slack.start();
-    }
-
-    std::vector<std::string> environment() const {
-        return {"SCRIBE_SLACK_APP_TOKEN=" + slack.options().app_token,
-                "SCRIBE_SLACK_BOT_TOKEN=" + slack.options().bot_token,
-                "SCRIBE_SLACK_API_URL=" + slack.api_base_url(),
-                "SCRIBE_TLS_CA_FILE=" + slack.ca_file().string(),
-                "SCRIBE_LOG_LEVEL=debug"};
-    }
-
-    void start_bot() {
-        bot = std::make_unique<child_process>(
-            std::vector<std::string>{"--db", db(), "run"}, environment(), dir.path());
-        REQUIRE_MESSAGE(slack.wait_for([&] { return slack.stats().open_links >= 1; }, patience),
-                        bot->err());
-    }
-
-    void stop_bot() {
-        bot->signal(SIGTERM);
-        const auto code = bot->wait(patience);
-        INFO(bot->err());
-        REQUIRE(code.has_value());
-        CHECK(*code == 0);
-    }
-
-    std::string db() const { return (dir / "scribe.db").string(); }
-
-    // Waits until the bot has posted a message containing `text`, and returns its text.
-    std::string reply_containing(const std::string& text) {
-        std::string found;
-        const bool ok = slack.wait_for(
-            [&] {
-                for (const auto& m : slack.bot_messages()) {
-                    if (m.text.find(text) != std::string::npos) {
-                        found = m.text;
-                        return true;
-                    }
-                }
-                return false;
-            },
-            patience);
-        INFO("waiting for a reply with: " << text << "\n" << bot->err());
-        REQUIRE(ok);
-        return found;
-    }
-
-    std::size_t replies_containing(const std::string& text) const {
-        const auto messages = slack.bot_messages();
-        return static_cast<std::size_t>(
-            std::count_if(messages.begin(), messages.end(), [&](const auto& m) {
-                return m.text.find(text) != std::string::npos;
-            }));
-    }
-
-    std::string say(const std::string& text, const std::string& user = "U0ALICE01") {
-        return slack.post_user_message("C0INC0001", user, text).ts;
-    }
-
-    // Every event in the store, from `scribe export`, after the bot has stopped.
-    std::vector<nlohmann::json> stored_events() const {
-        const auto exported = run_scribe({"--db", db(), "export"});
-        REQUIRE(exported.exit_code == 0);
-        std::vector<nlohmann::json> events;
-        std::istringstream lines(exported.out);
-        for (std::string line; std::getline(lines, line);) {
-            events.push_back(nlohmann::json::parse(line));
-        }
-        return events;
-    }
-
-    temp_dir dir;
-    fake_slack slack;
-    std::unique_ptr<child_process> bot;
-};
-
-// How many stored timeline notes carry each text.
-std::map<std::string, int> note_counts(const std::vector<nlohmann::json>& events) {
-    std::map<std::string, int> counts;
-    for (const auto& e : events) {
-        if (e.at("kind") == "entry_added") ++counts[e.at("payload").at("text").get<std::string>()];
-    }
-    return counts;
-}
-
-}  // namespace
 
 TEST_CASE("a whole incident in Slack, from /incident declare to the uploaded postmortem") {
     slack_run run;
@@ -351,7 +243,7 @@ TEST_CASE("SIGKILL mid-stream and a restart: nothing acked is lost, nothing is r
     REQUIRE(run.bot->wait(patience).has_value());
     // What Slack saw acknowledged before the kill must be in the store after it.
     const auto acked_before = run.slack.stats().acks;
-    run.bot = std::make_unique<child_process>(std::vector<std::string>{"--db", run.db(), "run"},
+    run.bot = std::make_shared<child_process>(std::vector<std::string>{"--db", run.db(), "run"},
                                               run.environment(), run.dir.path());
     REQUIRE(run.slack.wait_for(
         [&] { return run.slack.stats().pending_acks == 0 && run.slack.stats().backlog == 0; },

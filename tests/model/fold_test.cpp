@@ -196,6 +196,36 @@ TEST_CASE("postmortem material: roles, whys, lessons, actions, cause, fix, secur
     CHECK(people.size() == 2);
 }
 
+TEST_CASE("a linked room feeds the incident, and one person on two platforms is listed once") {
+    const person bob_on_matrix{"matrix", "@bob:example.org", "Bob"};
+    const person other_bob{bob.platform, "bob2", "Bob"};
+    log_builder log;
+    log.add(at("2026-11-21T14:00:00Z"), alice, payload::declared{"X", severity::sev3})
+        .add(at("2026-11-21T14:01:00Z"), bob_on_matrix,
+             payload::room_linked{"matrix", "!room:example.org"})
+        .add(at("2026-11-21T14:02:00Z"), bob_on_matrix,
+             payload::room_linked{"matrix", "!room:example.org"})
+        .add(at("2026-11-21T14:03:00Z"), bob, payload::role_assigned{"comms", bob})
+        .add(at("2026-11-21T14:04:00Z"), bob_on_matrix,
+             payload::entry_added{entry_type::note, "from Matrix", bob_on_matrix, {}, {}, {}})
+        .add(at("2026-11-21T14:05:00Z"), other_bob,
+             payload::entry_added{entry_type::note, "another Bob", other_bob, {}, {}, {}});
+    incident s = fold(log.events());
+    REQUIRE(s.linked_rooms.size() == 1);
+    CHECK(s.serves({"matrix", "!room:example.org", {}, 0}));
+    CHECK(s.serves(s.channel));
+    CHECK_FALSE(s.serves({"matrix", "!other:example.org", {}, 0}));
+    CHECK(s.timeline[1].text == "Linked Matrix room !room:example.org (Bob)");
+    // Bob on Matrix is Bob in the home channel; another Bob on the same platform is not.
+    CHECK(s.participants().size() == 3);
+
+    log.add(at("2026-11-21T14:06:00Z"), bob_on_matrix,
+            payload::room_unlinked{"matrix", "!room:example.org"});
+    s = fold(log.events());
+    CHECK(s.linked_rooms.empty());
+    CHECK_FALSE(s.serves({"matrix", "!room:example.org", {}, 0}));
+}
+
 TEST_CASE("replayed events are not applied twice") {
     log_builder log;
     log.add(at("2026-11-21T14:00:00Z"), alice, payload::declared{"X", severity::sev3})
