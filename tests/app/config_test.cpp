@@ -87,3 +87,39 @@ TEST_CASE("a file that is not TOML is a problem with its position") {
     REQUIRE(r.problems.size() == 1);
     CHECK(r.problems[0].where.find(":1:") != std::string::npos);
 }
+
+TEST_CASE("Matrix keys: the inviter allow-list from a TOML array or a comma-separated variable") {
+    auto r = load_with(
+        "[matrix]\nhomeserver = \"https://matrix.example.org/\"\n"
+        "allowed_inviters = [\"example.org\", \"@alice:partner.example\"]\n",
+        {"SCRIBE_MATRIX_ACCESS_TOKEN=syt_abc"});
+    CHECK(r.problems.empty());
+    CHECK(r.values.matrix_enabled());
+    CHECK(r.values.matrix_homeserver == "https://matrix.example.org");
+    CHECK(r.values.matrix_allowed_inviters ==
+          std::vector<std::string>{"example.org", "@alice:partner.example"});
+    CHECK(r.values.matrix_pin_key == "\xF0\x9F\x93\x8C");
+
+    r = load_with("", {"SCRIBE_MATRIX_ALLOWED_INVITERS= example.org , @bob:example.org,,"});
+    CHECK(r.problems.empty());
+    CHECK(r.values.matrix_allowed_inviters ==
+          std::vector<std::string>{"example.org", "@bob:example.org"});
+    CHECK_FALSE(r.values.matrix_enabled());
+
+    r = load_with("[matrix]\nallowed_inviters = \"example.org\"\n", {});
+    REQUIRE(r.problems.size() == 1);
+    CHECK(r.problems[0].message == "must be a list of strings");
+    r = load_with("[matrix]\nallowed_inviters = [\"@bob\"]\nhomeserver = \"matrix.example.org\"\n",
+                  {});
+    CHECK(r.problems.size() == 2);
+}
+
+TEST_CASE("the example configuration in deploy/ is valid") {
+    const auto r = load_config(std::filesystem::path(SCRIBE_SOURCE_DIR) / "deploy" / "scribe.toml",
+                               nullptr);
+    std::string problems;
+    for (const auto& p : r.problems) problems += p.where + ": " + p.message + "\n";
+    INFO(problems);
+    CHECK(r.problems.empty());
+    CHECK(r.values.matrix_allowed_inviters.size() == 2);
+}
