@@ -34,6 +34,9 @@ struct outbound_reply {
     std::string text;
     std::vector<attachment> files;
     bool recorded = false;  // the message it answers became a timeline entry: mark it so
+    // For a message that answers none (a reminder): what makes it unique, so that a platform
+    // which deduplicates retried sends can tell a retry from a new message.
+    std::string key;
 };
 
 // A message someone marked for the timeline (Slack :pushpin: reaction, Matrix 📌 annotation).

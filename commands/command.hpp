@@ -102,6 +102,10 @@ struct link_room {
     std::int64_t incident_id = 0;
 };
 struct unlink_room {};
+// Turns the incident's reminders (SitReps due, closing a resolved incident) off or on.
+struct remind {
+    bool enabled = true;
+};
 struct list_incidents {};
 struct list_actions {};
 struct help {
@@ -114,7 +118,7 @@ using command =
                  cmd::set_status, cmd::started, cmd::detected, cmd::sitrep, cmd::impact,
                  cmd::cause, cmd::fix, cmd::why, cmd::lesson, cmd::action, cmd::action_status,
                  cmd::link, cmd::security, cmd::edit, cmd::retract, cmd::undo, cmd::close,
-                 cmd::reopen, cmd::link_room, cmd::unlink_room, cmd::show, cmd::list_incidents,
-                 cmd::list_actions, cmd::help>;
+                 cmd::reopen, cmd::link_room, cmd::unlink_room, cmd::remind, cmd::show,
+                 cmd::list_incidents, cmd::list_actions, cmd::help>;
 
 }  // namespace scribe::commands

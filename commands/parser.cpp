@@ -340,6 +340,14 @@ verb_result parse_security(std::string_view args, const parse_context& context) 
     return cmd::security{std::string(args)};
 }
 
+verb_result parse_remind(std::string_view args, const parse_context&) {
+    const auto word = lowercase(trim(args));
+    if (word == "on") return cmd::remind{true};
+    if (word == "off") return cmd::remind{false};
+    if (word.empty()) return "say on or off";
+    return "'" + word + "' is neither on nor off";
+}
+
 verb_result parse_edit(std::string_view args, const parse_context& context) {
     const auto [first, text] = split_first(args);
     const auto number = parse_number(first);
@@ -424,6 +432,8 @@ constexpr std::array verbs{
          "add an action item with one owner, or mark one done", parse_action},
     verb{"link", "<url> [label]", "add a link (dashboard, log, MR) to the timeline", parse_link},
     verb{"security", "<text>", "flag the incident as security-relevant", parse_security},
+    verb{"remind", "<off|on>", "stop or resume reminders (SitReps due, closing when resolved)",
+         parse_remind},
     verb{"title", "<text>", "rename the incident", parse_title},
     verb{"edit", "<n> <text>", "correct entry #n (the old text is kept)", parse_edit},
     verb{"retract", "<n>", "withdraw entry #n (it stays visible, struck through)", parse_retract},

@@ -116,6 +116,9 @@ struct planner {
     plan_result operator()(const cmd::security& c) const {
         return record(payload::security_flagged{c.text});
     }
+    plan_result operator()(const cmd::remind& c) const {
+        return record(payload::reminders_set{c.enabled});
+    }
     plan_result operator()(const cmd::edit& c) const {
         if (!channel.open) return no_open_incident();
         const model::recorded_item* item = channel.open->find(c.number);
@@ -387,6 +390,36 @@ std::string confirmation(const model::event& e, const model::incident& after,
                        quoted(after.title) + ", declared in " + model::room_label(after.channel) +
                        ": what is recorded here lands in its timeline (" + pfx +
                        "unlink-room to stop).";
+            },
+            [&](const model::payload::reminders_set& p) {
+                return head + "reminders " + (p.enabled ? "on" : "off") + " for incident #" +
+                       std::to_string(e.incident_id);
+            },
+            [&](const model::payload::reminder_sent& p) {
+                const auto holder = [&](const char* role) -> const model::person* {
+                    const auto it = after.roles.find(role);
+                    return it == after.roles.end() ? nullptr : &it->second;
+                };
+                const model::person* comms = holder("comms");
+                const model::person* who = comms ? comms : holder("ic");
+                const std::string addressee =
+                    who ? who->name + (comms ? " (comms)" : " (incident commander)") + ": "
+                        : "";
+                const std::string about = "incident #" + std::to_string(e.incident_id) + " " +
+                                          quoted(after.title) + " (" +
+                                          upper(model::to_string(after.level)) + ")";
+                if (p.kind == model::reminder_kind::close) {
+                    return "Reminder: " + about + " has been resolved since " +
+                           zone.format_time(after.marks.resolved ? after.marks.resolved->at
+                                                                 : p.due) +
+                           ". " + addressee + "close it with " + pfx +
+                           "close to get the postmortem draft, or " + pfx +
+                           "remind off to stop this.";
+                }
+                return "SitRep due for " + about + " since " + zone.format_time(p.due) + ". " +
+                       addressee + "please post one: " + pfx +
+                       "sitrep with status:, impact:, next: and next update: lines (" + pfx +
+                       "remind off to stop).";
             },
             [&](const model::payload::room_unlinked& p) {
                 return head + model::room_label({p.platform, p.channel, {}, 0}) +

@@ -199,6 +199,7 @@ void router::process_next(const std::string& key) {
                 [&](const adapters::message_change& change) {
                     return plan_change(item, change, channel);
                 },
+                [&](const reminder_work& reminder) { return plan_reminder(item, reminder); },
             },
             item.what);
     } catch (const std::exception& e) {
@@ -229,6 +230,9 @@ void router::process_next(const std::string& key) {
 
 void router::finish(const std::string& key, const pending& item) {
     if (item.done) item.done();
+    if (std::holds_alternative<reminder_work>(item.what)) {
+        reminding_.erase(item.message.source.message_id);
+    }
     --in_flight_;
     process_next(key);
 }
@@ -284,6 +288,55 @@ router::outcome router::plan_pin(const pending& item, const pin_work& pin,
     if (added.text.size() > options_.max_text) added.text.resize(options_.max_text);
     return {{make_event(open->id, request.pinned.sent_at, now, request.pinned_by,
                         std::move(source), std::move(added))},
+            {},
+            {}};
+}
+
+std::optional<model::timestamp> router::remind(model::timestamp now) {
+    std::optional<model::timestamp> next;
+    std::vector<store::incident_summary> open;
+    try {
+        open = store_.list_incidents(true);
+    } catch (const std::exception& e) {
+        spdlog::error("could not read the open incidents for reminders: {}", e.what());
+        return now + std::chrono::minutes(1);
+    }
+    for (const auto& summary : open) {
+        const model::incident* state = incident(summary.id);
+        if (!state) continue;
+        const auto due = model::next_reminder(*state, options_.reminders);
+        if (!due) continue;
+        if (due->due > now) {
+            if (!next || due->due < *next) next = due->due;
+            continue;
+        }
+        // The id is the incident's and the due time's, so the store keeps one per due time.
+        const std::string id = "reminder:" + std::to_string(state->id) + ":" +
+                               std::string(model::to_string(due->kind)) + ":" +
+                               std::to_string(due->due.time_since_epoch().count());
+        if (!reminding_.insert(id).second) continue;
+        adapters::inbound_message origin;
+        origin.author = {"scribe", "scribe", "Scribe"};
+        origin.source = {state->channel.platform, state->channel.channel, id, 0};
+        origin.sent_at = now;
+        auto announce = options_.announce;
+        enqueue({std::move(origin), reminder_work{state->id, *due},
+                 [announce](adapters::outbound_reply r) {
+                     if (announce) announce(std::move(r));
+                 },
+                 {}});
+    }
+    return next;
+}
+
+router::outcome router::plan_reminder(const pending& item, const reminder_work& reminder) {
+    const model::incident* state = incident(reminder.incident_id);
+    const auto due = state ? model::next_reminder(*state, options_.reminders) : std::nullopt;
+    // Something may have happened since it was queued: a SitRep, a resolve, `!remind off`.
+    if (!due || due->kind != reminder.due.kind || due->due != reminder.due.due) return {};
+    const auto now = options_.clock();
+    return {{make_event(reminder.incident_id, now, now, item.message.author, item.message.source,
+                        model::payload::reminder_sent{due->kind, due->due})},
             {},
             {}};
 }
@@ -496,6 +549,22 @@ std::string router::list_actions() const {
 void router::send(const pending& item, std::string text, std::vector<adapters::attachment> files,
                   bool recorded) {
     if (!item.reply) return;
+    if (const auto* reminder = std::get_if<reminder_work>(&item.what)) {
+        // To every room of the incident, answering no message.
+        const model::incident* state = incident(reminder->incident_id);
+        if (!state) return;
+        std::vector<model::source_key> rooms{state->channel};
+        rooms.insert(rooms.end(), state->linked_rooms.begin(), state->linked_rooms.end());
+        for (const auto& room : rooms) {
+            adapters::outbound_reply reply;
+            reply.platform = room.platform;
+            reply.channel = room.channel;
+            reply.key = item.message.source.message_id;
+            reply.text = text;
+            item.reply(std::move(reply));
+        }
+        return;
+    }
     adapters::outbound_reply reply;
     reply.platform = item.message.source.platform;
     reply.channel = item.message.source.channel;

@@ -8,12 +8,14 @@
 #include <deque>
 #include <functional>
 #include <map>
+#include <set>
 #include <optional>
 #include <string>
 #include <variant>
 
 #include "adapters/message.hpp"
 #include "bot/model/incident.hpp"
+#include "bot/model/reminders.hpp"
 #include "bot/model/zone.hpp"
 #include "bot/store/event_store.hpp"
 #include "commands/parser.hpp"
@@ -28,6 +30,9 @@ struct router_options {
     std::size_t max_text = 4000;
     std::string postmortem_template;  // Mustache text; empty for the built-in draft
     std::function<model::timestamp()> clock;
+    model::reminder_policy reminders;
+    // Posts a message that answers nothing (reminders) to reply.platform / reply.channel.
+    std::function<void(adapters::outbound_reply)> announce;
 };
 
 class router {
@@ -57,6 +62,11 @@ public:
     // The calls adapters make, bound to this router.
     adapters::bot_interface interface();
 
+    // Posts the reminders due at `now` (once each, across restarts) in the rooms of their
+    // incidents; returns when the next one falls due, if any will.
+    std::optional<model::timestamp> remind(model::timestamp now);
+    void set_reminder_policy(model::reminder_policy policy) { options_.reminders = std::move(policy); }
+
     // No item waiting or in flight.
     bool idle() const { return in_flight_ == 0; }
 
@@ -69,7 +79,12 @@ private:
         adapters::pin_request request;
         bool remove = false;
     };
-    using work = std::variant<commands::parse_result, pin_work, adapters::message_change>;
+    struct reminder_work {
+        std::int64_t incident_id = 0;
+        model::due_reminder due;
+    };
+    using work = std::variant<commands::parse_result, pin_work, adapters::message_change,
+                              reminder_work>;
     struct pending {
         adapters::inbound_message message;  // the item's channel and origin
         work what;
@@ -100,6 +115,7 @@ private:
     outcome plan_pin(const pending& item, const pin_work& pin, const channel_state& channel);
     outcome plan_change(const pending& item, const adapters::message_change& change,
                         const channel_state& channel);
+    outcome plan_reminder(const pending& item, const reminder_work& reminder);
     void on_committed(const std::string& channel_key, pending item,
                       std::vector<model::event> events, store::append_result result);
     outcome show(const commands::cmd::show& what);
@@ -114,6 +130,7 @@ private:
     std::map<std::string, channel_state> channels_;
     std::map<std::int64_t, model::incident> incidents_;  // open ones and each channel's latest
     std::size_t in_flight_ = 0;
+    std::set<std::string> reminding_;  // source ids of reminders queued or being recorded
 };
 
 }  // namespace scribe::app

@@ -94,6 +94,10 @@ json encode(const payload::room_linked& p) {
 json encode(const payload::room_unlinked& p) {
     return {{"platform", p.platform}, {"channel", p.channel}};
 }
+json encode(const payload::reminders_set& p) { return {{"enabled", p.enabled}}; }
+json encode(const payload::reminder_sent& p) {
+    return {{"kind", to_string(p.kind)}, {"due", format_utc(p.due)}};
+}
 
 event_payload decode(std::string_view kind, const json& j) {
     if (kind == "declared") {
@@ -167,6 +171,12 @@ event_payload decode(std::string_view kind, const json& j) {
     if (kind == "room_linked") {
         return payload::room_linked{j.at("platform").get<std::string>(),
                                     j.at("channel").get<std::string>()};
+    }
+    if (kind == "reminders_set") return payload::reminders_set{j.at("enabled").get<bool>()};
+    if (kind == "reminder_sent") {
+        const auto due = parse_utc(j.at("due").get<std::string>());
+        if (!due) throw std::invalid_argument("bad due time");
+        return payload::reminder_sent{enum_field<reminder_kind>(j, "kind"), *due};
     }
     if (kind == "room_unlinked") {
         return payload::room_unlinked{j.at("platform").get<std::string>(),

@@ -12,7 +12,7 @@ std::string_view kind_name(const event_payload& p) {
         "entry_added",    "entry_edited",   "entry_retracted",  "sitrep_posted",
         "impact_set",     "cause_noted",    "resolution_noted", "why_added",
         "lesson_added",   "action_added",   "action_updated",   "security_flagged",
-        "room_linked",    "room_unlinked"};
+        "room_linked",    "room_unlinked",  "reminders_set",    "reminder_sent"};
     return names.at(p.index());
 }
 

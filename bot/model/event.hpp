@@ -115,6 +115,16 @@ struct room_unlinked {
     std::string platform;
     std::string channel;
 };
+// `!remind off|on`: whether the bot nudges this incident (reminders.hpp).
+struct reminders_set {
+    bool enabled = true;
+};
+// The bot reminded the channel of what was due at `due`; stored so that a restart neither
+// repeats a reminder nor forgets one that fell due while it was down.
+struct reminder_sent {
+    reminder_kind kind = reminder_kind::sitrep;
+    timestamp due{};
+};
 }  // namespace payload
 
 using event_payload =
@@ -125,7 +135,7 @@ using event_payload =
                  payload::impact_set, payload::cause_noted, payload::resolution_noted,
                  payload::why_added, payload::lesson_added, payload::action_added,
                  payload::action_updated, payload::security_flagged, payload::room_linked,
-                 payload::room_unlinked>;
+                 payload::room_unlinked, payload::reminders_set, payload::reminder_sent>;
 
 // The stable name of each payload kind, as stored and exported ("entry_added").
 std::string_view kind_name(const event_payload& p);

@@ -350,6 +350,14 @@ void apply(incident& s, const event& e) {
                                                   "Linked " + room_label(room) + " (" +
                                                       e.actor.name + ")"));
             },
+            [&](const payload::reminders_set& p) { s.reminders_enabled = p.enabled; },
+            [&](const payload::reminder_sent& p) {
+                if (p.kind == reminder_kind::close) {
+                    s.close_reminded = true;
+                } else if (!s.sitrep_reminded || s.sitrep_reminded->due < p.due) {
+                    s.sitrep_reminded = incident::reminded{p.due, e.recorded_at};
+                }
+            },
             [&](const payload::room_unlinked& p) {
                 const source_key room{p.platform, p.channel, {}, 0};
                 const auto it = std::find(s.linked_rooms.begin(), s.linked_rooms.end(), room);

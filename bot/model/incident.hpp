@@ -123,6 +123,13 @@ struct incident {
     std::vector<action_item> actions;
     std::vector<text_item> security_notes;
     markers marks;
+    bool reminders_enabled = true;                // !remind off|on
+    struct reminded {
+        timestamp due{};  // what the reminder was for
+        timestamp at{};   // when it was sent
+    };
+    std::optional<reminded> sitrep_reminded;      // the last SitRep reminder sent
+    bool close_reminded = false;
 
     bool is_open() const { return current != phase::closed; }
     // Declared in `room`, or linked to it.

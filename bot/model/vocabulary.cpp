@@ -60,6 +60,11 @@ struct table<action_status> {
     static constexpr std::array<std::string_view, 2> names{"open", "done"};
 };
 
+template <>
+struct table<reminder_kind> {
+    static constexpr std::array<std::string_view, 2> names{"sitrep", "close"};
+};
+
 template <class Enum>
 constexpr std::size_t index_of(Enum v) {
     if constexpr (std::is_same_v<Enum, severity>) {
@@ -117,6 +122,7 @@ SCRIBE_VOCABULARY(cause_origin)
 SCRIBE_VOCABULARY(resolution_type)
 SCRIBE_VOCABULARY(lesson_kind)
 SCRIBE_VOCABULARY(action_status)
+SCRIBE_VOCABULARY(reminder_kind)
 #undef SCRIBE_VOCABULARY
 
 std::string_view describe(cause_origin v) { return table<cause_origin>::descriptions.at(index_of(v)); }

@@ -16,6 +16,7 @@ enum class cause_origin { code_change, infrastructure, external_dependency, conf
 enum class resolution_type { rollback, fix_forward, scaling, config, other };
 enum class lesson_kind { helped, slowed, differently, learned };
 enum class action_status { open, done };
+enum class reminder_kind { sitrep, close };
 
 std::string_view to_string(severity v);  // "sev1"
 std::string_view to_string(phase v);     // "investigating"
@@ -25,6 +26,7 @@ std::string_view to_string(cause_origin v);  // "code-change"
 std::string_view to_string(resolution_type v);
 std::string_view to_string(lesson_kind v);
 std::string_view to_string(action_status v);
+std::string_view to_string(reminder_kind v);
 
 // What a person reads in a document: "Code change", "What helped".
 std::string_view describe(cause_origin v);

@@ -287,3 +287,119 @@ TEST_CASE("a room linked to an incident declared elsewhere feeds its timeline un
     state = model::fold(h.store->load_incident(1));
     CHECK(state.linked_rooms.empty());
 }
+
+namespace {
+
+// A router whose reminders go to `announced`, over a store that outlives it (for restarts).
+struct reminder_harness {
+    explicit reminder_harness(temp_dir& dir, model::timestamp start) : now(start) {
+        store = store::sqlite_store::open((dir / "s.db").string());
+        app::router_options o;
+        o.clock = [this] { return now; };
+        o.announce = [this](adapters::outbound_reply r) { announced.push_back(std::move(r)); };
+        bot = std::make_unique<app::router>(
+            *store, o, [this](std::function<void()> work) { queue.post(std::move(work)); });
+    }
+    void say(const std::string& id, const std::string& text) {
+        adapters::inbound_message m{{"slack", "U1", "Alice"}, {"slack", "C1", id, 0}, text, now};
+        bot->handle(m, [this](adapters::outbound_reply r) { replies.push_back(std::move(r)); });
+        settle();
+    }
+    std::optional<model::timestamp> tick(std::chrono::minutes forward) {
+        now += forward;
+        auto next = bot->remind(now);
+        settle();
+        return next;
+    }
+    void settle() {
+        queue.run_until([this] { return bot->idle(); });
+    }
+
+    model::timestamp now;
+    std::unique_ptr<store::sqlite_store> store;
+    app::work_queue queue;
+    std::unique_ptr<app::router> bot;
+    std::vector<adapters::outbound_reply> replies;
+    std::vector<adapters::outbound_reply> announced;
+};
+
+}  // namespace
+
+TEST_CASE("SitRep reminders: due after the interval, repeated, moved by next update, stopped") {
+    temp_dir dir;
+    reminder_harness h(dir, at("2026-11-21T14:00:00Z"));
+    h.say("1", "!declare Payments down sev1");
+    h.say("2", "!role comms <@U2|Bob>");
+    CHECK(h.tick(std::chrono::minutes(29)) == at("2026-11-21T14:30:00Z"));
+    CHECK(h.announced.empty());
+
+    // Due at 14:30; said once, however often the clock ticks.
+    CHECK(h.tick(std::chrono::minutes(1)) == std::nullopt);
+    h.tick(std::chrono::minutes(0));
+    REQUIRE(h.announced.size() == 1);
+    const auto& reminder = h.announced[0];
+    CHECK(reminder.channel == "C1");
+    CHECK(reminder.in_reply_to.empty());
+    CHECK_FALSE(reminder.key.empty());
+    CHECK(reminder.text.find("SitRep due for incident #1") == 0);
+    CHECK(reminder.text.find("Bob (comms)") != std::string::npos);
+    // Again one interval later while none is posted.
+    CHECK(h.tick(std::chrono::minutes(10)) == at("2026-11-21T15:00:00Z"));
+    h.tick(std::chrono::minutes(20));
+    CHECK(h.announced.size() == 2);
+
+    // A SitRep restarts the clock; its `next update:` overrides the interval once.
+    h.say("3", "!sitrep\nstatus: failing over\nnext update: 10m");
+    CHECK(h.tick(std::chrono::minutes(0)) == at("2026-11-21T15:10:00Z"));
+    h.tick(std::chrono::minutes(10));
+    CHECK(h.announced.size() == 3);
+    CHECK(h.tick(std::chrono::minutes(0)) == at("2026-11-21T15:40:00Z"));
+
+    // Off, on, then resolved: no more SitRep reminders.
+    h.say("4", "!remind off");
+    CHECK(h.replies.back().text.find("reminders off") != std::string::npos);
+    CHECK(h.tick(std::chrono::minutes(60)) == std::nullopt);
+    CHECK(h.announced.size() == 3);
+    h.say("5", "!remind on");
+    h.say("6", "!resolved");
+    h.tick(std::chrono::minutes(60));
+    CHECK(h.announced.size() == 3);
+}
+
+TEST_CASE("a resolved incident left open is reminded once to close, and closing ends it") {
+    temp_dir dir;
+    reminder_harness h(dir, at("2026-11-21T14:00:00Z"));
+    h.say("1", "!declare Search slow sev3");
+    h.say("2", "!role ic <@U1|Alice>");
+    h.say("3", "!resolved");
+    CHECK(h.tick(std::chrono::minutes(0)) == at("2026-11-22T14:00:00Z"));
+    h.tick(std::chrono::hours(24));
+    REQUIRE(h.announced.size() == 1);
+    CHECK(h.announced[0].text.find("has been resolved since 14:00") != std::string::npos);
+    CHECK(h.announced[0].text.find("Alice (incident commander)") != std::string::npos);
+    CHECK(h.tick(std::chrono::hours(48)) == std::nullopt);
+    CHECK(h.announced.size() == 1);
+    h.say("4", "!close");
+    CHECK(h.tick(std::chrono::hours(1)) == std::nullopt);
+}
+
+TEST_CASE("after a restart a reminder already sent is not repeated, and one due meanwhile is sent") {
+    temp_dir dir;
+    const auto start = at("2026-11-21T14:00:00Z");
+    {
+        reminder_harness h(dir, start);
+        h.say("1", "!declare Payments down sev2");
+        h.tick(std::chrono::minutes(60));
+        CHECK(h.announced.size() == 1);
+    }
+    {
+        reminder_harness h(dir, start + std::chrono::minutes(61));
+        CHECK(h.tick(std::chrono::minutes(0)) == at("2026-11-21T16:00:00Z"));
+        CHECK(h.announced.empty());
+    }
+    reminder_harness h(dir, start + std::chrono::minutes(200));
+    h.tick(std::chrono::minutes(0));
+    // Down through 16:00 and 17:00: one reminder now, not one per missed interval.
+    CHECK(h.announced.size() == 1);
+    CHECK(h.tick(std::chrono::minutes(0)) == at("2026-11-21T18:20:00Z"));
+}

@@ -36,6 +36,8 @@ TEST_CASE("every payload kind survives a JSON round trip") {
         payload::security_flagged{"sec"},
         payload::room_linked{"matrix", "!abc:example.org"},
         payload::room_unlinked{"matrix", "!abc:example.org"},
+        payload::reminders_set{false},
+        payload::reminder_sent{reminder_kind::close, at("2026-11-21T15:00:00Z")},
     };
     REQUIRE(payloads.size() == std::variant_size_v<event_payload>);
     for (const auto& p : payloads) {

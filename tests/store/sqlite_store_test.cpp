@@ -44,6 +44,8 @@ std::vector<model::event> one_of_each_kind() {
         p::security_flagged{"card numbers in logs"},
         p::room_linked{"matrix", "!abc:example.org"},
         p::room_unlinked{"matrix", "!abc:example.org"},
+        p::reminders_set{false},
+        p::reminder_sent{model::reminder_kind::sitrep, at(5)},
     };
     std::vector<model::event> events;
     for (std::size_t i = 0; i < payloads.size(); ++i) {
