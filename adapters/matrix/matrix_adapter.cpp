@@ -119,6 +119,14 @@ std::size_t matrix_adapter::pending_replies() const { return outbox_->pending();
 
 void matrix_adapter::stop() { stopping_ = true; }
 
+void matrix_adapter::post(outbound_reply reply) {
+    const std::string room = reply.channel;
+    const std::string origin = "post-" + reply.key;
+    outbox_->post(room, [this, origin, reply = std::move(reply)]() mutable {
+        return send_reply(origin, 0, std::string(), std::move(reply));
+    });
+}
+
 asio::awaitable<void> matrix_adapter::log_in() {
     if (!settings_.access_token.empty()) {
         client_->set_access_token(settings_.access_token);

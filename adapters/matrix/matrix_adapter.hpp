@@ -77,6 +77,10 @@ class matrix_adapter {
     // Ends the sync loop after the current long poll; nothing undelivered is acknowledged.
     void stop();
 
+    // Posts a message that answers none (reply.channel, reply.text); reply.key makes its txn
+    // id, so a post made again for the same key is not shown twice.
+    void post(outbound_reply reply);
+
     // The last /sync succeeded.
     bool connected() const { return connected_; }
     // Replies queued or being sent.

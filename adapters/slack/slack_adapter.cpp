@@ -84,6 +84,8 @@ bool slack_adapter::connected() const { return session_.ready_links() > 0; }
 
 std::size_t slack_adapter::pending_replies() const { return outbox_->pending(); }
 
+void slack_adapter::post(outbound_reply reply) { outbox_->post(std::move(reply)); }
+
 asio::awaitable<void> slack_adapter::run() {
     try {
         const identity me = co_await bot_api_->auth_test();

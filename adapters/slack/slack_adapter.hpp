@@ -65,6 +65,9 @@ class slack_adapter {
     // Closes the links; envelopes not yet acked are left for Slack to redeliver.
     void stop();
 
+    // Posts a message that answers none (reply.channel, reply.text), in the channel's order.
+    void post(outbound_reply reply);
+
     // At least one link is open and has said hello.
     bool connected() const;
     // Replies queued or being sent.

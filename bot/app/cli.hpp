@@ -23,6 +23,7 @@ struct cli_context {
     std::filesystem::path store_path;
     std::ostream& out;
     std::ostream& err;
+    std::optional<std::filesystem::path> config_file;  // read again on SIGHUP
 };
 
 struct console_args {

@@ -10,6 +10,7 @@
 #include <variant>
 
 #include "bot/model/zone.hpp"
+#include "commands/time_spec.hpp"
 
 namespace scribe::app {
 namespace {
@@ -55,6 +56,32 @@ std::string strip_colons(std::string text) {
 std::string check_url(const std::string& text) {
     if (text.rfind("https://", 0) != 0 && text.rfind("http://", 0) != 0) {
         return "must be an https:// URL";
+    }
+    return {};
+}
+
+// "30m", "1h30m"; "off" or "" for none.
+std::string read_interval(const value& v, std::optional<model::duration>& out) {
+    const auto text = std::get<std::string>(v);
+    if (text.empty() || text == "off") {
+        out.reset();
+        return {};
+    }
+    const auto span = commands::parse_span(text);
+    if (!span) return "must be a span like 30m, 1h or 1h30m, or off";
+    out = *span;
+    return {};
+}
+
+template <model::severity Level>
+std::string store_sitrep_interval(config& c, const value& v) {
+    std::optional<model::duration> every;
+    auto problem = read_interval(v, every);
+    if (!problem.empty()) return problem;
+    if (every) {
+        c.reminders.sitrep_every[Level] = *every;
+    } else {
+        c.reminders.sitrep_every.erase(Level);
     }
     return {};
 }
@@ -116,6 +143,21 @@ constexpr std::array keys{
                  c.output_dir = text_of(v);
                  return c.output_dir.empty() ? "must not be empty" : std::string();
              }},
+    key_spec{"reminders", "sev1", kind::text,
+             "how often a SitRep is due in a SEV1 incident, e.g. 30m; off: never (default 30m)",
+             store_sitrep_interval<model::severity::sev1>},
+    key_spec{"reminders", "sev2", kind::text, "the same for SEV2 (default 60m)",
+             store_sitrep_interval<model::severity::sev2>},
+    key_spec{"reminders", "sev3", kind::text, "the same for SEV3 (default off)",
+             store_sitrep_interval<model::severity::sev3>},
+    key_spec{"reminders", "sev4", kind::text, "the same for SEV4 (default off)",
+             store_sitrep_interval<model::severity::sev4>},
+    key_spec{"reminders", "close_after", kind::text,
+             "how long a resolved incident may stay open before one reminder to close it "
+             "(default 24h; off: never)",
+             [](config& c, const auto& v) -> std::string {
+                 return read_interval(v, c.reminders.close_after);
+             }},
     key_spec{"log", "level", kind::text, "trace, debug, info, warn, error or off (default info)",
              [](config& c, const auto& v) -> std::string {
                  const auto text = text_of(v);
@@ -126,6 +168,14 @@ constexpr std::array keys{
                      }
                  }
                  return "must be one of trace, debug, info, warn, error, off";
+             }},
+    key_spec{"log", "format", kind::text,
+             "text (for people) or json (one object a line, for log collectors); default text",
+             [](config& c, const auto& v) -> std::string {
+                 const auto text = text_of(v);
+                 if (text != "text" && text != "json") return "must be text or json";
+                 c.log_format = text;
+                 return {};
              }},
     key_spec{"tls", "ca_file", kind::text,
              "a PEM file of CAs trusted besides the system's (corporate proxies, tests)",

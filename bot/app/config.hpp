@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "bot/model/reminders.hpp"
 #include "bot/model/vocabulary.hpp"
 
 namespace scribe::app {
@@ -21,8 +22,11 @@ struct config {
     // [render]
     std::string postmortem_template;  // a Mustache file; empty: the built-in draft
     std::string output_dir = ".";
+    // [reminders]
+    model::reminder_policy reminders;
     // [log]
     std::string log_level = "info";
+    std::string log_format = "text";  // or "json": one object a line
     // [tls]
     std::string tls_ca_file;  // trusted in addition to the system's CAs
     // [slack]

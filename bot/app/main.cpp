@@ -1,10 +1,10 @@
 // `scribe`: parses the command line, loads the configuration, runs one subcommand.
 #include <CLI/CLI.hpp>
 #include <iostream>
-#include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include "bot/app/cli.hpp"
+#include "bot/app/logging.hpp"
 
 extern char** environ;
 
@@ -114,15 +114,13 @@ int main(int argc, char** argv) {
         return exit_ok;
     }
 
-    auto logger = spdlog::stderr_color_mt("scribe");
-    spdlog::set_default_logger(logger);
-    spdlog::set_level(spdlog::level::from_str(loaded.values.log_level));
+    configure_logging(loaded.values.log_level, loaded.values.log_format);
 
     const std::filesystem::path store_path =
         db ? *db
            : (loaded.values.store_path.empty() ? default_store_path()
                                                : std::filesystem::path(loaded.values.store_path));
-    const cli_context cli{loaded.values, store_path, std::cout, std::cerr};
+    const cli_context cli{loaded.values, store_path, std::cout, std::cerr, config_file};
 
     if (run_cmd->parsed()) return run_service(cli);
     if (console_cmd->parsed()) return run_console(cli, console, std::cin);

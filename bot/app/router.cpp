@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <spdlog/spdlog.h>
 
+#include "bot/app/logging.hpp"
 #include "bot/model/overloaded.hpp"
 #include "bot/render/render.hpp"
 
@@ -184,6 +185,7 @@ void router::process_next(const std::string& key) {
     pending item = std::move(channel.queue.front());
     channel.queue.pop_front();
 
+    log_scope scope(item.message.source.platform, item.message.source.channel);
     outcome planned;
     try {
         load_channel(channel, item.message.source);
@@ -406,6 +408,8 @@ router::outcome router::plan_change(const pending& item, const adapters::message
 
 void router::on_committed(const std::string& key, pending item, std::vector<model::event> events,
                           store::append_result result) {
+    log_scope scope(item.message.source.platform, item.message.source.channel,
+                    events.empty() ? 0 : events.front().incident_id);
     if (!result.ok()) {
         spdlog::error("could not record message {} in channel {}: {}",
                       item.message.source.message_id, item.message.source.channel, result.error);

@@ -7,12 +7,14 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <csignal>
+#include <unistd.h>
 #include <spdlog/spdlog.h>
 
 #include "adapters/matrix/matrix_adapter.hpp"
 #include "adapters/net/tls.hpp"
 #include "adapters/slack/slack_adapter.hpp"
 #include "bot/app/cli.hpp"
+#include "bot/app/logging.hpp"
 #include "bot/app/router.hpp"
 #include "bot/store/sqlite_store.hpp"
 
@@ -28,6 +30,8 @@ model::timestamp wall_clock() {
 
 // How long a stop may take to finish commits in flight and send queued replies.
 constexpr std::chrono::seconds drain_limit{10};
+// Reminders are looked for at least this often, and as soon as one falls due.
+constexpr std::chrono::seconds reminder_check{60};
 
 // What is missing for a platform to run, or empty when it can; names the keys to set.
 std::string missing_settings(const config& settings) {
@@ -119,6 +123,10 @@ int run_service(const cli_context& cli) {
     options.max_text = static_cast<std::size_t>(settings.max_text);
     options.postmortem_template = *postmortem_template;
     options.clock = wall_clock;
+    options.reminders = settings.reminders;
+    // Set once the adapters exist; reminders start only after they are connected.
+    std::function<void(adapters::outbound_reply)> announce;
+    options.announce = [&announce](adapters::outbound_reply reply) { announce(std::move(reply)); };
     router bot(*store, options,
                [&io](std::function<void()> work) { asio::post(io, std::move(work)); });
 
@@ -138,6 +146,19 @@ int run_service(const cli_context& cli) {
         cli.err << "scribe: " << e.what() << "\n";
         return exit_usage;
     }
+    announce = [&](adapters::outbound_reply reply) {
+        if (reply.platform == "slack" && slack) {
+            slack->post(std::move(reply));
+        } else if (reply.platform == "matrix" && matrix) {
+            matrix->post(std::move(reply));
+        } else {
+            spdlog::warn("no {} connection: a reminder for channel {} was not posted",
+                         reply.platform, reply.channel);
+        }
+    };
+    auto connected = [&] {
+        return (!slack || slack->connected()) && (!matrix || matrix->connected());
+    };
     auto pending_replies = [&] {
         return (slack ? slack->pending_replies() : 0) + (matrix ? matrix->pending_replies() : 0);
     };
@@ -145,6 +166,8 @@ int run_service(const cli_context& cli) {
     int exit = exit_ok;
     bool stopping = false;
     asio::steady_timer drain(io);
+    asio::steady_timer reminders(io);
+    asio::signal_set hangup(io, SIGHUP);
     std::chrono::steady_clock::time_point drain_deadline{};
     // Waits (bounded) for commits in flight and queued replies, then ends the loop.
     std::function<void()> check_drained = [&] {
@@ -165,6 +188,8 @@ int run_service(const cli_context& cli) {
         stopping = true;
         if (slack) slack->stop();
         if (matrix) matrix->stop();
+        reminders.cancel();
+        hangup.cancel();
         drain_deadline = std::chrono::steady_clock::now() + drain_limit;
         check_drained();
     };
@@ -181,6 +206,46 @@ int run_service(const cli_context& cli) {
         exit = exit_failure;
         begin_stop();
     };
+
+    std::function<void()> check_reminders = [&] {
+        if (stopping) return;
+        std::chrono::milliseconds wait = reminder_check;
+        if (!connected()) {
+            wait = std::chrono::seconds(5);  // a reminder posted before then would be lost
+        } else {
+            const auto now = wall_clock();
+            if (const auto next = bot.remind(now)) {
+                wait = std::clamp<std::chrono::milliseconds>(*next - now, std::chrono::seconds(1),
+                                                             reminder_check);
+            }
+        }
+        reminders.expires_after(wait);
+        reminders.async_wait([&](boost::system::error_code ec) {
+            if (!ec || (ec == asio::error::operation_aborted && !stopping)) check_reminders();
+        });
+    };
+    check_reminders();
+
+    // SIGHUP: what can change at run time (log level, reminder intervals) without dropping a
+    // connection; a file with problems is refused and the running settings stay.
+    std::function<void()> reload_on_hangup = [&] {
+        hangup.async_wait([&](boost::system::error_code ec, int) {
+            if (ec) return;
+            const auto reloaded = load_config(cli.config_file, environ);
+            if (!reloaded.problems.empty()) {
+                for (const auto& problem : reloaded.problems) {
+                    spdlog::error("reload refused: {}: {}", problem.where, problem.message);
+                }
+            } else {
+                set_log_level(reloaded.values.log_level);
+                bot.set_reminder_policy(reloaded.values.reminders);
+                reminders.cancel();  // the next due time may have moved
+                spdlog::info("configuration reloaded: log level {}", reloaded.values.log_level);
+            }
+            reload_on_hangup();
+        });
+    };
+    reload_on_hangup();
 
     asio::signal_set signals(io, SIGINT, SIGTERM);
     signals.async_wait([&](boost::system::error_code ec, int signal) {
