@@ -96,6 +96,8 @@ struct matrix_adapter::batch {
     std::size_t outstanding = 0;
     bool failed = false;  // the bot dropped a delivery without recording it
     asio::steady_timer wake;
+    std::size_t events = 0;  // handed to the bot
+    std::chrono::steady_clock::time_point arrived = std::chrono::steady_clock::now();
 };
 
 matrix_adapter::matrix_adapter(asio::any_io_executor executor,
@@ -116,6 +118,12 @@ matrix_adapter::matrix_adapter(asio::any_io_executor executor,
 matrix_adapter::~matrix_adapter() = default;
 
 std::size_t matrix_adapter::pending_replies() const { return outbox_->pending(); }
+
+adapter_stats matrix_adapter::stats() const {
+    adapter_stats out = stats_;
+    out.rate_limit_waits = client_->stats().rate_limit_waits;
+    return out;
+}
 
 void matrix_adapter::stop() { stopping_ = true; }
 
@@ -196,7 +204,11 @@ asio::awaitable<void> matrix_adapter::sync_once(std::string filter) {
     if (problem.empty()) {
         auto parsed = parse_sync(body, user_id_);
         if (auto* response = std::get_if<sync_response>(&parsed)) {
-            if (!connected_) spdlog::info("Matrix: syncing");
+            if (!connected_) {
+                spdlog::info("Matrix: syncing");
+                if (synced_once_) ++stats_.reconnects;
+                synced_once_ = true;
+            }
             connected_ = true;
             failures_ = 0;
             auto progress = std::make_shared<batch>(executor_);
@@ -278,6 +290,9 @@ asio::awaitable<void> matrix_adapter::finish_batch(std::string next_batch,
     }
     if (saved) {
         state_->on_committed();
+        stats_.acked += progress->events;
+        const auto elapsed = std::chrono::steady_clock::now() - progress->arrived;
+        for (std::size_t i = 0; i < progress->events; ++i) stats_.ack_latency.observe(elapsed);
         co_return;
     }
     // Not moving on: the same batch comes again and what was recorded is recognised.
@@ -309,6 +324,8 @@ bot_interface::done_callback matrix_adapter::track(const std::shared_ptr<batch>&
 }
 
 asio::awaitable<void> matrix_adapter::handle(room_event event, std::shared_ptr<batch> progress) {
+    ++stats_.received;
+    ++progress->events;
     if (auto* message = std::get_if<text_message>(&event)) {
         co_await handle_message(std::move(*message), progress);
     } else if (auto* e = std::get_if<edit>(&event)) {

@@ -19,6 +19,7 @@
 #include "adapters/matrix/events.hpp"
 #include "adapters/matrix/sync_state.hpp"
 #include "adapters/message.hpp"
+#include "adapters/stats.hpp"
 
 namespace boost::asio::ssl {
 class context;
@@ -85,6 +86,9 @@ class matrix_adapter {
     bool connected() const { return connected_; }
     // Replies queued or being sent.
     std::size_t pending_replies() const;
+    // Events received and durably handled (their sync position saved), the time from a sync
+    // answer to its position saved, reconnects, rate-limit waits.
+    adapter_stats stats() const;
 
   private:
     struct batch;
@@ -134,6 +138,8 @@ class matrix_adapter {
     std::deque<std::string> recent_order_;
     std::mt19937_64 random_;
     unsigned failures_ = 0;  // consecutive failed syncs
+    bool synced_once_ = false;
+    adapter_stats stats_;
     bool connected_ = false;
     bool stopping_ = false;
 };

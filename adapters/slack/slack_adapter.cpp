@@ -86,6 +86,13 @@ std::size_t slack_adapter::pending_replies() const { return outbox_->pending(); 
 
 void slack_adapter::post(outbound_reply reply) { outbox_->post(std::move(reply)); }
 
+adapter_stats slack_adapter::stats() const {
+    adapter_stats out = stats_;
+    out.reconnects = links_opened_ > 0 ? links_opened_ - 1 : 0;
+    out.rate_limit_waits = bot_api_->stats().rate_limited + app_api_->stats().rate_limited;
+    return out;
+}
+
 asio::awaitable<void> slack_adapter::run() {
     try {
         const identity me = co_await bot_api_->auth_test();
@@ -192,6 +199,7 @@ asio::awaitable<void> slack_adapter::run_link(link_id id, std::chrono::milliseco
     }
     if (socket && !cancelled_.contains(id)) {
         sockets_[id] = socket.get();
+        ++links_opened_;
         execute(session_.on_link_opened(id, clock::now()));
         try {
             while (auto message = co_await socket->read()) {
@@ -214,6 +222,11 @@ asio::awaitable<void> slack_adapter::run_link(link_id id, std::chrono::milliseco
 }
 
 void slack_adapter::committed(const envelope& e, std::optional<std::string> response) {
+    if (const auto it = arrivals_.find(e.envelope_id); it != arrivals_.end()) {
+        ++stats_.acked;
+        stats_.ack_latency.observe(std::chrono::steady_clock::now() - it->second);
+        arrivals_.erase(it);
+    }
     if (response) {
         execute(session_.on_committed(e.envelope_id, std::string_view(*response)));
     } else {
@@ -277,6 +290,10 @@ void slack_adapter::remember_message(const std::string& channel, const std::stri
 }
 
 asio::awaitable<void> slack_adapter::dispatch(envelope e) {
+    ++stats_.received;
+    // Envelopes lost with their link are never acked here; forget them rather than pile up.
+    if (arrivals_.size() > 10'000) arrivals_.clear();
+    arrivals_.emplace(e.envelope_id, std::chrono::steady_clock::now());
     const inbound_event event = parse_payload(e);
     if (is_own(event, bot_user_id_, bot_id_)) {
         committed(e);

@@ -14,6 +14,7 @@
 
 #include "adapters/message.hpp"
 #include "adapters/net/url.hpp"
+#include "adapters/stats.hpp"
 #include "adapters/slack/socket_mode.hpp"
 
 namespace boost::asio::ssl {
@@ -72,6 +73,8 @@ class slack_adapter {
     bool connected() const;
     // Replies queued or being sent.
     std::size_t pending_replies() const;
+    // Envelopes received and acknowledged, ack latency, reconnects, rate-limit waits.
+    adapter_stats stats() const;
 
   private:
     boost::asio::awaitable<void> run_link(link_id id, std::chrono::milliseconds delay);
@@ -110,6 +113,9 @@ class slack_adapter {
     std::map<std::string, std::pair<std::string, std::string>> recent_;
     std::deque<std::string> recent_order_;
     std::unique_ptr<boost::asio::steady_timer> clock_;
+    adapter_stats stats_;
+    std::uint64_t links_opened_ = 0;
+    std::map<std::string, std::chrono::steady_clock::time_point> arrivals_;  // by envelope id
     bool stopping_ = false;
 };
 

@@ -158,6 +158,20 @@ constexpr std::array keys{
              [](config& c, const auto& v) -> std::string {
                  return read_interval(v, c.reminders.close_after);
              }},
+    key_spec{"health", "port", kind::integer,
+             "port of the /healthz, /readyz and /metrics listener (default 0: none)",
+             [](config& c, const auto& v) -> std::string {
+                 const auto n = std::get<long long>(v);
+                 if (n < 0 || n > 65535) return "must be between 0 and 65535";
+                 c.health_port = n;
+                 return {};
+             }},
+    key_spec{"health", "address", kind::text,
+             "address the listener binds (default 127.0.0.1; 0.0.0.0 for all)",
+             [](config& c, const auto& v) -> std::string {
+                 c.health_address = text_of(v);
+                 return c.health_address.empty() ? "must not be empty" : std::string();
+             }},
     key_spec{"log", "level", kind::text, "trace, debug, info, warn, error or off (default info)",
              [](config& c, const auto& v) -> std::string {
                  const auto text = text_of(v);

@@ -24,6 +24,9 @@ struct config {
     std::string output_dir = ".";
     // [reminders]
     model::reminder_policy reminders;
+    // [health]
+    std::string health_address = "127.0.0.1";
+    long long health_port = 0;  // 0: no listener
     // [log]
     std::string log_level = "info";
     std::string log_format = "text";  // or "json": one object a line

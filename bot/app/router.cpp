@@ -137,6 +137,7 @@ adapters::bot_interface router::interface() {
 
 void router::enqueue(pending item) {
     const std::string key = channel_key_of(item.message.source);
+    item.arrived = std::chrono::steady_clock::now();
     ++in_flight_;
     channel_state& channel = channels_[key];
     channel.queue.push_back(std::move(item));
@@ -220,11 +221,14 @@ void router::process_next(const std::string& key) {
         planned.events[part].source.part = static_cast<int>(part);
     }
     auto events = planned.events;
+    const auto appended = std::chrono::steady_clock::now();
     store_.append(std::move(planned.events),
-                  [this, key, item = std::move(item),
-                   events = std::move(events)](store::append_result result) mutable {
+                  [this, key, item = std::move(item), events = std::move(events),
+                   appended](store::append_result result) mutable {
+                      const auto took = std::chrono::steady_clock::now() - appended;
                       post_([this, key, item = std::move(item), events = std::move(events),
-                             result = std::move(result)]() mutable {
+                             result = std::move(result), took]() mutable {
+                          stats_.commit_latency.observe(took);
                           on_committed(key, std::move(item), std::move(events), std::move(result));
                       });
                   });
@@ -411,6 +415,8 @@ void router::on_committed(const std::string& key, pending item, std::vector<mode
     log_scope scope(item.message.source.platform, item.message.source.channel,
                     events.empty() ? 0 : events.front().incident_id);
     if (!result.ok()) {
+        ++stats_.store_failures;
+        stats_.last_store_error = result.error;
         spdlog::error("could not record message {} in channel {}: {}",
                       item.message.source.message_id, item.message.source.channel, result.error);
         send(item, "Sorry: that could not be recorded (" + result.error +
@@ -420,12 +426,20 @@ void router::on_committed(const std::string& key, pending item, std::vector<mode
         finish(key, item);
         return;
     }
+    stats_.last_store_error.clear();
+    spdlog::debug("message {}: {} event(s) committed", item.message.source.message_id,
+                  events.size());
     channel_state& channel = channels_[key];
     std::string reply;
     std::vector<adapters::attachment> files;
     for (std::size_t i = 0; i < events.size() && i < result.outcomes.size(); ++i) {
         const auto& stored = result.outcomes[i];
-        if (stored.duplicate) continue;  // redelivered: recorded and answered the first time
+        const auto& platform = item.message.source.platform;
+        if (stored.duplicate) {
+            ++stats_.deduplicated[platform];
+            continue;  // redelivered: recorded and answered the first time
+        }
+        ++stats_.recorded[platform];
         model::event& e = events[i];
         e.incident_id = stored.incident_id;
         e.sequence = stored.sequence;
@@ -569,6 +583,8 @@ void router::send(const pending& item, std::string text, std::vector<adapters::a
         }
         return;
     }
+    stats_.reply_latency[item.message.source.platform].observe(std::chrono::steady_clock::now() -
+                                                               item.arrived);
     adapters::outbound_reply reply;
     reply.platform = item.message.source.platform;
     reply.channel = item.message.source.channel;

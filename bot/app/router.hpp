@@ -14,6 +14,7 @@
 #include <variant>
 
 #include "adapters/message.hpp"
+#include "adapters/stats.hpp"
 #include "bot/model/incident.hpp"
 #include "bot/model/reminders.hpp"
 #include "bot/model/zone.hpp"
@@ -33,6 +34,16 @@ struct router_options {
     model::reminder_policy reminders;
     // Posts a message that answers nothing (reminders) to reply.platform / reply.channel.
     std::function<void(adapters::outbound_reply)> announce;
+};
+
+// What the router counts for the operator's metrics.
+struct router_stats {
+    std::map<std::string, std::uint64_t> recorded;      // events stored, by platform
+    std::map<std::string, std::uint64_t> deduplicated;  // redelivered events recognised, by platform
+    std::map<std::string, adapters::latency_histogram> reply_latency;  // message in, reply out
+    adapters::latency_histogram commit_latency;  // from append to durable
+    std::uint64_t store_failures = 0;
+    std::string last_store_error;  // empty since the last successful commit
 };
 
 class router {
@@ -69,6 +80,7 @@ public:
 
     // No item waiting or in flight.
     bool idle() const { return in_flight_ == 0; }
+    const router_stats& stats() const { return stats_; }
 
     // The documents of one incident, as files, for `!close`, `!draft` and the CLI.
     adapters::attachment postmortem_file(const model::incident& incident) const;
@@ -90,6 +102,7 @@ private:
         work what;
         reply_sink reply;
         done_callback done;
+        std::chrono::steady_clock::time_point arrived{};
     };
     struct channel_state {
         bool loaded = false;
@@ -131,6 +144,7 @@ private:
     std::map<std::int64_t, model::incident> incidents_;  // open ones and each channel's latest
     std::size_t in_flight_ = 0;
     std::set<std::string> reminding_;  // source ids of reminders queued or being recorded
+    router_stats stats_;
 };
 
 }  // namespace scribe::app

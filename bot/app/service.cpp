@@ -13,7 +13,9 @@
 #include "adapters/matrix/matrix_adapter.hpp"
 #include "adapters/net/tls.hpp"
 #include "adapters/slack/slack_adapter.hpp"
+#include "adapters/net/http_server.hpp"
 #include "bot/app/cli.hpp"
+#include "bot/app/health.hpp"
 #include "bot/app/logging.hpp"
 #include "bot/app/router.hpp"
 #include "bot/store/sqlite_store.hpp"
@@ -168,6 +170,38 @@ int run_service(const cli_context& cli) {
     asio::steady_timer drain(io);
     asio::steady_timer reminders(io);
     asio::signal_set hangup(io, SIGHUP);
+    std::unique_ptr<adapters::net::http_server> probes;
+    if (settings.health_port != 0) {
+        const std::string store_file = cli.store_path.string();
+        auto snapshot = [&, store_file] {
+            health_snapshot now;
+            if (slack) now.platforms.push_back({"slack", slack->connected(), slack->stats()});
+            if (matrix) now.platforms.push_back({"matrix", matrix->connected(), matrix->stats()});
+            now.router = &bot.stats();
+            try {
+                now.open_incidents = static_cast<std::int64_t>(store->list_incidents(true).size());
+            } catch (const std::exception& e) {
+                now.store_problem = e.what();
+            }
+            if (!bot.stats().last_store_error.empty()) {
+                now.store_problem = bot.stats().last_store_error;
+            } else if (::access(store_file.c_str(), W_OK) != 0) {
+                now.store_problem = store_file + " is not writable";
+            }
+            return now;
+        };
+        try {
+            probes = std::make_unique<adapters::net::http_server>(
+                io.get_executor(), settings.health_address,
+                static_cast<unsigned short>(settings.health_port),
+                [snapshot](const std::string& target) { return answer_probe(target, snapshot()); });
+            spdlog::info("health and metrics on http://{}:{}/", settings.health_address,
+                         probes->port());
+        } catch (const std::exception& e) {
+            cli.err << "scribe: health listener: " << e.what() << "\n";
+            return exit_usage;
+        }
+    }
     std::chrono::steady_clock::time_point drain_deadline{};
     // Waits (bounded) for commits in flight and queued replies, then ends the loop.
     std::function<void()> check_drained = [&] {
@@ -190,6 +224,7 @@ int run_service(const cli_context& cli) {
         if (matrix) matrix->stop();
         reminders.cancel();
         hangup.cancel();
+        if (probes) probes->stop();
         drain_deadline = std::chrono::steady_clock::now() + drain_limit;
         check_drained();
     };

@@ -1,0 +1,135 @@
+// Readiness as JSON and metrics in the Prometheus text exposition format.
+#include "bot/app/health.hpp"
+
+#include <cstdio>
+#include <nlohmann/json.hpp>
+
+namespace scribe::app {
+namespace {
+
+using adapters::latency_histogram;
+
+std::string number(double value) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.9g", value);
+    return buf;
+}
+
+// Label values escape \, " and newlines (text format 0.0.4).
+std::string label(const std::string& name, const std::string& value) {
+    std::string out = name + "=\"";
+    for (const char c : value) {
+        if (c == '\\' || c == '"') {
+            out += '\\';
+            out += c;
+        } else if (c == '\n') {
+            out += "\\n";
+        } else {
+            out += c;
+        }
+    }
+    return out + "\"";
+}
+
+struct exposition {
+    std::string text;
+
+    void family(const std::string& name, const char* type, const char* help) {
+        text += "# HELP " + name + " " + help + "\n# TYPE " + name + " " + type + "\n";
+    }
+    void sample(const std::string& name, const std::string& labels, double value) {
+        text += name + (labels.empty() ? "" : "{" + labels + "}") + " " + number(value) + "\n";
+    }
+    void histogram(const std::string& name, const std::string& labels,
+                   const latency_histogram& h) {
+        const std::string sep = labels.empty() ? "" : labels + ",";
+        for (std::size_t i = 0; i < latency_histogram::bounds.size(); ++i) {
+            sample(name + "_bucket", sep + label("le", number(latency_histogram::bounds[i])),
+                   static_cast<double>(h.cumulative(i)));
+        }
+        sample(name + "_bucket", sep + label("le", "+Inf"), static_cast<double>(h.count()));
+        sample(name + "_sum", labels, h.sum());
+        sample(name + "_count", labels, static_cast<double>(h.count()));
+    }
+};
+
+template <class Value>
+Value value_for(const std::map<std::string, Value>& by_platform, const std::string& platform) {
+    const auto it = by_platform.find(platform);
+    return it == by_platform.end() ? Value{} : it->second;
+}
+
+}  // namespace
+
+std::string metrics_text(const health_snapshot& now) {
+    exposition out;
+    const auto per_platform = [&](const std::string& name, const char* type, const char* help,
+                                  auto value) {
+        out.family(name, type, help);
+        for (const auto& p : now.platforms) {
+            out.sample(name, label("platform", p.name), static_cast<double>(value(p)));
+        }
+    };
+    per_platform("scribe_platform_connected", "gauge", "1 while the platform's link is up.",
+                 [](const platform_health& p) { return p.connected ? 1 : 0; });
+    per_platform("scribe_events_received_total", "counter", "Events received from the platform.",
+                 [](const platform_health& p) { return p.stats.received; });
+    per_platform("scribe_events_acked_total", "counter",
+                 "Events confirmed to the platform as durably handled.",
+                 [](const platform_health& p) { return p.stats.acked; });
+    const router_stats empty;
+    const router_stats& router = now.router ? *now.router : empty;
+    per_platform("scribe_events_recorded_total", "counter", "Events stored in incidents.",
+                 [&](const platform_health& p) { return value_for(router.recorded, p.name); });
+    per_platform("scribe_events_deduplicated_total", "counter",
+                 "Redelivered events recognised and stored once.",
+                 [&](const platform_health& p) { return value_for(router.deduplicated, p.name); });
+    per_platform("scribe_reconnects_total", "counter", "Links to the platform opened again.",
+                 [](const platform_health& p) { return p.stats.reconnects; });
+    per_platform("scribe_rate_limit_waits_total", "counter",
+                 "Waits the platform asked for by rate limiting.",
+                 [](const platform_health& p) { return p.stats.rate_limit_waits; });
+
+    out.family("scribe_ack_latency_seconds", "histogram",
+               "From an event's arrival to its acknowledgement.");
+    for (const auto& p : now.platforms) {
+        out.histogram("scribe_ack_latency_seconds", label("platform", p.name), p.stats.ack_latency);
+    }
+    out.family("scribe_reply_latency_seconds", "histogram",
+               "From a command's arrival to its reply being handed to the platform.");
+    for (const auto& p : now.platforms) {
+        out.histogram("scribe_reply_latency_seconds", label("platform", p.name),
+                      value_for(router.reply_latency, p.name));
+    }
+    out.family("scribe_store_commit_seconds", "histogram", "From append to durable commit.");
+    out.histogram("scribe_store_commit_seconds", "", router.commit_latency);
+    out.family("scribe_store_failures_total", "counter", "Appends the store could not commit.");
+    out.sample("scribe_store_failures_total", "", static_cast<double>(router.store_failures));
+    out.family("scribe_open_incidents", "gauge", "Incidents declared and not closed.");
+    out.sample("scribe_open_incidents", "", static_cast<double>(now.open_incidents));
+    return out.text;
+}
+
+adapters::net::http_answer answer_probe(const std::string& target, const health_snapshot& now) {
+    const std::string path = target.substr(0, target.find('?'));
+    if (path == "/healthz") return {200, "text/plain; charset=utf-8", "ok\n"};
+    if (path == "/metrics") {
+        return {200, "text/plain; version=0.0.4; charset=utf-8", metrics_text(now)};
+    }
+    if (path == "/readyz") {
+        nlohmann::json body;
+        bool ready = now.store_problem.empty();
+        body["store"] = ready ? "ok" : now.store_problem;
+        nlohmann::json platforms = nlohmann::json::object();
+        for (const auto& p : now.platforms) {
+            platforms[p.name] = p.connected ? "connected" : "not connected";
+            ready = ready && p.connected;
+        }
+        body["platforms"] = std::move(platforms);
+        body["ready"] = ready;
+        return {ready ? 200u : 503u, "application/json", body.dump() + "\n"};
+    }
+    return {404, "text/plain; charset=utf-8", "not found: try /healthz, /readyz or /metrics\n"};
+}
+
+}  // namespace scribe::app

@@ -1,0 +1,123 @@
+// `scribe run` as an operator runs it: the health listener scraped during an incident, JSON
+// log lines, a SitRep reminder at a short interval, SIGHUP.
+#include <doctest/doctest.h>
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/read.hpp>
+#include <boost/asio/write.hpp>
+#include <regex>
+
+#include "tests/integration/slack_run.hpp"
+
+using namespace scribe::testing;
+namespace asio = boost::asio;
+
+namespace {
+
+unsigned short free_port() {
+    asio::io_context io;
+    asio::ip::tcp::acceptor probe(io, {asio::ip::make_address("127.0.0.1"), 0});
+    return probe.local_endpoint().port();
+}
+
+// {status, body} of GET http://127.0.0.1:port/target; status 0 when nothing answered.
+std::pair<int, std::string> get(unsigned short port, const std::string& target) {
+    asio::io_context io;
+    asio::ip::tcp::socket socket(io);
+    boost::system::error_code ec;
+    socket.connect({asio::ip::make_address("127.0.0.1"), port}, ec);
+    if (ec) return {0, {}};
+    const std::string request = "GET " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+    asio::write(socket, asio::buffer(request), ec);
+    std::string answer;
+    asio::read(socket, asio::dynamic_buffer(answer), ec);  // until the server closes
+    if (answer.size() < 12) return {0, {}};
+    const auto body = answer.find("\r\n\r\n");
+    return {std::stoi(answer.substr(9, 3)),
+            body == std::string::npos ? std::string() : answer.substr(body + 4)};
+}
+
+// The value of one sample line ("name{labels} value") in a scrape, or -1.
+double metric(const std::string& scrape, const std::string& series) {
+    const auto at = scrape.find("\n" + series + " ");
+    if (at == std::string::npos) return -1;
+    return std::stod(scrape.substr(at + series.size() + 2));
+}
+
+}  // namespace
+
+TEST_CASE("health, metrics, JSON logs and a SitRep reminder during a Slack incident") {
+    slack_run run;
+    const auto port = free_port();
+    auto environment = run.environment();
+    environment.push_back("SCRIBE_HEALTH_PORT=" + std::to_string(port));
+    environment.push_back("SCRIBE_LOG_FORMAT=json");
+    environment.push_back("SCRIBE_REMINDERS_SEV1=2s");
+    run.bot = std::make_shared<child_process>(std::vector<std::string>{"--db", run.db(), "run"},
+                                              environment, run.dir.path());
+    REQUIRE_MESSAGE(run.slack.wait_for([&] { return run.slack.stats().open_links >= 1; }, patience),
+                    run.bot->err());
+    REQUIRE(run.slack.wait_for([&] { return get(port, "/readyz").first == 200; }, patience));
+    CHECK(get(port, "/healthz") == std::pair<int, std::string>{200, "ok\n"});
+    const auto ready = nlohmann::json::parse(get(port, "/readyz").second);
+    CHECK(ready.at("platforms").at("slack") == "connected");
+    CHECK(ready.at("store") == "ok");
+
+    run.say("!declare Card payments failing sev1");
+    run.reply_containing("Incident #1 declared");
+    run.say("!role comms <@U0BOB0001>");
+    run.reply_containing("is comms");
+    run.say("!tl failover started");
+    run.reply_containing("failover started");
+    run.say("!tl failover started", "U0BOB0001");
+    run.reply_containing("failover started");
+    run.say("people talking, not a command");
+    // No SitRep within 2 s of the declaration: one reminder, naming the comms role.
+    const auto reminder = run.reply_containing("SitRep due for incident #1");
+    CHECK(reminder.find("Bob Builder (comms)") != std::string::npos);
+
+    const auto [status, scrape] = get(port, "/metrics");
+    REQUIRE(status == 200);
+    INFO(scrape);
+    const auto received = metric(scrape, "scribe_events_received_total{platform=\"slack\"}");
+    CHECK(received >= 5);
+    CHECK(metric(scrape, "scribe_events_acked_total{platform=\"slack\"}") == received);
+    // declare, role, two entries (the reminder is the bot's own, counted under slack too).
+    CHECK(metric(scrape, "scribe_events_recorded_total{platform=\"slack\"}") >= 4);
+    CHECK(metric(scrape, "scribe_open_incidents") == 1);
+    CHECK(metric(scrape, "scribe_platform_connected{platform=\"slack\"}") == 1);
+    CHECK(metric(scrape, "scribe_ack_latency_seconds_count{platform=\"slack\"}") == received);
+    CHECK(metric(scrape, "scribe_reply_latency_seconds_count{platform=\"slack\"}") >= 4);
+    CHECK(metric(scrape, "scribe_store_commit_seconds_count") >= 4);
+
+    // SIGHUP with no file to read again keeps running on the environment.
+    run.bot->signal(SIGHUP);
+    run.say("!tl after the reload");
+    run.reply_containing("after the reload");
+    run.stop_bot();
+    CHECK(get(port, "/healthz").first == 0);
+
+    // Every log line is one JSON object, none carries a token, and the router's lines name
+    // their platform and channel.
+    std::istringstream lines(run.bot->err());
+    int parsed = 0;
+    bool scoped = false;
+    for (std::string line; std::getline(lines, line);) {
+        INFO(line);
+        const auto object = nlohmann::json::parse(line, nullptr, false);
+        REQUIRE_FALSE(object.is_discarded());
+        CHECK(object.contains("time"));
+        CHECK(object.contains("level"));
+        if (object.value("platform", "") == "slack" && object.value("channel", "") == "C0INC0001") {
+            scoped = true;
+        }
+        ++parsed;
+    }
+    INFO(run.bot->err());
+    CHECK(parsed > 8);
+    CHECK(scoped);
+    CHECK(run.bot->err().find(run.slack.options().bot_token) == std::string::npos);
+    CHECK(run.bot->err().find(run.slack.options().app_token) == std::string::npos);
+}
