@@ -2,6 +2,8 @@
 #include <doctest/doctest.h>
 #include <sys/stat.h>
 
+#include <sqlite3.h>
+
 #include <filesystem>
 #include <random>
 
@@ -45,7 +47,48 @@ mode_t permissions(const std::string& path) {
     return info.st_mode & 0777;
 }
 
+// Runs SQL on a closed database file, as an older Scribe or an administrator would.
+void run_sql(const std::string& path, const std::string& sql) {
+    sqlite3* db = nullptr;
+    REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
+    char* error = nullptr;
+    const int rc = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &error);
+    INFO((error ? error : ""));
+    sqlite3_free(error);
+    sqlite3_close(db);
+    REQUIRE(rc == SQLITE_OK);
+}
+
 }  // namespace
+
+TEST_CASE("an older schema is upgraded on open, after a copy of the file is kept") {
+    temp_dir dir;
+    const auto path = dir.file("scribe.db");
+    make_database(path, 3);
+    // What schema 2 looked like: no incident_rooms.
+    run_sql(path, "DROP INDEX incident_rooms_by_channel; DROP TABLE incident_rooms; "
+                  "PRAGMA user_version = 2;");
+    auto store = sqlite_store::open(path);
+    CHECK(store->load_incident(1).size() == 4);
+    CHECK(store->list_incidents(true).size() == 1);
+    store.reset();
+
+    const auto copy = path + ".schema-2.bak";
+    REQUIRE(std::filesystem::exists(copy));
+    CHECK(permissions(copy) == 0600);
+    // The copy is the old schema with every event in it.
+    sqlite3* db = nullptr;
+    REQUIRE(sqlite3_open(copy.c_str(), &db) == SQLITE_OK);
+    sqlite3_stmt* query = nullptr;
+    REQUIRE(sqlite3_prepare_v2(db, "SELECT (SELECT count(*) FROM events), "
+                                   "(SELECT user_version FROM pragma_user_version)",
+                               -1, &query, nullptr) == SQLITE_OK);
+    REQUIRE(sqlite3_step(query) == SQLITE_ROW);
+    CHECK(sqlite3_column_int(query, 0) == 4);
+    CHECK(sqlite3_column_int(query, 1) == 2);
+    sqlite3_finalize(query);
+    sqlite3_close(db);
+}
 
 TEST_CASE("the database and its WAL files are readable by their owner only") {
     temp_dir dir;

@@ -190,7 +190,22 @@ void check_ownership(const connection& db) {
     }
 }
 
+// An upgrade rewrites the schema of a file people rely on: keep a copy of it as it was, beside
+// it, first ("scribe.db.schema-1.bak"). VACUUM INTO writes a consistent, compact copy.
+void back_up_before_upgrade(connection& db) {
+    const auto version = pragma_value(db, "PRAGMA user_version", "read schema version");
+    if (version == 0 || version >= latest_schema_version()) return;
+    const std::string copy = db.path() + ".schema-" + std::to_string(version) + ".bak";
+    struct stat info {};
+    if (::stat(copy.c_str(), &info) == 0 && info.st_size > 0) return;  // made by an earlier try
+    create_if_missing(copy);  // owner-only, like the database; VACUUM INTO fills an empty file
+    statement backup(db, "back up " + db.path() + " to " + copy + " before upgrading it",
+                     "VACUUM INTO ?1");
+    backup.run(copy);
+}
+
 void migrate(connection& db) {
+    back_up_before_upgrade(db);
     for (const auto& step : migrations) {
         const std::string what =
             "upgrade " + db.path() + " to schema " + std::to_string(step.version);
