@@ -18,13 +18,14 @@ namespace scribe::testing {
 
 class child_process {
 public:
-    // Runs SCRIBE_EXE with `args`; `environment` entries ("NAME=value") are added to ours.
+    // Runs `program` (SCRIBE_EXE unless given) with `args`; `environment` entries
+    // ("NAME=value") are added to ours.
     child_process(const std::vector<std::string>& args, const std::vector<std::string>& environment,
-                  const std::filesystem::path& output_dir)
+                  const std::filesystem::path& output_dir, std::string program = SCRIBE_EXE)
         : out_(output_dir / "stdout"), err_(output_dir / "stderr") {
         // Everything is prepared before fork: the fakes run threads, and between fork and exec
         // only async-signal-safe calls are allowed (no allocation).
-        std::vector<char*> argv{const_cast<char*>(SCRIBE_EXE)};
+        std::vector<char*> argv{program.data()};
         for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
         argv.push_back(nullptr);
         std::vector<char*> envp;
@@ -39,7 +40,7 @@ public:
             ::dup2(null, 0);
             ::dup2(out, 1);
             ::dup2(err, 2);
-            ::execve(SCRIBE_EXE, argv.data(), envp.data());
+            ::execve(program.c_str(), argv.data(), envp.data());
             ::_exit(127);
         }
         ::close(out);

@@ -1,0 +1,470 @@
+// `scribe-bench`: Scribe against the ceiling of the transport and against a Bolt peer, side by
+// side on the same fake Slack (Socket Mode over TLS on loopback), then Scribe at scale.
+//
+// The load is a stream of events_api envelopes across 50 channels with open incidents: 85%
+// chatter, 10% `!tl` entries, 4% reactions, 1% other commands. Each target runs it twice per
+// round: at a fixed offered 1,000 events/s (ack and reply latency) and as fast as acks come back
+// (sustained events/s, CPU, peak RSS). Rounds repeat; the table shows medians.
+//
+//   scribe-bench [--rounds N] [--events N] [--flat-events N] [--targets scribe,bolt,ceiling]
+//                [--bolt-dir DIR] [--scale-events N] [--no-scale]
+// The Bolt peer needs `npm install` in DIR (scripts/bench does it).
+#include <sqlite3.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <random>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "adapters/net/http_client.hpp"
+#include "adapters/net/tls.hpp"
+#include "adapters/net/websocket_client.hpp"
+#include "tests/fakes/fake_slack.hpp"
+#include "tests/support/child_process.hpp"
+
+namespace {
+
+using namespace std::chrono_literals;
+using scribe::fakes::fake_slack;
+using scribe::testing::child_process;
+using scribe::testing::temp_dir;
+using wall = std::chrono::system_clock;
+
+constexpr int channel_count = 50;
+
+// ---- Measuring a process ------------------------------------------------------------------
+
+long peak_rss_kib(pid_t pid) {
+    std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+    for (std::string line; std::getline(status, line);) {
+        if (line.rfind("VmHWM:", 0) == 0) return std::stol(line.substr(6));
+    }
+    return -1;
+}
+
+// User plus system CPU seconds the process has used so far.
+double cpu_seconds(pid_t pid) {
+    std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+    std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
+    const auto close = text.rfind(')');  // the command name may hold spaces
+    if (close == std::string::npos) return 0;
+    std::istringstream fields(text.substr(close + 2));
+    std::string skip;
+    for (int i = 3; i < 14; ++i) fields >> skip;  // fields 3..13
+    double user = 0, system = 0;
+    fields >> user >> system;
+    return (user + system) / static_cast<double>(::sysconf(_SC_CLK_TCK));
+}
+
+double percentile(std::vector<double> values, double p) {
+    if (values.empty()) return 0;
+    std::sort(values.begin(), values.end());
+    return values[static_cast<std::size_t>(p * static_cast<double>(values.size() - 1))];
+}
+
+double median(std::vector<double> values) { return percentile(std::move(values), 0.5); }
+
+// ---- The ceiling: a Socket Mode client that acks each envelope the moment it arrives ---------
+
+// Opens the link (apps.connections.open, then the websocket) and acks by the envelope_id found
+// in each frame, with no other parsing, no store, no replies.
+int run_ceiling_client(const std::string& api_url, const std::string& app_token,
+                       const std::string& ca_file) {
+    namespace net = scribe::adapters::net;
+    boost::asio::io_context io(1);
+    auto tls = net::make_client_context({ca_file});
+    auto base = net::parse_url(api_url);
+    if (!base) return 2;
+    int status = 0;
+    boost::asio::co_spawn(
+        io,
+        [&]() -> boost::asio::awaitable<void> {
+            net::http_client http(io.get_executor(), tls, *base);
+            net::http_request open;
+            open.method = "POST";
+            open.target = base->path + "apps.connections.open";
+            open.headers.emplace_back("Authorization", "Bearer " + app_token);
+            open.content_type = "application/x-www-form-urlencoded";
+            const auto answer = co_await http.request(open);
+            const auto url = nlohmann::json::parse(answer.body).at("url").get<std::string>();
+            auto socket = co_await net::websocket_connection::connect(
+                io.get_executor(), tls, *net::parse_url(url), net::websocket_options{});
+            while (auto frame = co_await socket->read()) {
+                const auto& text = frame->data;
+                const auto key = text.find("\"envelope_id\":\"");
+                if (key == std::string::npos) continue;
+                const auto start = key + 15;
+                const auto end = text.find('"', start);
+                socket->send("{\"envelope_id\":\"" + text.substr(start, end - start) + "\"}");
+            }
+        },
+        [&](std::exception_ptr failure) {
+            if (failure) status = 1;
+        });
+    io.run();
+    return status;
+}
+
+// ---- One run of one target ----------------------------------------------------------------
+
+enum class target { scribe, bolt, ceiling };
+
+const char* name_of(target t) {
+    switch (t) {
+        case target::scribe:
+            return "Scribe";
+        case target::bolt:
+            return "Bolt peer";
+        case target::ceiling:
+            return "ceiling";
+    }
+    return "?";
+}
+
+struct settings {
+    int rounds = 3;
+    int events = 10'000;       // at the fixed rate
+    int flat_events = 20'000;  // as fast as acks come back
+    int rate = 1'000;
+    std::vector<target> targets{target::scribe, target::bolt, target::ceiling};
+    std::string bolt_dir;
+    int scale_events = 1'000'000;
+    bool scale = true;
+    std::string self;
+};
+
+struct run_result {
+    bool ok = false;
+    double events_per_second = 0;
+    std::vector<double> ack_ms;
+    std::vector<double> reply_ms;
+    double peak_rss_mib = 0;
+    double cpu_per_100k = 0;
+    int entries = 0;
+    std::optional<bool> exactly_once;  // nullopt for the ceiling, which stores nothing
+};
+
+std::map<std::string, int> stored_entries(target t, const std::string& db) {
+    std::map<std::string, int> stored;
+    if (t == target::scribe) {
+        const auto exported = scribe::testing::run_scribe({"--db", db, "export"});
+        std::istringstream lines(exported.out);
+        for (std::string line; std::getline(lines, line);) {
+            const auto e = nlohmann::json::parse(line);
+            if (e.at("kind") == "entry_added") ++stored[e.at("payload").at("text").get<std::string>()];
+        }
+    } else if (t == target::bolt) {
+        sqlite3* handle = nullptr;
+        if (sqlite3_open_v2(db.c_str(), &handle, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK) {
+            sqlite3_stmt* query = nullptr;
+            sqlite3_prepare_v2(handle, "SELECT text FROM entries", -1, &query, nullptr);
+            while (query && sqlite3_step(query) == SQLITE_ROW) {
+                ++stored[reinterpret_cast<const char*>(sqlite3_column_text(query, 0))];
+            }
+            sqlite3_finalize(query);
+        }
+        sqlite3_close(handle);
+    }
+    return stored;
+}
+
+std::unique_ptr<child_process> launch(target t, const settings& s, const fake_slack& slack,
+                                      const temp_dir& dir, const std::string& db) {
+    const auto& options = slack.options();
+    switch (t) {
+        case target::scribe:
+            return std::make_unique<child_process>(
+                std::vector<std::string>{"--db", db, "run"},
+                std::vector<std::string>{"SCRIBE_SLACK_APP_TOKEN=" + options.app_token,
+                                         "SCRIBE_SLACK_BOT_TOKEN=" + options.bot_token,
+                                         "SCRIBE_SLACK_API_URL=" + slack.api_base_url(),
+                                         "SCRIBE_TLS_CA_FILE=" + slack.ca_file().string(),
+                                         "SCRIBE_SLACK_MARK_EMOJI=", "SCRIBE_LOG_LEVEL=warn"},
+                dir.path());
+        case target::bolt:
+            return std::make_unique<child_process>(
+                std::vector<std::string>{"node", s.bolt_dir + "/peer.js"},
+                std::vector<std::string>{"SLACK_APP_TOKEN=" + options.app_token,
+                                         "SLACK_BOT_TOKEN=" + options.bot_token,
+                                         "SLACK_API_URL=" + slack.api_base_url(),
+                                         "NODE_EXTRA_CA_CERTS=" + slack.ca_file().string(),
+                                         "PEER_DB=" + db},
+                dir.path(), "/usr/bin/env");
+        case target::ceiling:
+            return std::make_unique<child_process>(
+                std::vector<std::string>{"--ceiling-client", slack.api_base_url(), options.app_token,
+                                         slack.ca_file().string()},
+                std::vector<std::string>{}, dir.path(), s.self);
+    }
+    return nullptr;
+}
+
+// `rate` 0: as fast as the fake takes them.
+run_result run_once(target t, const settings& s, int events, int rate) {
+    run_result result;
+    scribe::fakes::fake_slack_options options;
+    options.keep_envelopes = false;
+    options.emit_api_side_effect_events = false;
+    fake_slack slack(options);
+    slack.add_user({"U0ALICE01", "alice", "Alice Example", "Alice"});
+    std::vector<std::string> ids;
+    for (int c = 0; c < channel_count; ++c) {
+        char id[16];
+        std::snprintf(id, sizeof id, "C%08d", c);
+        ids.emplace_back(id);
+        slack.add_channel({id, "inc-" + std::to_string(c), {"U0ALICE01"}});
+    }
+    slack.start();
+    temp_dir dir;
+    const std::string db = (dir / "bench.db").string();
+    auto bot = launch(t, s, slack, dir, db);
+    if (!slack.wait_for([&] { return slack.stats().open_links >= 1; }, 30s)) {
+        std::fprintf(stderr, "%s did not connect:\n%s\n", name_of(t), bot->err().c_str());
+        return result;
+    }
+    for (const auto& c : ids) slack.post_user_message(c, "U0ALICE01", "!declare Bench incident " + c);
+    slack.wait_for([&] { return slack.stats().acks >= channel_count; }, 30s);
+    if (t != target::ceiling) {
+        slack.wait_for([&] { return slack.requests("chat.postMessage").size() >= ids.size(); }, 30s);
+    }
+    const int acks_before = slack.stats().acks;
+    const int delivered_before = slack.stats().envelopes_delivered;
+
+    std::mt19937 random(42);
+    std::uniform_int_distribution<int> percent(0, 99);
+    std::vector<std::string> last_ts(ids.size());
+    std::map<std::string, wall::time_point> entry_pushed;  // "bench entry i" -> when
+    const double cpu_before = cpu_seconds(bot->pid());
+    const auto begin = std::chrono::steady_clock::now();
+    for (int i = 0; i < events; ++i) {
+        if (rate > 0) {
+            std::this_thread::sleep_until(begin + std::chrono::microseconds(1'000'000LL * i / rate));
+        }
+        const std::size_t c = static_cast<std::size_t>(i) % ids.size();
+        const int roll = percent(random);
+        if (roll < 85) {
+            last_ts[c] = slack.post_user_message(ids[c], "U0ALICE01", "chatter " + std::to_string(i)).ts;
+        } else if (roll < 95) {
+            const std::string text = "bench entry " + std::to_string(i);
+            entry_pushed[text] = wall::now();
+            slack.post_user_message(ids[c], "U0ALICE01", "!tl " + text);
+        } else if (roll < 99 && !last_ts[c].empty()) {
+            slack.add_reaction(ids[c], "U0ALICE01", last_ts[c], "eyes");
+        } else {
+            slack.post_user_message(ids[c], "U0ALICE01", "!sev 2");
+        }
+    }
+    const int pushed = slack.stats().envelopes_delivered - delivered_before;
+    const bool acked = slack.wait_for(
+        [&] { return slack.stats().acks - acks_before >= pushed; }, 300s);
+    const double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - begin).count();
+    const double cpu = cpu_seconds(bot->pid()) - cpu_before;
+    if (t != target::ceiling) {
+        // Replies may trail the acks (Bolt acks first).
+        slack.wait_for(
+            [&] {
+                return slack.requests("chat.postMessage").size() >= ids.size() + entry_pushed.size();
+            },
+            60s);
+    }
+
+    std::map<std::string, wall::time_point> delivered;
+    for (const auto& d : slack.deliveries()) delivered.emplace(d.envelope_id, d.at);
+    for (const auto& a : slack.acks()) {
+        const auto it = delivered.find(a.envelope_id);
+        if (it != delivered.end()) {
+            result.ack_ms.push_back(std::chrono::duration<double, std::milli>(a.at - it->second).count());
+        }
+    }
+    for (const auto& r : slack.requests("chat.postMessage")) {
+        const auto text = r.args.value("text", std::string());
+        const auto at = text.find("bench entry ");
+        if (at == std::string::npos) continue;
+        auto key = text.substr(at);
+        key = key.substr(0, key.find_first_not_of("bench entry 0123456789"));
+        if (const auto it = entry_pushed.find(key); it != entry_pushed.end()) {
+            result.reply_ms.push_back(std::chrono::duration<double, std::milli>(r.at - it->second).count());
+        }
+    }
+    result.peak_rss_mib = static_cast<double>(peak_rss_kib(bot->pid())) / 1024.0;
+    bot->signal(SIGTERM);
+    bot->wait(30s);
+
+    result.entries = static_cast<int>(entry_pushed.size());
+    result.events_per_second = pushed / seconds;
+    result.cpu_per_100k = cpu / pushed * 100'000;
+    if (t != target::ceiling) {
+        const auto stored = stored_entries(t, db);
+        result.exactly_once = std::all_of(entry_pushed.begin(), entry_pushed.end(), [&](const auto& e) {
+            const auto it = stored.find(e.first);
+            return it != stored.end() && it->second == 1;
+        });
+    }
+    result.ok = acked;
+    return result;
+}
+
+// ---- The table ------------------------------------------------------------------------------
+
+struct summary {
+    double events_per_second = 0;
+    double ack_median = 0, ack_p99 = 0, ack_max = 0;
+    double reply_median = 0, reply_p99 = 0;
+    double peak_rss = 0;
+    double cpu_per_100k = 0;
+    bool all_ok = true;
+    std::string exactly_once = "n/a";
+};
+
+summary summarise(const std::vector<run_result>& fixed, const std::vector<run_result>& flat) {
+    summary out;
+    std::vector<double> eps, ack50, ack99, ackmax, reply50, reply99, rss, cpu;
+    bool once = true, checked = false;
+    for (const auto& r : fixed) {
+        ack50.push_back(percentile(r.ack_ms, 0.5));
+        ack99.push_back(percentile(r.ack_ms, 0.99));
+        ackmax.push_back(percentile(r.ack_ms, 1.0));
+        reply50.push_back(percentile(r.reply_ms, 0.5));
+        reply99.push_back(percentile(r.reply_ms, 0.99));
+        rss.push_back(r.peak_rss_mib);
+        out.all_ok = out.all_ok && r.ok;
+        if (r.exactly_once) {
+            checked = true;
+            once = once && *r.exactly_once;
+        }
+    }
+    for (const auto& r : flat) {
+        eps.push_back(r.events_per_second);
+        rss.push_back(r.peak_rss_mib);
+        cpu.push_back(r.cpu_per_100k);
+        out.all_ok = out.all_ok && r.ok;
+        if (r.exactly_once) {
+            checked = true;
+            once = once && *r.exactly_once;
+        }
+    }
+    out.events_per_second = median(eps);
+    out.ack_median = median(ack50);
+    out.ack_p99 = median(ack99);
+    out.ack_max = median(ackmax);
+    out.reply_median = median(reply50);
+    out.reply_p99 = median(reply99);
+    out.peak_rss = rss.empty() ? 0 : *std::max_element(rss.begin(), rss.end());
+    out.cpu_per_100k = median(cpu);
+    if (checked) out.exactly_once = once ? "yes" : "NO";
+    return out;
+}
+
+void print_table(const settings& s, const std::map<target, summary>& results) {
+    std::printf("\n| | sustained events/s | ack median ms | ack p99 ms | ack max ms | reply median "
+                "ms | reply p99 ms | peak RSS MiB | CPU s / 100k events | entries once |\n");
+    std::printf("|---|---|---|---|---|---|---|---|---|---|\n");
+    for (const auto& [t, r] : results) {
+        const bool replies = t != target::ceiling;
+        std::printf("| %s | %.0f | %.2f | %.2f | %.1f | %s | %s | %.1f | %.1f | %s |\n", name_of(t),
+                    r.events_per_second, r.ack_median, r.ack_p99, r.ack_max,
+                    replies ? std::to_string(r.reply_median).substr(0, 5).c_str() : "–",
+                    replies ? std::to_string(r.reply_p99).substr(0, 5).c_str() : "–", r.peak_rss,
+                    r.cpu_per_100k, r.exactly_once.c_str());
+    }
+    const auto ratio = [&](target a, target b, double summary::*field) -> std::string {
+        if (!results.contains(a) || !results.contains(b)) return "–";
+        const double below = results.at(b).*field;
+        if (below <= 0) return "–";
+        char buf[32];
+        std::snprintf(buf, sizeof buf, "%.2f×", results.at(a).*field / below);
+        return buf;
+    };
+    std::printf("\n| ratio | sustained events/s | ack p99 | reply p99 | peak RSS | CPU / event |\n");
+    std::printf("|---|---|---|---|---|---|\n");
+    std::printf("| Scribe / Bolt peer | %s | %s | %s | %s | %s |\n",
+                ratio(target::scribe, target::bolt, &summary::events_per_second).c_str(),
+                ratio(target::scribe, target::bolt, &summary::ack_p99).c_str(),
+                ratio(target::scribe, target::bolt, &summary::reply_p99).c_str(),
+                ratio(target::scribe, target::bolt, &summary::peak_rss).c_str(),
+                ratio(target::scribe, target::bolt, &summary::cpu_per_100k).c_str());
+    std::printf("| Scribe / ceiling | %s | %s | – | %s | %s |\n",
+                ratio(target::scribe, target::ceiling, &summary::events_per_second).c_str(),
+                ratio(target::scribe, target::ceiling, &summary::ack_p99).c_str(),
+                ratio(target::scribe, target::ceiling, &summary::peak_rss).c_str(),
+                ratio(target::scribe, target::ceiling, &summary::cpu_per_100k).c_str());
+    std::printf("\nFixed load: %d events offered at %d/s; sustained: %d events as fast as acks "
+                "come back; medians of %d rounds, peak RSS the highest seen.\n",
+                s.events, s.rate, s.flat_events, s.rounds);
+}
+
+settings parse(int argc, char** argv) {
+    settings s;
+    s.self = std::filesystem::canonical("/proc/self/exe").string();
+    for (int i = 1; i + 1 < argc || (i < argc && std::string(argv[i]) == "--no-scale"); ++i) {
+        const std::string flag = argv[i];
+        if (flag == "--no-scale") {
+            s.scale = false;
+            continue;
+        }
+        const std::string value = argv[++i];
+        if (flag == "--rounds") s.rounds = std::stoi(value);
+        if (flag == "--events") s.events = std::stoi(value);
+        if (flag == "--flat-events") s.flat_events = std::stoi(value);
+        if (flag == "--bolt-dir") s.bolt_dir = value;
+        if (flag == "--scale-events") s.scale_events = std::stoi(value);
+        if (flag == "--targets") {
+            s.targets.clear();
+            std::istringstream names(value);
+            for (std::string n; std::getline(names, n, ',');) {
+                if (n == "scribe") s.targets.push_back(target::scribe);
+                if (n == "bolt") s.targets.push_back(target::bolt);
+                if (n == "ceiling") s.targets.push_back(target::ceiling);
+            }
+        }
+    }
+    return s;
+}
+
+}  // namespace
+
+int run_scale(const std::string& scribe_exe, int events);
+
+int main(int argc, char** argv) {
+    if (argc == 5 && std::string(argv[1]) == "--ceiling-client") {
+        return run_ceiling_client(argv[2], argv[3], argv[4]);
+    }
+    settings s = parse(argc, argv);
+    if (s.bolt_dir.empty()) {
+        s.targets.erase(std::remove(s.targets.begin(), s.targets.end(), target::bolt), s.targets.end());
+        std::fprintf(stderr, "no --bolt-dir: the Bolt peer is left out\n");
+    }
+    std::map<target, std::vector<run_result>> fixed, flat;
+    for (int round = 1; round <= s.rounds; ++round) {
+        // Targets take turns within a round, so a noisy minute hits all of them alike.
+        for (const auto t : s.targets) {
+            std::fprintf(stderr, "round %d: %s at %d/s\n", round, name_of(t), s.rate);
+            fixed[t].push_back(run_once(t, s, s.events, s.rate));
+            std::fprintf(stderr, "round %d: %s flat out\n", round, name_of(t));
+            flat[t].push_back(run_once(t, s, s.flat_events, 0));
+        }
+    }
+    std::map<target, summary> results;
+    bool ok = true;
+    for (const auto t : s.targets) {
+        results[t] = summarise(fixed[t], flat[t]);
+        ok = ok && results[t].all_ok && results[t].exactly_once != "NO";
+    }
+    print_table(s, results);
+    if (s.scale) ok = run_scale(SCRIBE_EXE, s.scale_events) == 0 && ok;
+    return ok ? 0 : 1;
+}

@@ -1,0 +1,186 @@
+// Scribe at scale: start-up and command latency with a store of 10,000 closed incidents and
+// 1,000,000 events against an empty one, and memory while processing a long stream.
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "bot/store/sqlite_store.hpp"
+#include "tests/fakes/fake_slack.hpp"
+#include "tests/support/child_process.hpp"
+
+namespace {
+
+using namespace std::chrono_literals;
+using scribe::fakes::fake_slack;
+using scribe::testing::child_process;
+using scribe::testing::temp_dir;
+namespace model = scribe::model;
+
+long rss_kib(pid_t pid) {
+    std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+    for (std::string line; std::getline(status, line);) {
+        if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
+    }
+    return -1;
+}
+
+double percentile(std::vector<double> values, double p) {
+    if (values.empty()) return 0;
+    std::sort(values.begin(), values.end());
+    return values[static_cast<std::size_t>(p * static_cast<double>(values.size() - 1))];
+}
+
+// `incidents` closed incidents of `per_incident` events each, in channels of their own.
+void fill_store(const std::string& path, int incidents, int per_incident) {
+    auto store = scribe::store::sqlite_store::open(path);
+    const model::person who{"slack", "U0ALICE01", "Alice"};
+    const model::timestamp start{std::chrono::milliseconds{1'700'000'000'000}};
+    for (int i = 0; i < incidents; ++i) {
+        std::vector<model::event> batch;
+        const std::string channel = "CHIST" + std::to_string(i);
+        auto add = [&](model::event_payload data) {
+            model::event e;
+            e.occurred_at = e.recorded_at =
+                start + std::chrono::seconds(static_cast<long>(i) * 1000 + static_cast<long>(batch.size()));
+            e.actor = who;
+            e.source = {"slack", channel, std::to_string(batch.size()), 0};
+            e.data = std::move(data);
+            batch.push_back(std::move(e));
+        };
+        add(model::payload::declared{"Past incident " + std::to_string(i), model::severity::sev3});
+        for (int n = 0; n < per_incident - 3; ++n) {
+            add(model::payload::entry_added{model::entry_type::note,
+                                            "entry " + std::to_string(n) + " of a past incident",
+                                            {}, {}, {}});
+        }
+        add(model::payload::status_changed{model::phase::resolved});
+        add(model::payload::status_changed{model::phase::closed});
+        store->append(std::move(batch), {});
+    }
+    store->flush();
+}
+
+struct startup {
+    double connect_ms = 0;  // exec to the Socket Mode link being open
+    double command_median_ms = 0;
+    double command_p99_ms = 0;
+};
+
+// Starts Scribe on `db`, then times 200 `!tl` commands in a new incident channel at 50/s.
+startup measure(const std::string& scribe_exe, const std::string& db, const temp_dir& dir) {
+    scribe::fakes::fake_slack_options options;
+    options.keep_envelopes = false;
+    options.emit_api_side_effect_events = false;
+    fake_slack slack(options);
+    slack.add_user({"U0ALICE01", "alice", "Alice Example", "Alice"});
+    slack.add_channel({"CNEW00001", "inc-new", {"U0ALICE01"}});
+    slack.start();
+    startup out;
+    const auto begin = std::chrono::steady_clock::now();
+    child_process bot({"--db", db, "run"},
+                      {"SCRIBE_SLACK_APP_TOKEN=" + options.app_token,
+                       "SCRIBE_SLACK_BOT_TOKEN=" + options.bot_token,
+                       "SCRIBE_SLACK_API_URL=" + slack.api_base_url(),
+                       "SCRIBE_TLS_CA_FILE=" + slack.ca_file().string(), "SCRIBE_LOG_LEVEL=warn"},
+                      dir.path(), scribe_exe);
+    slack.wait_for([&] { return slack.stats().open_links >= 1; }, 60s);
+    out.connect_ms =
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - begin).count();
+    slack.post_user_message("CNEW00001", "U0ALICE01", "!declare Scale check");
+    slack.wait_for([&] { return slack.stats().acks >= 1; }, 30s);
+    const int before = slack.stats().acks;
+    for (int i = 0; i < 200; ++i) {
+        slack.post_user_message("CNEW00001", "U0ALICE01", "!tl scale entry " + std::to_string(i));
+        std::this_thread::sleep_for(20ms);
+    }
+    slack.wait_for([&] { return slack.stats().acks >= before + 200; }, 30s);
+    std::map<std::string, std::chrono::system_clock::time_point> delivered;
+    for (const auto& d : slack.deliveries()) delivered.emplace(d.envelope_id, d.at);
+    std::vector<double> latency;
+    const auto acks = slack.acks();
+    for (std::size_t i = static_cast<std::size_t>(before); i < acks.size(); ++i) {
+        if (const auto it = delivered.find(acks[i].envelope_id); it != delivered.end()) {
+            latency.push_back(std::chrono::duration<double, std::milli>(acks[i].at - it->second).count());
+        }
+    }
+    out.command_median_ms = percentile(latency, 0.5);
+    out.command_p99_ms = percentile(latency, 0.99);
+    bot.signal(SIGTERM);
+    bot.wait(30s);
+    return out;
+}
+
+// RSS while Scribe takes `events` events of the benchmark's mix, as fast as it acks them.
+std::vector<std::pair<int, long>> memory_over(const std::string& scribe_exe, int events,
+                                              const temp_dir& dir) {
+    scribe::fakes::fake_slack_options options;
+    options.keep_envelopes = false;
+    options.emit_api_side_effect_events = false;
+    fake_slack slack(options);
+    slack.add_user({"U0ALICE01", "alice", "Alice Example", "Alice"});
+    std::vector<std::string> ids;
+    for (int c = 0; c < 50; ++c) {
+        ids.push_back("CMEM" + std::to_string(c));
+        slack.add_channel({ids.back(), "inc-mem-" + std::to_string(c), {"U0ALICE01"}});
+    }
+    slack.start();
+    child_process bot({"--db", (dir / "memory.db").string(), "run"},
+                      {"SCRIBE_SLACK_APP_TOKEN=" + options.app_token,
+                       "SCRIBE_SLACK_BOT_TOKEN=" + options.bot_token,
+                       "SCRIBE_SLACK_API_URL=" + slack.api_base_url(),
+                       "SCRIBE_TLS_CA_FILE=" + slack.ca_file().string(),
+                       "SCRIBE_SLACK_MARK_EMOJI=", "SCRIBE_LOG_LEVEL=warn"},
+                      dir.path(), scribe_exe);
+    slack.wait_for([&] { return slack.stats().open_links >= 1; }, 60s);
+    std::vector<std::pair<int, long>> samples{{0, rss_kib(bot.pid())}};
+    for (int i = 0; i < events; ++i) {
+        const auto& channel = ids[static_cast<std::size_t>(i) % ids.size()];
+        // Incidents are declared, filled and closed over and over, so closed ones pile up.
+        const int step = (i / 50) % 100;
+        std::string text = "chatter " + std::to_string(i);
+        if (step == 0) text = "!declare Memory drill " + std::to_string(i);
+        else if (step == 99) text = "!close";
+        else if (step % 10 == 0) text = "!tl memory entry " + std::to_string(i);
+        slack.post_user_message(channel, "U0ALICE01", text);
+        if ((i + 1) % (events / 10) == 0) {
+            slack.wait_for([&] { return slack.stats().acks >= i + 1 - 200; }, 120s);
+            samples.emplace_back(i + 1, rss_kib(bot.pid()));
+        }
+    }
+    bot.signal(SIGTERM);
+    bot.wait(30s);
+    return samples;
+}
+
+}  // namespace
+
+int run_scale(const std::string& scribe_exe, int events) {
+    temp_dir dir;
+    const std::string big = (dir / "big.db").string();
+    const auto fill_begin = std::chrono::steady_clock::now();
+    fill_store(big, 10'000, 100);
+    std::fprintf(stderr, "scale: filled a store with 10,000 incidents, 1,000,000 events in %.0f s\n",
+                 std::chrono::duration<double>(std::chrono::steady_clock::now() - fill_begin).count());
+    const auto empty_run = measure(scribe_exe, (dir / "empty.db").string(), dir);
+    const auto big_run = measure(scribe_exe, big, dir);
+    std::printf("\n| store | start-up (exec to link open) | command ack median | p99 |\n");
+    std::printf("|---|---|---|---|\n");
+    std::printf("| empty | %.0f ms | %.2f ms | %.2f ms |\n", empty_run.connect_ms,
+                empty_run.command_median_ms, empty_run.command_p99_ms);
+    std::printf("| 10,000 closed incidents, 1,000,000 events | %.0f ms | %.2f ms | %.2f ms |\n",
+                big_run.connect_ms, big_run.command_median_ms, big_run.command_p99_ms);
+
+    std::fprintf(stderr, "scale: memory over %d events\n", events);
+    const auto samples = memory_over(scribe_exe, events, dir);
+    std::printf("\n| events processed | RSS |\n|---|---|\n");
+    for (const auto& [processed, kib] : samples) {
+        std::printf("| %d | %.1f MiB |\n", processed, static_cast<double>(kib) / 1024.0);
+    }
+    std::printf("(incidents declared, filled and closed over and over in 50 channels: %d closed)\n",
+                events / 5000 * 50);
+    return 0;
+}
