@@ -590,6 +590,23 @@ pushed_event fake_slack::post_user_message(std::string channel, std::string user
     });
 }
 
+std::vector<pushed_event> fake_slack::push_load(std::vector<load_step> steps) {
+    return impl_->runtime_.call([i = impl_.get(), steps = std::move(steps)] {
+        std::vector<pushed_event> pushed;
+        pushed.reserve(steps.size());
+        for (const auto& step : steps) {
+            auto& last = i->last_user_message_[step.channel];
+            if (step.reaction.empty()) {
+                pushed.push_back(i->post_user_message(step.channel, step.user, step.text, {}));
+                last = pushed.back().ts;
+            } else if (!last.empty()) {
+                pushed.push_back(i->change_reaction(step.channel, step.user, last, step.reaction, true));
+            }
+        }
+        return pushed;
+    });
+}
+
 pushed_event fake_slack::edit_message(std::string channel, std::string ts, std::string new_text) {
     return impl_->runtime_.call(
         [i = impl_.get(), channel = std::move(channel), ts = std::move(ts),

@@ -109,6 +109,15 @@ struct pushed_event {
     std::vector<std::string> envelope_ids;  // empty when the bot would not receive the event
 };
 
+// One step of a scripted load (push_load): a message, or a reaction on the channel's last
+// message from a user.
+struct load_step {
+    std::string channel;
+    std::string user;
+    std::string text;      // the message; empty for a reaction
+    std::string reaction;  // the reaction's name; empty for a message
+};
+
 struct slash_command_result {
     std::string envelope_id;
     std::string trigger_id;
@@ -255,6 +264,9 @@ class fake_slack {
     // A human message; ts assigned. Also an app_mention when it mentions the bot (see options).
     pushed_event post_user_message(std::string channel, std::string user, std::string text,
                                    std::optional<std::string> thread_ts = std::nullopt);
+    // Many steps in one call on the fake's thread, so a load is limited by the links and not
+    // by the calls; a reaction before any message in its channel is skipped.
+    std::vector<pushed_event> push_load(std::vector<load_step> steps);
     pushed_event edit_message(std::string channel, std::string ts, std::string new_text);
     pushed_event delete_message(std::string channel, std::string ts);
     pushed_event add_reaction(std::string channel, std::string user, std::string ts,

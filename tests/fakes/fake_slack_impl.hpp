@@ -231,6 +231,7 @@ struct fake_slack::impl {
     };
     std::map<std::string, file_state> files_;
     std::map<std::string, std::string> upload_ids_;  // upload URL id -> file id
+    std::map<std::string, std::string> last_user_message_;  // channel -> ts, for push_load
     std::set<std::string> response_urls_;            // issued response_url paths
     int next_command_ = 0;
 

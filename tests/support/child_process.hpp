@@ -6,9 +6,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <fcntl.h>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -28,8 +30,16 @@ public:
         std::vector<char*> argv{program.data()};
         for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
         argv.push_back(nullptr);
+        // Ours replace inherited variables of the same name: with both, getenv sees the first.
+        auto overridden = [&environment](std::string_view inherited) {
+            const auto name = inherited.substr(0, inherited.find('=') + 1);
+            return std::any_of(environment.begin(), environment.end(),
+                               [&](const std::string& e) { return e.rfind(name, 0) == 0; });
+        };
         std::vector<char*> envp;
-        for (char** e = environ; *e != nullptr; ++e) envp.push_back(*e);
+        for (char** e = environ; *e != nullptr; ++e) {
+            if (!overridden(*e)) envp.push_back(*e);
+        }
         for (const auto& e : environment) envp.push_back(const_cast<char*>(e.c_str()));
         envp.push_back(nullptr);
         const int out = ::open(out_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
