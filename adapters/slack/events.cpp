@@ -7,6 +7,7 @@
 
 #include "adapters/json_input.hpp"
 #include "adapters/slack/markup.hpp"
+#include "adapters/slack/payload_tree.hpp"
 
 namespace scribe::adapters::slack {
 
@@ -123,13 +124,7 @@ struct overloaded : Ts... {
 template <class... Ts>
 overloaded(Ts...) -> overloaded<Ts...>;
 
-}  // namespace
-
-inbound_event parse_events_api(std::string_view payload_json) {
-    const auto parsed = json_input::read_json(payload_json, default_max_frame_bytes, max_json_depth,
-                                              too_deep::fail);
-    if (!parsed.error.empty()) return unreadable{"events_api payload " + parsed.error};
-    const json& wrapper = parsed.value;
+inbound_event read_events_api(const json& wrapper) {
     if (!wrapper.is_object()) return unreadable{"events_api payload is not an object"};
     if (const std::string type = text_at(wrapper, "type");
         !type.empty() && type != "event_callback") {
@@ -158,11 +153,7 @@ inbound_event parse_events_api(std::string_view payload_json) {
     return ignored{"event type '" + for_log(type) + "'"};
 }
 
-inbound_event parse_slash_command(std::string_view payload_json) {
-    const auto parsed = json_input::read_json(payload_json, default_max_frame_bytes, max_json_depth,
-                                              too_deep::fail);
-    if (!parsed.error.empty()) return unreadable{"slash command payload " + parsed.error};
-    const json& p = parsed.value;
+inbound_event read_slash_command(const json& p) {
     if (!p.is_object()) return unreadable{"slash command payload is not an object"};
     slash_command c{text_at(p, "channel_id"), text_at(p, "user_id"), text_at(p, "user_name"),
                     text_at(p, "command"),    text_at(p, "text"),    text_at(p, "response_url"),
@@ -173,12 +164,28 @@ inbound_event parse_slash_command(std::string_view payload_json) {
     return c;
 }
 
+}  // namespace
+
+inbound_event parse_events_api(std::string_view payload_json) {
+    const auto parsed = json_input::read_json(payload_json, default_max_frame_bytes, max_json_depth,
+                                              too_deep::fail);
+    if (!parsed.error.empty()) return unreadable{"events_api payload " + parsed.error};
+    return read_events_api(parsed.value);
+}
+
+inbound_event parse_slash_command(std::string_view payload_json) {
+    const auto parsed = json_input::read_json(payload_json, default_max_frame_bytes, max_json_depth,
+                                              too_deep::fail);
+    if (!parsed.error.empty()) return unreadable{"slash command payload " + parsed.error};
+    return read_slash_command(parsed.value);
+}
+
 inbound_event parse_payload(const envelope& e) {
     switch (e.type) {
         case envelope_type::events_api:
-            return parse_events_api(e.payload);
+            return e.payload ? read_events_api(e.payload->value) : unreadable{"no payload"};
         case envelope_type::slash_commands:
-            return parse_slash_command(e.payload);
+            return e.payload ? read_slash_command(e.payload->value) : unreadable{"no payload"};
         case envelope_type::interactive:
         case envelope_type::other:
             break;

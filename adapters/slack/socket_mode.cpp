@@ -1,6 +1,8 @@
 // Socket Mode frames and the session state machine that keeps links open and acks envelopes.
 #include "adapters/slack/socket_mode.hpp"
 
+#include "adapters/slack/payload_tree.hpp"
+
 #include <algorithm>
 #include <cstdint>
 #include <limits>
@@ -71,7 +73,7 @@ envelope_type to_envelope_type(std::string_view type) {
     return envelope_type::other;
 }
 
-frame read_envelope(const json& message) {
+frame read_envelope(json& message) {
     const json* id = json_input::member(message, "envelope_id");
     if (!id->is_string() || id->get_ref<const std::string&>().empty()) {
         return malformed{"envelope_id is not a non-empty string"};
@@ -83,12 +85,14 @@ frame read_envelope(const json& message) {
     e.accepts_response_payload = json_input::flag_at(message, "accepts_response_payload");
     e.retry_attempt = std::max(0, int_at(message, "retry_attempt"));
     e.retry_reason = text_at(message, "retry_reason");
-    if (const json* payload = json_input::object_at(message, "payload")) {
-        e.payload = json_input::to_text(*payload);
-        if (e.type == envelope_type::events_api) e.event_id = text_at(*payload, "event_id");
+    auto tree = std::make_shared<payload_tree>();
+    if (json_input::object_at(message, "payload")) {
+        tree->value = std::move(message["payload"]);
+        if (e.type == envelope_type::events_api) e.event_id = text_at(tree->value, "event_id");
     } else {
-        e.payload = "{}";
+        tree->value = json::object();
     }
+    e.payload = std::move(tree);
     return e;
 }
 
@@ -105,7 +109,7 @@ std::string link_name(link_id id) { return "slack link " + std::to_string(id); }
 frame parse_frame(std::string_view text, std::size_t max_bytes) {
     auto parsed = json_input::read_json(text, max_bytes, max_json_depth, too_deep::fail);
     if (!parsed.error.empty()) return malformed{std::move(parsed.error)};
-    const json& j = parsed.value;
+    json& j = parsed.value;
     if (!j.is_object()) return malformed{"not a JSON object"};
     // Envelopes are recognised by their id, as the SDKs do, so an envelope of a type added
     // after this was written still gets acked.

@@ -9,6 +9,7 @@
 #include <map>
 #include <optional>
 #include <random>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -56,6 +57,8 @@ struct disconnect {
 
 enum class envelope_type { events_api, slash_commands, interactive, other };
 
+struct payload_tree;
+
 struct envelope {
     std::string envelope_id;
     envelope_type type = envelope_type::other;
@@ -63,7 +66,9 @@ struct envelope {
     bool accepts_response_payload = false;
     int retry_attempt = 0;
     std::string retry_reason;
-    std::string payload;   // the payload object as JSON text; "{}" when Slack sent none
+    // The payload object as the frame held it, parsed once (an empty object when Slack sent
+    // none); shared, so copies of the envelope are cheap.
+    std::shared_ptr<const payload_tree> payload;
     std::string event_id;  // payload.event_id of events_api envelopes, for deduplication
 };
 
