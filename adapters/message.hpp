@@ -1,6 +1,7 @@
 // What every adapter carries: messages in from a chat platform, replies out to it.
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <optional>
 #include <string>
@@ -37,6 +38,13 @@ struct outbound_reply {
     // For a message that answers none (a reminder): what makes it unique, so that a platform
     // which deduplicates retried sends can tell a retry from a new message.
     std::string key;
+    // Set when the reply confirms a new incident (its number and title), so an adapter can
+    // open a room for it.
+    std::int64_t declared_incident = 0;
+    std::string declared_title;
+    // The message it answers was edited: this text replaces the bot's earlier reply to it
+    // (Slack chat.update, a Matrix m.replace); without an earlier reply it is not posted.
+    bool replaces_earlier = false;
 };
 
 // A message someone marked for the timeline (Slack :pushpin: reaction, Matrix 📌 annotation).

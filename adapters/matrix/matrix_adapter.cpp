@@ -523,12 +523,29 @@ bot_interface::reply_sink matrix_adapter::reply_to(std::string room, std::string
 asio::awaitable<void> matrix_adapter::send_reply(std::string origin, int first_part,
                                                  std::string thread, outbound_reply reply) {
     const std::string& room = reply.channel;
+    const std::string answered = room + "/" + reply.in_reply_to;
     int part = first_part;
+    if (reply.replaces_earlier) {
+        if (const auto it = notices_.find(answered); it != notices_.end()) {
+            co_await client_->call(send(room, "m.room.message", txn_id(origin, part),
+                                        replacement_content(it->second, reply.text)),
+                                   in_room(room));
+        }
+        co_return;
+    }
     if (!reply.text.empty()) {
-        co_await client_->call(
+        const auto sent = co_await client_->call(
             send(room, "m.room.message", txn_id(origin, part),
                  notice_content(reply.text, reply.in_reply_to, thread)),
             in_room(room));
+        const auto id = response_field(sent, "event_id");
+        if (id && !reply.in_reply_to.empty() && notices_.insert_or_assign(answered, *id).second) {
+            notice_order_.push_back(answered);
+            if (notice_order_.size() > recent_capacity) {
+                notices_.erase(notice_order_.front());
+                notice_order_.pop_front();
+            }
+        }
     }
     for (auto& file : reply.files) {
         ++part;

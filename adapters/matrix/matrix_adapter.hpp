@@ -135,6 +135,9 @@ class matrix_adapter {
     std::map<std::string, std::string> names_;  // user id -> display name
     // Recent messages by event id, so a pin or an edit needs no API call; oldest forgotten.
     std::map<std::string, text_message> recent_;
+    // The bot's notice answering each recent message ("room/event"), for edits of it.
+    std::map<std::string, std::string> notices_;
+    std::deque<std::string> notice_order_;
     std::deque<std::string> recent_order_;
     std::mt19937_64 random_;
     unsigned failures_ = 0;  // consecutive failed syncs

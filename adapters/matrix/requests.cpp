@@ -233,8 +233,8 @@ std::string html_escape(std::string_view text) {
     return out;
 }
 
-std::string notice_content(std::string_view text, std::string_view in_reply_to,
-                           std::string_view thread_root) {
+// A notice's own fields: the text as body, and escaped with <br> for newlines as HTML.
+json notice(std::string_view text) {
     std::string html;
     for (const char c : html_escape(text)) {
         if (c == '\n') {
@@ -243,11 +243,24 @@ std::string notice_content(std::string_view text, std::string_view in_reply_to,
             html += c;
         }
     }
-    json content = {{"msgtype", "m.notice"},
-                    {"body", text},
-                    {"format", "org.matrix.custom.html"},
-                    {"formatted_body", html}};
+    return {{"msgtype", "m.notice"},
+            {"body", text},
+            {"format", "org.matrix.custom.html"},
+            {"formatted_body", html}};
+}
+
+std::string notice_content(std::string_view text, std::string_view in_reply_to,
+                           std::string_view thread_root) {
+    json content = notice(text);
     add_reply(content, in_reply_to, thread_root);
+    return json_input::to_text(content);
+}
+
+std::string replacement_content(std::string_view target, std::string_view text) {
+    json content = notice(std::string("* ") + std::string(text));
+    content["m.new_content"] = notice(text);
+    content["m.relates_to"] = {{"rel_type", "m.replace"}, {"event_id", target}};
+    content["m.mentions"] = json::object();
     return json_input::to_text(content);
 }
 

@@ -95,6 +95,10 @@ std::string html_escape(std::string_view text);
 std::string notice_content(std::string_view text, std::string_view in_reply_to,
                            std::string_view thread_root = {});
 
+// The content of an edit (m.replace) of the bot's notice `target`, so that it reads `text`:
+// the fallback body starts with "* " for clients without edits, m.new_content is the notice.
+std::string replacement_content(std::string_view target, std::string_view text);
+
 // The content of an m.file for an uploaded file, as a reply like notice_content's.
 std::string file_content(std::string_view content_uri, std::string_view filename,
                          std::string_view media_type, std::uint64_t size,

@@ -1,6 +1,8 @@
 // Slack's message markup: decoding incoming text, escaping and defusing outgoing text.
 #include "adapters/slack/markup.hpp"
 
+#include <cctype>
+#include <cstdio>
 #include <array>
 #include <utility>
 
@@ -207,6 +209,34 @@ std::string neutralise_mass_mentions(std::string_view text) {
         }
     }
     return out;
+}
+
+std::string incident_channel_name(std::string_view title,
+                                  std::chrono::system_clock::time_point declared) {
+    const std::chrono::year_month_day day{std::chrono::floor<std::chrono::days>(declared)};
+    char date[16];
+    std::snprintf(date, sizeof date, "%04d-%02u-%02u", static_cast<int>(day.year()),
+                  static_cast<unsigned>(day.month()), static_cast<unsigned>(day.day()));
+    std::string name = std::string("inc-") + date;
+    bool dash = true;  // the name ends in a separator
+    std::string slug;
+    for (const char c : title) {
+        const auto u = static_cast<unsigned char>(c);
+        if (std::isalnum(u) && u < 0x80) {
+            slug += static_cast<char>(std::tolower(u));
+            dash = false;
+        } else if (c == '\'') {
+            continue;  // "can't" reads better as "cant" than "can-t"
+        } else if (!dash) {
+            slug += '-';
+            dash = true;
+        }
+    }
+    while (!slug.empty() && slug.back() == '-') slug.pop_back();
+    if (!slug.empty()) name += "-" + slug;
+    if (name.size() > 80) name.resize(80);
+    while (name.back() == '-') name.pop_back();
+    return name;
 }
 
 }  // namespace scribe::adapters::slack

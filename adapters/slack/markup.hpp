@@ -1,6 +1,7 @@
 // Slack's message markup: decoding what people wrote, escaping what the bot writes.
 #pragma once
 
+#include <chrono>
 #include <string>
 #include <string_view>
 
@@ -29,5 +30,12 @@ std::string escape_markup(std::string_view text);
 // and "@everyone" keeps them from notifying even when a message is posted with link_names.
 // User mentions and links are left alone.
 std::string neutralise_mass_mentions(std::string_view text);
+
+// The name of an incident's own channel: "inc-2026-11-21-users-cant-see-transactions" from the
+// UTC day it was declared and its title. Slack names are at most 80 characters of lower-case
+// letters, digits, '-' and '_'; other characters become one '-' (letters outside ASCII too, as
+// they may have no lower case Slack accepts).
+std::string incident_channel_name(std::string_view title,
+                                  std::chrono::system_clock::time_point declared);
 
 }  // namespace scribe::adapters::slack

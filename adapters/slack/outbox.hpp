@@ -4,6 +4,8 @@
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <cstdint>
+#include <deque>
+#include <map>
 #include <string>
 
 #include "adapters/message.hpp"
@@ -32,6 +34,10 @@ class outbox {
     web_api& api_;
     std::string mark_emoji_;
     net::channel_queue queue_;
+    // The ts of the bot's reply to each recent message ("channel/ts"), so an edit of that
+    // message can correct the reply; oldest forgotten first.
+    std::map<std::string, std::string> replies_;
+    std::deque<std::string> reply_order_;
 };
 
 }  // namespace scribe::adapters::slack

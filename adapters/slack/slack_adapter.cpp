@@ -234,12 +234,60 @@ void slack_adapter::committed(const envelope& e, std::optional<std::string> resp
     }
 }
 
-bot_interface::reply_sink slack_adapter::reply_to(std::string channel, std::string thread) {
-    return [this, channel = std::move(channel), thread = std::move(thread)](outbound_reply r) {
+bot_interface::reply_sink slack_adapter::reply_to(std::string channel, std::string thread,
+                                                  std::string requester) {
+    return [this, channel = std::move(channel), thread = std::move(thread),
+            requester = std::move(requester)](outbound_reply r) {
         r.channel = channel;
         r.thread = thread;
+        on_reply(r, requester);
         outbox_->post(std::move(r));
     };
+}
+
+void slack_adapter::on_reply(const outbound_reply& reply, const std::string& requester) {
+    if (!settings_.incident_channels || reply.declared_incident == 0 || requester.empty()) return;
+    asio::co_spawn(executor_,
+                   open_incident_channel(reply.declared_incident, reply.declared_title, requester,
+                                         reply.channel),
+                   log_failure("incident channel for incident " +
+                               std::to_string(reply.declared_incident)));
+}
+
+// Creates the channel (another name when that one is taken), invites the requester, then
+// links it to the incident as if they had typed `!link-room #N` there, and says where it is.
+asio::awaitable<void> slack_adapter::open_incident_channel(std::int64_t incident, std::string title,
+                                                           std::string requester,
+                                                           std::string origin) {
+    const std::string base = incident_channel_name(title, std::chrono::system_clock::now());
+    std::string channel;
+    for (int attempt = 1; channel.empty(); ++attempt) {
+        std::string name = base;
+        if (attempt > 1) name = base.substr(0, 80 - 1 - std::to_string(attempt).size()) + "-" +
+                                std::to_string(attempt);
+        try {
+            channel = co_await bot_api_->create_channel(name);
+        } catch (const api_error& e) {
+            if (e.code() != "name_taken" || attempt >= 20) throw;
+        }
+    }
+    co_await bot_api_->invite(channel, requester);
+    spdlog::info("Slack: opened channel {} for incident {}", channel, incident);
+    inbound_message link;
+    const auto who = co_await profile(requester);
+    link.author = {std::string(platform), requester, who.display_name};
+    link.source = {std::string(platform), channel, "open-channel:" + std::to_string(incident), 0};
+    link.text = settings_.prefix + "link-room #" + std::to_string(incident);
+    link.sent_at = std::chrono::time_point_cast<std::chrono::milliseconds>(
+        std::chrono::system_clock::now());
+    bot_.message(
+        std::move(link), reply_to(channel, std::string(), std::string()),
+        [this](std::string_view mention) { return known_person(mention); }, [] {});
+    outbound_reply pointer;
+    pointer.channel = origin;
+    pointer.text = "Incident #" + std::to_string(incident) + " has a channel of its own: #" +
+                   base + " (the timeline records both).";
+    outbox_->post(std::move(pointer));
 }
 
 std::optional<model::person> slack_adapter::known_person(std::string_view mention) const {
@@ -327,7 +375,8 @@ asio::awaitable<void> slack_adapter::dispatch(envelope e) {
                 address_to_bot(decode_markup(changed->text), bot_user_id_, settings_.prefix);
             change.change_id = changed->edit_ts;
             change.at = parse_ts(changed->edit_ts).value_or(model::timestamp{});
-            bot_.change(std::move(change), {}, [this, e] { committed(e); });
+            bot_.change(std::move(change), reply_to(changed->channel, std::string(), changed->user),
+                        [this, e] { committed(e); });
         } else if (const auto* deleted = std::get_if<message_deleted>(&event)) {
             message_change change;
             change.message = message_key(deleted->channel, deleted->deleted_ts);
@@ -335,7 +384,8 @@ asio::awaitable<void> slack_adapter::dispatch(envelope e) {
             change.deleted = true;
             change.change_id = deleted->event_ts;
             change.at = parse_ts(deleted->event_ts).value_or(model::timestamp{});
-            bot_.change(std::move(change), {}, [this, e] { committed(e); });
+            bot_.change(std::move(change), bot_interface::reply_sink(),
+                        [this, e] { committed(e); });
         } else if (const auto* r = std::get_if<reaction>(&event)) {
             if (r->name != settings_.pin_emoji) {
                 committed(e);
@@ -368,8 +418,9 @@ asio::awaitable<void> slack_adapter::deliver_message(envelope e, inbound_message
     message.author.name = author.display_name;
     co_await resolve_mentions(message.text);
     const std::string channel = message.source.channel;
+    const std::string requester = message.author.id;
     bot_.message(
-        std::move(message), reply_to(channel, std::move(thread)),
+        std::move(message), reply_to(channel, std::move(thread), requester),
         [this](std::string_view mention) { return known_person(mention); },
         [this, e] { committed(e); });
 }
@@ -401,9 +452,11 @@ asio::awaitable<void> slack_adapter::deliver_pin(envelope e, std::string channel
         request.pinned.author = {std::string(platform), user, author.display_name};
         request.pinned.text = decode_markup(text);
         request.permalink = co_await bot_api_->permalink(channel, ts);
-        bot_.pin(std::move(request), reply_to(channel, {}), [this, e] { committed(e); });
+        bot_.pin(std::move(request), reply_to(channel, std::string(), reactor),
+                 [this, e] { committed(e); });
     } else {
-        bot_.unpin(std::move(request), reply_to(channel, {}), [this, e] { committed(e); });
+        bot_.unpin(std::move(request), reply_to(channel, std::string(), reactor),
+                   [this, e] { committed(e); });
     }
 }
 
@@ -419,10 +472,12 @@ asio::awaitable<void> slack_adapter::deliver_slash(envelope e, std::string chann
     co_await resolve_mentions(text);
     // The reply rides on the ack (Slack shows it in the channel); documents follow as files.
     auto answer = std::make_shared<std::optional<std::string>>();
-    auto sink = [this, answer, channel](outbound_reply reply) {
+    auto sink = [this, answer, channel, user](outbound_reply reply) {
         nlohmann::json payload{{"response_type", "in_channel"},
                                {"text", escape_markup(reply.text)}};
         *answer = payload.dump();
+        reply.channel = channel;
+        on_reply(reply, user);
         if (!reply.files.empty()) {
             reply.channel = channel;
             reply.text.clear();

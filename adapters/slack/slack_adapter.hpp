@@ -39,6 +39,9 @@ struct slack_settings {
     std::string pin_emoji = "pushpin";
     std::string mark_emoji = "memo";
     std::size_t links = 1;
+    // Each incident declared gets a channel of its own (#inc-2026-11-21-title), linked to it,
+    // with whoever declared it invited.
+    bool incident_channels = false;
     bool allow_plaintext = false;
     std::chrono::milliseconds idle_timeout{30'000};  // a silent link is dead after this
     session_config session;  // deadlines and backoff; `links` is taken from above
@@ -90,7 +93,13 @@ class slack_adapter {
     boost::asio::awaitable<void> keep_time();
     void execute(std::vector<action> actions);
     void committed(const envelope& e, std::optional<std::string> response = std::nullopt);
-    bot_interface::reply_sink reply_to(std::string channel, std::string thread);
+    // `requester`: who sent what the replies answer (invited to a new incident channel).
+    bot_interface::reply_sink reply_to(std::string channel, std::string thread,
+                                       std::string requester);
+    void on_reply(const outbound_reply& reply, const std::string& requester);
+    boost::asio::awaitable<void> open_incident_channel(std::int64_t incident, std::string title,
+                                                       std::string requester,
+                                                       std::string origin);
     std::optional<model::person> known_person(std::string_view mention) const;
     void remember_message(const std::string& channel, const std::string& ts, std::string user,
                           std::string text);

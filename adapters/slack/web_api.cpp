@@ -217,6 +217,32 @@ asio::awaitable<void> web_api::add_reaction(std::string channel, std::string ts,
     }
 }
 
+asio::awaitable<void> web_api::update_message(std::string channel, std::string ts,
+                                              std::string text) {
+    form arguments = make_form("channel", channel, "ts", std::move(ts), "text", std::move(text));
+    co_await call("chat.update", std::move(arguments), channel);
+}
+
+asio::awaitable<std::string> web_api::create_channel(std::string name) {
+    form arguments = make_form("name", name, "is_private", "false");
+    const json reply =
+        parse_object(co_await call("conversations.create", std::move(arguments), std::string()));
+    const auto channel = reply.find("channel");
+    if (channel == reply.end() || !channel->is_object() || string_field(*channel, "id").empty()) {
+        throw api_error("conversations.create", "no channel id in the answer");
+    }
+    co_return string_field(*channel, "id");
+}
+
+asio::awaitable<void> web_api::invite(std::string channel, std::string user) {
+    form arguments = make_form("channel", channel, "users", std::move(user));
+    try {
+        co_await call("conversations.invite", std::move(arguments), channel);
+    } catch (const api_error& e) {
+        if (e.code() != "already_in_channel") throw;
+    }
+}
+
 asio::awaitable<std::string> web_api::permalink(std::string channel, std::string ts) {
     form arguments = make_form("channel", channel, "message_ts", std::move(ts));
     const json reply = parse_object(co_await call("chat.getPermalink", std::move(arguments), channel));

@@ -94,6 +94,13 @@ class web_api {
     boost::asio::awaitable<void> add_reaction(std::string channel, std::string ts,
                                               std::string name);
     boost::asio::awaitable<std::string> permalink(std::string channel, std::string ts);
+    // chat.update of a message the bot posted.
+    boost::asio::awaitable<void> update_message(std::string channel, std::string ts,
+                                                std::string text);
+    // conversations.create: a public channel; its id. Throws api_error, e.g. name_taken.
+    boost::asio::awaitable<std::string> create_channel(std::string name);
+    // conversations.invite of one user; one already there is not an error.
+    boost::asio::awaitable<void> invite(std::string channel, std::string user);
     boost::asio::awaitable<user_profile> user_info(std::string user);
     // A message's author and text, by its ts (conversations.history; replies for threads).
     struct message_info {

@@ -261,6 +261,13 @@ constexpr std::array keys{
                  c.slack_allow_plaintext = std::get<bool>(v);
                  return {};
              }},
+    key_spec{"slack", "incident_channels", kind::boolean,
+             "open a channel for each incident declared (#inc-2026-11-21-title), invite who "
+             "declared it and link it to the incident (default false)",
+             [](config& c, const auto& v) -> std::string {
+                 c.slack_incident_channels = std::get<bool>(v);
+                 return {};
+             }},
     key_spec{"matrix", "homeserver", kind::text,
              "the homeserver's client-server URL, e.g. https://matrix.example.org",
              [](config& c, const auto& v) -> std::string {

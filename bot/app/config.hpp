@@ -40,6 +40,7 @@ struct config {
     long long slack_links = 1;  // Socket Mode links held at once
     std::string slack_mark_emoji = "memo";  // on messages that became entries; empty: none
     bool slack_allow_plaintext = false;   // http:// and ws:// to loopback, for tests only
+    bool slack_incident_channels = false;  // a channel of its own for each incident
 
     // [matrix]
     std::string matrix_homeserver;    // https://matrix.example.org

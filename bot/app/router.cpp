@@ -427,6 +427,7 @@ void router::on_committed(const std::string& key, pending item, std::vector<mode
         return;
     }
     stats_.last_store_error.clear();
+    std::pair<std::int64_t, std::string> declaration{0, {}};  // a new incident, if one was declared
     spdlog::debug("message {}: {} event(s) committed", item.message.source.message_id,
                   events.size());
     channel_state& channel = channels_[key];
@@ -443,7 +444,8 @@ void router::on_committed(const std::string& key, pending item, std::vector<mode
         model::event& e = events[i];
         e.incident_id = stored.incident_id;
         e.sequence = stored.sequence;
-        if (std::holds_alternative<model::payload::declared>(e.data)) {
+        if (const auto* declared = std::get_if<model::payload::declared>(&e.data)) {
+            declaration = {e.incident_id, declared->title};
             if (channel.latest && channel.latest != channel.open) incidents_.erase(*channel.latest);
             incidents_[e.incident_id] = model::incident{};
             channel.open = channel.latest = e.incident_id;
@@ -482,10 +484,14 @@ void router::on_committed(const std::string& key, pending item, std::vector<mode
             }
         }
     }
-    // Edits and deletions of chat messages update the timeline quietly: the channel saw them.
-    const bool quiet = std::holds_alternative<adapters::message_change>(item.what);
-    if (!quiet && (!reply.empty() || !files.empty())) {
-        send(item, std::move(reply), std::move(files), true);
+    // Edits and deletions of chat messages add nothing to the channel, which saw them: an
+    // edit corrects the bot's earlier answer in place, a deletion stays quiet.
+    if (const auto* change = std::get_if<adapters::message_change>(&item.what)) {
+        if (!change->deleted && !reply.empty()) {
+            send(item, std::move(reply), {}, false, declaration, true);
+        }
+    } else if (!reply.empty() || !files.empty()) {
+        send(item, std::move(reply), std::move(files), true, declaration);
     }
     finish(key, item);
 }
@@ -565,7 +571,8 @@ std::string router::list_actions() const {
 }
 
 void router::send(const pending& item, std::string text, std::vector<adapters::attachment> files,
-                  bool recorded) {
+                  bool recorded, const std::pair<std::int64_t, std::string>& declaration,
+                  bool replaces_earlier) {
     if (!item.reply) return;
     if (const auto* reminder = std::get_if<reminder_work>(&item.what)) {
         // To every room of the incident, answering no message.
@@ -592,6 +599,9 @@ void router::send(const pending& item, std::string text, std::vector<adapters::a
     reply.text = std::move(text);
     reply.files = std::move(files);
     reply.recorded = recorded;
+    reply.declared_incident = declaration.first;
+    reply.declared_title = declaration.second;
+    reply.replaces_earlier = replaces_earlier;
     item.reply(std::move(reply));
 }
 

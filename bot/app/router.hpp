@@ -134,8 +134,11 @@ private:
     outcome show(const commands::cmd::show& what);
     std::string list_incidents() const;
     std::string list_actions() const;
+    // `declaration`: the number and title of an incident the reply confirms was declared.
     void send(const pending& item, std::string text, std::vector<adapters::attachment> files = {},
-              bool recorded = false);
+              bool recorded = false,
+              const std::pair<std::int64_t, std::string>& declaration = {0, {}},
+              bool replaces_earlier = false);
 
     store::event_store& store_;
     router_options options_;

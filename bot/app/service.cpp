@@ -65,6 +65,7 @@ adapters::slack::slack_settings slack_settings_of(const config& settings) {
     slack.mark_emoji = settings.slack_mark_emoji;
     slack.links = static_cast<std::size_t>(settings.slack_links);
     slack.allow_plaintext = settings.slack_allow_plaintext;
+    slack.incident_channels = settings.slack_incident_channels;
     return slack;
 }
 

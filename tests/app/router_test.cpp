@@ -209,13 +209,23 @@ TEST_CASE("editing the chat message behind an entry edits the entry, and deletin
     h.bot.message_changed(change_of("ops", "99", "unrelated", "e2"), {}, count);
     h.settle();
     CHECK(durable == 4);
-    CHECK(h.replies.size() == 3);  // edits are quiet
+    CHECK(h.replies.size() == 3);  // nothing new in the channel
+
     const auto state = model::fold(h.store->load_incident(1));
     CHECK(state.timeline[1].text == "restarted shard 4");
     REQUIRE(state.timeline[1].history.size() == 1);
     CHECK(state.timeline[1].history[0].previous_text == "restarted shard 3");
     CHECK(state.whys[0].retracted);
     CHECK(state.last_sequence == 5);
+
+    // With somewhere to answer, an edit corrects the earlier answer rather than adding one.
+    h.bot.message_changed(change_of("ops", "2", "!tl -5m restarted shard 5", "e3"),
+                          [&h](adapters::outbound_reply r) { h.replies.push_back(std::move(r)); });
+    h.settle();
+    REQUIRE(h.replies.size() == 4);
+    CHECK(h.replies[3].replaces_earlier);
+    CHECK(h.replies[3].in_reply_to == "2");
+    CHECK(h.replies[3].text.find("now reads \"restarted shard 5\"") != std::string::npos);
 }
 
 TEST_CASE("deleting the reaction that pinned a message retracts the pin, known by its id alone") {

@@ -67,7 +67,23 @@ TEST_CASE("a whole incident in Matrix, from the invite to the uploaded postmorte
     run.reply_containing("Status: rolling back 4711");
     const auto typo = run.say("!tl restarted the databse");
     run.reply_containing("restarted the databse");
+    const auto typo_answer = run.reply_containing("restarted the databse").event_id;
     hs.edit(run.room, run.alice, typo, "!tl restarted the database");
+    // The bot edits its own answer to the edited message (m.replace).
+    CHECK(hs.wait_for(
+        [&] {
+            for (const auto& m : run.bot_messages()) {
+                const auto relates = m.content.find("m.relates_to");
+                if (relates != m.content.end() && relates->value("rel_type", "") == "m.replace" &&
+                    relates->value("event_id", "") == typo_answer &&
+                    m.content.at("m.new_content").at("body").get<std::string>().find(
+                        "restarted the database") != std::string::npos) {
+                    return true;
+                }
+            }
+            return false;
+        },
+        patience));
     // Only the sender may edit a message: bob's edit of alice's entry is ignored.
     hs.edit(run.room, run.bob, typo, "!tl bob rewrote history");
     const auto wrong = run.say("!tl flushed the CDN cache");

@@ -43,6 +43,18 @@ TEST_CASE("a whole incident in Slack, from /incident declare to the uploaded pos
     const auto typo = run.say("!tl restarted the databse");
     run.reply_containing("restarted the databse");
     slack.edit_message("C0INC0001", typo, "!tl restarted the database");
+    // The bot corrects its own answer to the edited message in place (chat.update).
+    CHECK(slack.wait_for(
+        [&] {
+            for (const auto& m : slack.bot_messages("C0INC0001")) {
+                if (m.updates == 1 && m.text.find("now reads") != std::string::npos &&
+                    m.text.find("restarted the database") != std::string::npos) {
+                    return true;
+                }
+            }
+            return false;
+        },
+        patience));
     const auto wrong = run.say("!tl flushed the CDN cache");
     run.reply_containing("flushed the CDN cache");
     slack.delete_message("C0INC0001", wrong);
@@ -256,5 +268,54 @@ TEST_CASE("SIGKILL mid-stream and a restart: nothing acked is lost, nothing is r
         CAPTURE(text);
         REQUIRE(counts.contains(text));
         CHECK(counts.at(text) == 1);
+    }
+}
+
+TEST_CASE("with incident channels on, a declaration opens a channel linked to the incident") {
+    slack_run run;
+    auto environment = run.environment();
+    environment.push_back("SCRIBE_SLACK_INCIDENT_CHANNELS=true");
+    run.bot = std::make_shared<child_process>(std::vector<std::string>{"--db", run.db(), "run"},
+                                              environment, run.dir.path());
+    REQUIRE(run.slack.wait_for([&] { return run.slack.stats().open_links >= 1; }, patience));
+    run.slack.slash_command("C0INC0001", "U0ALICE01", "/incident",
+                            "declare Users can't see transactions sev2");
+    std::string opened;
+    REQUIRE_MESSAGE(run.slack.wait_for(
+                        [&] {
+                            for (const auto& c : run.slack.channels()) {
+                                if (c.id != "C0INC0001" && c.name.rfind("inc-", 0) == 0) {
+                                    opened = c.id;
+                                }
+                            }
+                            return !opened.empty();
+                        },
+                        patience),
+                    run.bot->err());
+    for (const auto& c : run.slack.channels()) {
+        if (c.id != opened) continue;
+        CHECK(c.name.ends_with("-users-cant-see-transactions"));
+        CHECK(std::find(c.members.begin(), c.members.end(), "U0ALICE01") != c.members.end());
+    }
+    REQUIRE(run.slack.wait_for(
+        [&] {
+            for (const auto& m : run.slack.bot_messages(opened)) {
+                if (m.text.find("now feeds incident #1") != std::string::npos) return true;
+            }
+            return false;
+        },
+        patience));
+    run.reply_containing("has a channel of its own: #inc-");
+
+    run.slack.post_user_message(opened, "U0BOB0001", "!tl rolled back the ledger service");
+    run.reply_containing("rolled back the ledger service");
+    run.say("!tl customers confirm balances are back");
+    run.reply_containing("balances are back");
+    run.stop_bot();
+    const auto counts = note_counts(run.stored_events());
+    CHECK(counts.at("rolled back the ledger service") == 1);
+    CHECK(counts.at("customers confirm balances are back") == 1);
+    for (const auto& e : run.stored_events()) {
+        if (e.at("kind") == "entry_added") CHECK(e.at("incident") == 1);
     }
 }

@@ -111,6 +111,12 @@ TEST_CASE("room writes: join, leave, send, redact, get event") {
     CHECK(get_event("!r:hs", "$e").target() == "/_matrix/client/v3/rooms/%21r%3Ahs/event/%24e");
     CHECK(json::parse(annotation_content("$e", "\xF0\x9F\x93\x9D")) ==
           json::parse(R"({"m.relates_to":{"rel_type":"m.annotation","event_id":"$e","key":"\ud83d\udcdd"}})"));
+    const auto replacement = json::parse(replacement_content("$notice", "#5 now reads \"x\""));
+    CHECK(replacement.at("body") == "* #5 now reads \"x\"");
+    CHECK(replacement.at("m.new_content").at("body") == "#5 now reads \"x\"");
+    CHECK(replacement.at("m.new_content").at("msgtype") == "m.notice");
+    CHECK(replacement.at("m.relates_to") ==
+          json::parse(R"({"rel_type":"m.replace","event_id":"$notice"})"));
     CHECK(to_string(http_method::put) == "PUT");
 }
 

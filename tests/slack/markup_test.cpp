@@ -106,3 +106,19 @@ TEST_CASE("mass mentions in outgoing markup are defused") {
     CHECK(neutralise_mass_mentions(decode_markup("<!here> db down")) ==
           "@" + zwsp + "here db down");
 }
+
+TEST_CASE("incident channel names: the UTC day and the title, as Slack accepts them") {
+    using namespace std::chrono;
+    const auto declared = sys_days{2026y / November / 21} + 23h + 59min;
+    CHECK(incident_channel_name("Users can't see transactions", declared) ==
+          "inc-2026-11-21-users-cant-see-transactions");
+    CHECK(incident_channel_name("  EU checkout: 502s & timeouts!! ", declared) ==
+          "inc-2026-11-21-eu-checkout-502s-timeouts");
+    CHECK(incident_channel_name("Zahlungen für Kunden", declared) ==
+          "inc-2026-11-21-zahlungen-f-r-kunden");
+    CHECK(incident_channel_name("???", declared) == "inc-2026-11-21");
+    const auto long_name = incident_channel_name(std::string(200, 'a'), declared);
+    CHECK(long_name.size() == 80);
+    CHECK(long_name.rfind("inc-2026-11-21-aaa", 0) == 0);
+    CHECK(incident_channel_name(std::string(66, 'a') + " b", declared).back() != '-');
+}
