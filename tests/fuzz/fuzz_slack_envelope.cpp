@@ -44,7 +44,7 @@ void check_parsers(std::string_view text) {
     (void)subject_key(event);
     if (const auto message = to_inbound_message(event)) check_markup(message->text);
     if (const auto* command = std::get_if<slash_command>(&event)) check_markup(command->text);
-    (void)ack_frame(e->envelope_id, e->payload);
+    (void)ack_frame(e->envelope_id, text);  // any text offered as a response payload
 }
 
 // Plays the adapter's part: performs every action at once, and reports back.
