@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <fstream>
+#include <set>
 
 #include "bot/app/config.hpp"
 #include "tests/support/temp_dir.hpp"
@@ -122,4 +123,22 @@ TEST_CASE("the example configuration in deploy/ is valid") {
     INFO(problems);
     CHECK(r.problems.empty());
     CHECK(r.values.matrix_allowed_inviters.size() == 2);
+
+    // Every key is there, set or commented out, with its section.
+    std::ifstream in(std::filesystem::path(SCRIBE_SOURCE_DIR) / "deploy" / "scribe.toml");
+    std::string section;
+    std::set<std::string> documented;
+    for (std::string line; std::getline(in, line);) {
+        if (line.starts_with("[")) section = line.substr(1, line.find(']') - 1);
+        auto start = line.find_first_not_of("# ");
+        const auto equals = line.find(" = ");
+        if (start != std::string::npos && equals != std::string::npos && start < equals) {
+            documented.insert(section + "." + line.substr(start, equals - start));
+        }
+    }
+    for (const auto& [key, description] : config_keys()) {
+        const auto name = key.substr(0, key.find(' '));
+        INFO(name);
+        CHECK(documented.contains(name));
+    }
 }

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
@@ -164,6 +165,7 @@ struct run_result {
     double cpu_per_100k = 0;
     int entries = 0;
     std::optional<bool> exactly_once;  // nullopt for the ceiling, which stores nothing
+    int drops = 0;                     // links dropped during the run
 };
 
 std::map<std::string, int> stored_entries(target t, const std::string& db) {
@@ -221,8 +223,9 @@ std::unique_ptr<child_process> launch(target t, const settings& s, const fake_sl
     return nullptr;
 }
 
-// `rate` 0: as fast as the fake takes them.
-run_result run_once(target t, const settings& s, int events, int rate) {
+// `rate` 0: as fast as the fake takes them. `drop_links`: the fake drops the link every 2 s
+// while the load runs; unacked envelopes come again on the new link.
+run_result run_once(target t, const settings& s, int events, int rate, bool drop_links = false) {
     run_result result;
     scribe::fakes::fake_slack_options options;
     options.keep_envelopes = false;
@@ -279,6 +282,16 @@ run_result run_once(target t, const settings& s, int events, int rate) {
     };
     const double cpu_before = cpu_seconds(bot->pid());
     const auto begin = std::chrono::steady_clock::now();
+    std::atomic<bool> loaded{false};
+    std::thread dropper([&] {
+        if (!drop_links) return;
+        while (!loaded) {
+            for (int i = 0; i < 20 && !loaded; ++i) std::this_thread::sleep_for(100ms);
+            if (loaded) break;
+            slack.drop_link();
+            ++result.drops;
+        }
+    });
     if (rate > 0) {
         for (std::size_t i = 0; i < steps.size(); ++i) {
             std::this_thread::sleep_until(begin + std::chrono::microseconds(1'000'000LL *
@@ -295,9 +308,31 @@ run_result run_once(target t, const settings& s, int events, int rate) {
                              steps.begin() + static_cast<std::ptrdiff_t>(to)});
         }
     }
-    const int pushed = slack.stats().envelopes_delivered - delivered_before;
-    const bool acked = slack.wait_for(
-        [&] { return slack.stats().acks - acks_before >= pushed; }, 300s);
+    int pushed = slack.stats().envelopes_delivered - delivered_before;
+    bool acked = false;
+    if (drop_links) {
+        // Keep dropping until the load is in, then wait for every envelope to be acked once.
+        acked = slack.wait_for(
+            [&] {
+                const auto stats = slack.stats();
+                return stats.pending_acks == 0 && stats.backlog == 0;
+            },
+            300s);
+        loaded = true;
+        dropper.join();
+        acked = acked && slack.wait_for(
+                             [&] {
+                                 const auto stats = slack.stats();
+                                 return stats.pending_acks == 0 && stats.backlog == 0 &&
+                                        stats.open_links >= 1;
+                             },
+                             60s);
+        pushed = static_cast<int>(steps.size());
+    } else {
+        loaded = true;
+        dropper.join();
+        acked = slack.wait_for([&] { return slack.stats().acks - acks_before >= pushed; }, 300s);
+    }
     const double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - begin).count();
     const double cpu = cpu_seconds(bot->pid()) - cpu_before;
@@ -497,6 +532,15 @@ int main(int argc, char** argv) {
         ok = ok && results[t].all_ok && results[t].exactly_once != "NO";
     }
     print_table(s, results);
+    if (std::find(s.targets.begin(), s.targets.end(), target::scribe) != s.targets.end()) {
+        std::fprintf(stderr, "Scribe flat out with the link dropped every 2 s\n");
+        const auto dropped = run_once(target::scribe, s, s.flat_events, 0, true);
+        std::printf("\nScribe, %d events as fast as acked, the link dropped every 2 s: %d drops, "
+                    "all acked %s, every entry stored exactly once: %s\n",
+                    s.flat_events, dropped.drops, dropped.ok ? "yes" : "NO",
+                    dropped.exactly_once.value_or(false) ? "yes" : "NO");
+        ok = ok && dropped.ok && dropped.exactly_once.value_or(false);
+    }
     if (s.scale) ok = run_scale(SCRIBE_EXE, s.scale_events) == 0 && ok;
     return ok ? 0 : 1;
 }
