@@ -166,6 +166,9 @@ struct run_result {
     int entries = 0;
     std::optional<bool> exactly_once;  // nullopt for the ceiling, which stores nothing
     int drops = 0;                     // links dropped during the run
+    int missing = 0;                   // entries pushed and not stored
+    int doubled = 0;                   // entries stored more than once
+    int given_up = 0;                  // envelopes the fake stopped redelivering
 };
 
 std::map<std::string, int> stored_entries(target t, const std::string& db) {
@@ -328,6 +331,7 @@ run_result run_once(target t, const settings& s, int events, int rate, bool drop
                              },
                              60s);
         pushed = static_cast<int>(steps.size());
+        result.given_up = slack.stats().envelopes_given_up;
     } else {
         loaded = true;
         dropper.join();
@@ -376,10 +380,12 @@ run_result run_once(target t, const settings& s, int events, int rate, bool drop
     result.cpu_per_100k = cpu / pushed * 100'000;
     if (t != target::ceiling) {
         const auto stored = stored_entries(t, db);
-        result.exactly_once = std::all_of(entry_pushed.begin(), entry_pushed.end(), [&](const auto& e) {
-            const auto it = stored.find(e.first);
-            return it != stored.end() && it->second == 1;
-        });
+        for (const auto& [text, at] : entry_pushed) {
+            const auto it = stored.find(text);
+            if (it == stored.end()) ++result.missing;
+            if (it != stored.end() && it->second > 1) ++result.doubled;
+        }
+        result.exactly_once = result.missing == 0 && result.doubled == 0;
     }
     result.ok = acked;
     return result;
@@ -533,12 +539,16 @@ int main(int argc, char** argv) {
     }
     print_table(s, results);
     if (std::find(s.targets.begin(), s.targets.end(), target::scribe) != s.targets.end()) {
-        std::fprintf(stderr, "Scribe flat out with the link dropped every 2 s\n");
-        const auto dropped = run_once(target::scribe, s, s.flat_events, 0, true);
-        std::printf("\nScribe, %d events as fast as acked, the link dropped every 2 s: %d drops, "
-                    "all acked %s, every entry stored exactly once: %s\n",
-                    s.flat_events, dropped.drops, dropped.ok ? "yes" : "NO",
-                    dropped.exactly_once.value_or(false) ? "yes" : "NO");
+        // At the sustained rate, not flat out: flat out the fake queues tens of thousands of
+        // envelopes at once, and like Slack it gives up on one after 3 unacked deliveries.
+        std::fprintf(stderr, "Scribe at %d/s with the link dropped every 2 s\n", s.rate);
+        const auto dropped = run_once(target::scribe, s, s.flat_events, s.rate, true);
+        std::printf("\nScribe, %d events at %d/s, the link dropped every 2 s: %d drops, "
+                    "all acked %s, every entry stored exactly once: %s (%d missing, %d doubled; "
+                    "the fake gave up on %d envelopes)\n",
+                    s.flat_events, s.rate, dropped.drops, dropped.ok ? "yes" : "NO",
+                    dropped.exactly_once.value_or(false) ? "yes" : "NO", dropped.missing,
+                    dropped.doubled, dropped.given_up);
         ok = ok && dropped.ok && dropped.exactly_once.value_or(false);
     }
     if (s.scale) ok = run_scale(SCRIBE_EXE, s.scale_events) == 0 && ok;
