@@ -292,11 +292,18 @@ TEST_CASE("with incident channels on, a declaration opens a channel linked to th
                         },
                         patience),
                     run.bot->err());
-    for (const auto& c : run.slack.channels()) {
-        if (c.id != opened) continue;
-        CHECK(c.name.ends_with("-users-cant-see-transactions"));
-        CHECK(std::find(c.members.begin(), c.members.end(), "U0ALICE01") != c.members.end());
-    }
+    // Who declared it is invited once the channel exists.
+    CHECK(run.slack.wait_for(
+        [&] {
+            for (const auto& c : run.slack.channels()) {
+                if (c.id == opened && c.name.ends_with("-users-cant-see-transactions") &&
+                    std::find(c.members.begin(), c.members.end(), "U0ALICE01") != c.members.end()) {
+                    return true;
+                }
+            }
+            return false;
+        },
+        patience));
     REQUIRE(run.slack.wait_for(
         [&] {
             for (const auto& m : run.slack.bot_messages(opened)) {
