@@ -2,6 +2,7 @@
 #include "adapters/matrix/requests.hpp"
 
 #include "adapters/matrix/read_event.hpp"
+#include "bot/model/text.hpp"
 #include "adapters/matrix/uri.hpp"
 
 namespace scribe::adapters::matrix {
@@ -206,37 +207,10 @@ std::vector<std::string> parse_versions(std::string_view body) {
     return out;
 }
 
-std::string html_escape(std::string_view text) {
-    std::string out;
-    out.reserve(text.size());
-    for (const char c : text) {
-        switch (c) {
-            case '&':
-                out += "&amp;";
-                break;
-            case '<':
-                out += "&lt;";
-                break;
-            case '>':
-                out += "&gt;";
-                break;
-            case '"':
-                out += "&quot;";
-                break;
-            case '\'':
-                out += "&#39;";
-                break;
-            default:
-                out += c;
-        }
-    }
-    return out;
-}
-
 // A notice's own fields: the text as body, and escaped with <br> for newlines as HTML.
 json notice(std::string_view text) {
     std::string html;
-    for (const char c : html_escape(text)) {
+    for (const char c : model::escape_entities(text)) {
         if (c == '\n') {
             html += "<br>";
         } else {

@@ -85,9 +85,6 @@ std::vector<std::string> parse_versions(std::string_view body);
 
 // ---- Message content --------------------------------------------------------------------------
 
-// &, <, >, " and ' as entities, so user text in formatted_body shows literally.
-std::string html_escape(std::string_view text);
-
 // The content of an m.notice answering `in_reply_to` (empty: not a reply): `text` as body, and
 // HTML-escaped, newlines as <br>, as formatted_body. A reply in a thread stays in it (m.thread
 // with m.in_reply_to, not falling back). m.mentions is empty: replies quote what people typed,

@@ -1,6 +1,8 @@
 // Slack's message markup: decoding incoming text, escaping and defusing outgoing text.
 #include "adapters/slack/markup.hpp"
 
+#include "bot/model/text.hpp"
+
 #include <cctype>
 #include <cstdio>
 #include <array>
@@ -163,24 +165,7 @@ std::string decode_markup(std::string_view text) {
 }
 
 std::string escape_markup(std::string_view text) {
-    std::string out;
-    out.reserve(text.size());
-    for (const char c : text) {
-        switch (c) {
-            case '&':
-                out += "&amp;";
-                break;
-            case '<':
-                out += "&lt;";
-                break;
-            case '>':
-                out += "&gt;";
-                break;
-            default:
-                out += c;
-        }
-    }
-    return out;
+    return model::escape_entities(text, model::quotes::keep);
 }
 
 std::string neutralise_mass_mentions(std::string_view text) {

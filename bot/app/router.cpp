@@ -47,29 +47,33 @@ model::event make_event(std::int64_t incident_id, model::timestamp occurred,
     return e;
 }
 
-// The live entry a pinned message became, if any.
-const model::timeline_entry* live_pin(const model::incident& state, const std::string& message_id) {
+// The first live pin for which `matches(entry)` holds, if any.
+template <class Matches>
+const model::timeline_entry* live_pin_where(const model::incident& state, Matches matches) {
     for (const auto& entry : state.timeline) {
-        if (entry.kind == model::timeline_kind::pinned && !entry.retracted &&
-            entry.origin_message == message_id) {
+        if (entry.kind == model::timeline_kind::pinned && !entry.retracted && matches(entry)) {
             return &entry;
         }
     }
     return nullptr;
 }
 
+// The live entry a pinned message became, if any.
+const model::timeline_entry* live_pin(const model::incident& state, const std::string& message_id) {
+    return live_pin_where(state, [&](const model::timeline_entry& entry) {
+        return entry.origin_message == message_id;
+    });
+}
+
 // The live pin made by the reaction with this id (plan_pin keys pins "pin:<message>:<reaction>").
 const model::timeline_entry* pin_made_by(const model::incident& state,
                                          const std::string& reaction_id) {
+    if (reaction_id.empty()) return nullptr;
     const std::string suffix = ":" + reaction_id;
-    for (const auto& entry : state.timeline) {
+    return live_pin_where(state, [&](const model::timeline_entry& entry) {
         const auto& key = entry.source.message_id;
-        if (entry.kind == model::timeline_kind::pinned && !entry.retracted &&
-            key.starts_with("pin:") && key.ends_with(suffix) && !reaction_id.empty()) {
-            return &entry;
-        }
-    }
-    return nullptr;
+        return key.starts_with("pin:") && key.ends_with(suffix);
+    });
 }
 
 }  // namespace

@@ -20,9 +20,6 @@ namespace scribe::render::detail {
 // escaped, invalid UTF-8 replaced, so user text stays one value on one line.
 std::string yaml_quote(std::string_view text);
 
-// Text for HTML element content and attribute values.
-std::string html_escape(std::string_view text);
-
 // Whether a URL may become a link target: http, https and mailto only, so a `javascript:`
 // or `data:` URL is shown as text and never made clickable.
 bool is_linkable(std::string_view url);

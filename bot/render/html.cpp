@@ -5,6 +5,7 @@
 
 #include <memory>
 
+#include "bot/model/text.hpp"
 #include "bot/render/detail.hpp"
 #include "bot/render/render.hpp"
 
@@ -55,7 +56,7 @@ std::string markdown_to_html(std::string_view markdown, std::string_view title) 
         "<meta charset=\"utf-8\">\n"
         "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
         "<title>" +
-        detail::html_escape(detail::one_line(title)) +
+        model::escape_entities(detail::one_line(title)) +
         "</title>\n"
         "<style>\n"
         "body { font-family: system-ui, sans-serif; max-width: 72rem; margin: 2rem auto; "

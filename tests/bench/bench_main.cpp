@@ -33,6 +33,7 @@
 #include "adapters/net/http_client.hpp"
 #include "adapters/net/tls.hpp"
 #include "adapters/net/websocket_client.hpp"
+#include "tests/bench/bench_support.hpp"
 #include "tests/fakes/fake_slack.hpp"
 #include "tests/support/child_process.hpp"
 
@@ -43,18 +44,11 @@ using scribe::fakes::fake_slack;
 using scribe::testing::child_process;
 using scribe::testing::temp_dir;
 using wall = std::chrono::system_clock;
+using scribe::bench::percentile;
 
 constexpr int channel_count = 50;
 
 // ---- Measuring a process ------------------------------------------------------------------
-
-long peak_rss_kib(pid_t pid) {
-    std::ifstream status("/proc/" + std::to_string(pid) + "/status");
-    for (std::string line; std::getline(status, line);) {
-        if (line.rfind("VmHWM:", 0) == 0) return std::stol(line.substr(6));
-    }
-    return -1;
-}
 
 // User plus system CPU seconds the process has used so far.
 double cpu_seconds(pid_t pid) {
@@ -68,12 +62,6 @@ double cpu_seconds(pid_t pid) {
     double user = 0, system = 0;
     fields >> user >> system;
     return (user + system) / static_cast<double>(::sysconf(_SC_CLK_TCK));
-}
-
-double percentile(std::vector<double> values, double p) {
-    if (values.empty()) return 0;
-    std::sort(values.begin(), values.end());
-    return values[static_cast<std::size_t>(p * static_cast<double>(values.size() - 1))];
 }
 
 double median(std::vector<double> values) { return percentile(std::move(values), 0.5); }
@@ -200,14 +188,9 @@ std::unique_ptr<child_process> launch(target t, const settings& s, const fake_sl
     const auto& options = slack.options();
     switch (t) {
         case target::scribe:
-            return std::make_unique<child_process>(
-                std::vector<std::string>{"--db", db, "run"},
-                std::vector<std::string>{"SCRIBE_SLACK_APP_TOKEN=" + options.app_token,
-                                         "SCRIBE_SLACK_BOT_TOKEN=" + options.bot_token,
-                                         "SCRIBE_SLACK_API_URL=" + slack.api_base_url(),
-                                         "SCRIBE_TLS_CA_FILE=" + slack.ca_file().string(),
-                                         "SCRIBE_SLACK_MARK_EMOJI=", "SCRIBE_LOG_LEVEL=warn"},
-                dir.path());
+            return std::make_unique<child_process>(std::vector<std::string>{"--db", db, "run"},
+                                                   scribe::bench::scribe_environment(slack),
+                                                   dir.path());
         case target::bolt:
             return std::make_unique<child_process>(
                 std::vector<std::string>{"node", s.bolt_dir + "/peer.js"},
@@ -230,19 +213,9 @@ std::unique_ptr<child_process> launch(target t, const settings& s, const fake_sl
 // while the load runs; unacked envelopes come again on the new link.
 run_result run_once(target t, const settings& s, int events, int rate, bool drop_links = false) {
     run_result result;
-    scribe::fakes::fake_slack_options options;
-    options.keep_envelopes = false;
-    options.emit_api_side_effect_events = false;
-    fake_slack slack(options);
-    slack.add_user({"U0ALICE01", "alice", "Alice Example", "Alice"});
-    std::vector<std::string> ids;
-    for (int c = 0; c < channel_count; ++c) {
-        char id[16];
-        std::snprintf(id, sizeof id, "C%08d", c);
-        ids.emplace_back(id);
-        slack.add_channel({id, "inc-" + std::to_string(c), {"U0ALICE01"}});
-    }
-    slack.start();
+    scribe::bench::workspace space(channel_count, "CBENCH");
+    fake_slack& slack = *space.slack;
+    const auto& ids = space.ids;
     temp_dir dir;
     const std::string db = (dir / "bench.db").string();
     auto bot = launch(t, s, slack, dir, db);
@@ -350,17 +323,7 @@ run_result run_once(target t, const settings& s, int events, int rate, bool drop
     }
 
     // Only what was pushed in the measured window: not the declarations before it.
-    std::map<std::string, wall::time_point> delivered;
-    const auto deliveries = slack.deliveries();
-    for (std::size_t i = static_cast<std::size_t>(delivered_before); i < deliveries.size(); ++i) {
-        delivered.emplace(deliveries[i].envelope_id, deliveries[i].at);
-    }
-    for (const auto& a : slack.acks()) {
-        const auto it = delivered.find(a.envelope_id);
-        if (it != delivered.end()) {
-            result.ack_ms.push_back(std::chrono::duration<double, std::milli>(a.at - it->second).count());
-        }
-    }
+    result.ack_ms = scribe::bench::ack_latencies_ms(slack, static_cast<std::size_t>(delivered_before));
     for (const auto& r : slack.requests("chat.postMessage")) {
         const auto text = r.args.value("text", std::string());
         const auto at = text.find("bench entry ");
@@ -371,7 +334,7 @@ run_result run_once(target t, const settings& s, int events, int rate, bool drop
             result.reply_ms.push_back(std::chrono::duration<double, std::milli>(r.at - it->second).count());
         }
     }
-    result.peak_rss_mib = static_cast<double>(peak_rss_kib(bot->pid())) / 1024.0;
+    result.peak_rss_mib = static_cast<double>(scribe::bench::status_kib(bot->pid(), "VmHWM:")) / 1024.0;
     bot->signal(SIGTERM);
     bot->wait(30s);
 

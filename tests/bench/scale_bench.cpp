@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "bot/store/sqlite_store.hpp"
+#include "tests/bench/bench_support.hpp"
 #include "tests/fakes/fake_slack.hpp"
 #include "tests/support/child_process.hpp"
 
@@ -19,20 +20,10 @@ using scribe::fakes::fake_slack;
 using scribe::testing::child_process;
 using scribe::testing::temp_dir;
 namespace model = scribe::model;
+using scribe::bench::percentile;
+using scribe::bench::scribe_environment;
 
-long rss_kib(pid_t pid) {
-    std::ifstream status("/proc/" + std::to_string(pid) + "/status");
-    for (std::string line; std::getline(status, line);) {
-        if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
-    }
-    return -1;
-}
-
-double percentile(std::vector<double> values, double p) {
-    if (values.empty()) return 0;
-    std::sort(values.begin(), values.end());
-    return values[static_cast<std::size_t>(p * static_cast<double>(values.size() - 1))];
-}
+long rss_kib(pid_t pid) { return scribe::bench::status_kib(pid, "VmRSS:"); }
 
 // `incidents` closed incidents of `per_incident` events each, in channels of their own.
 void fill_store(const std::string& path, int incidents, int per_incident) {
@@ -72,41 +63,25 @@ struct startup {
 
 // Starts Scribe on `db`, then times 200 `!tl` commands in a new incident channel at 50/s.
 startup measure(const std::string& scribe_exe, const std::string& db, const temp_dir& dir) {
-    scribe::fakes::fake_slack_options options;
-    options.keep_envelopes = false;
-    options.emit_api_side_effect_events = false;
-    fake_slack slack(options);
-    slack.add_user({"U0ALICE01", "alice", "Alice Example", "Alice"});
-    slack.add_channel({"CNEW00001", "inc-new", {"U0ALICE01"}});
-    slack.start();
+    scribe::bench::workspace space(1, "CNEW");
+    fake_slack& slack = *space.slack;
+    const std::string& channel = space.ids.front();
     startup out;
     const auto begin = std::chrono::steady_clock::now();
-    child_process bot({"--db", db, "run"},
-                      {"SCRIBE_SLACK_APP_TOKEN=" + options.app_token,
-                       "SCRIBE_SLACK_BOT_TOKEN=" + options.bot_token,
-                       "SCRIBE_SLACK_API_URL=" + slack.api_base_url(),
-                       "SCRIBE_TLS_CA_FILE=" + slack.ca_file().string(), "SCRIBE_LOG_LEVEL=warn"},
-                      dir.path(), scribe_exe);
+    child_process bot({"--db", db, "run"}, scribe_environment(slack), dir.path(), scribe_exe);
     slack.wait_for([&] { return slack.stats().open_links >= 1; }, 60s);
     out.connect_ms =
         std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - begin).count();
-    slack.post_user_message("CNEW00001", "U0ALICE01", "!declare Scale check");
+    slack.post_user_message(channel, "U0ALICE01", "!declare Scale check");
     slack.wait_for([&] { return slack.stats().acks >= 1; }, 30s);
     const int before = slack.stats().acks;
+    const auto first_delivery = static_cast<std::size_t>(slack.stats().envelopes_delivered);
     for (int i = 0; i < 200; ++i) {
-        slack.post_user_message("CNEW00001", "U0ALICE01", "!tl scale entry " + std::to_string(i));
+        slack.post_user_message(channel, "U0ALICE01", "!tl scale entry " + std::to_string(i));
         std::this_thread::sleep_for(20ms);
     }
     slack.wait_for([&] { return slack.stats().acks >= before + 200; }, 30s);
-    std::map<std::string, std::chrono::system_clock::time_point> delivered;
-    for (const auto& d : slack.deliveries()) delivered.emplace(d.envelope_id, d.at);
-    std::vector<double> latency;
-    const auto acks = slack.acks();
-    for (std::size_t i = static_cast<std::size_t>(before); i < acks.size(); ++i) {
-        if (const auto it = delivered.find(acks[i].envelope_id); it != delivered.end()) {
-            latency.push_back(std::chrono::duration<double, std::milli>(acks[i].at - it->second).count());
-        }
-    }
+    const auto latency = scribe::bench::ack_latencies_ms(slack, first_delivery);
     out.command_median_ms = percentile(latency, 0.5);
     out.command_p99_ms = percentile(latency, 0.99);
     bot.signal(SIGTERM);
@@ -117,23 +92,10 @@ startup measure(const std::string& scribe_exe, const std::string& db, const temp
 // RSS while Scribe takes `events` events of the benchmark's mix, as fast as it acks them.
 std::vector<std::pair<int, long>> memory_over(const std::string& scribe_exe, int events,
                                               const temp_dir& dir) {
-    scribe::fakes::fake_slack_options options;
-    options.keep_envelopes = false;
-    options.emit_api_side_effect_events = false;
-    fake_slack slack(options);
-    slack.add_user({"U0ALICE01", "alice", "Alice Example", "Alice"});
-    std::vector<std::string> ids;
-    for (int c = 0; c < 50; ++c) {
-        ids.push_back("CMEM" + std::to_string(c));
-        slack.add_channel({ids.back(), "inc-mem-" + std::to_string(c), {"U0ALICE01"}});
-    }
-    slack.start();
-    child_process bot({"--db", (dir / "memory.db").string(), "run"},
-                      {"SCRIBE_SLACK_APP_TOKEN=" + options.app_token,
-                       "SCRIBE_SLACK_BOT_TOKEN=" + options.bot_token,
-                       "SCRIBE_SLACK_API_URL=" + slack.api_base_url(),
-                       "SCRIBE_TLS_CA_FILE=" + slack.ca_file().string(),
-                       "SCRIBE_SLACK_MARK_EMOJI=", "SCRIBE_LOG_LEVEL=warn"},
+    scribe::bench::workspace space(50, "CMEM");
+    fake_slack& slack = *space.slack;
+    const auto& ids = space.ids;
+    child_process bot({"--db", (dir / "memory.db").string(), "run"}, scribe_environment(slack),
                       dir.path(), scribe_exe);
     slack.wait_for([&] { return slack.stats().open_links >= 1; }, 60s);
     std::vector<std::pair<int, long>> samples{{0, rss_kib(bot.pid())}};

@@ -11,6 +11,7 @@
 #include "adapters/matrix/backfill.hpp"
 #include "adapters/matrix/errors.hpp"
 #include "adapters/matrix/events.hpp"
+#include "bot/model/text.hpp"
 #include "adapters/matrix/requests.hpp"
 #include "adapters/matrix/sync.hpp"
 #include "adapters/matrix/sync_state.hpp"
@@ -35,7 +36,7 @@ bool path_safe(std::string_view text) {
 
 void convert(const room_event& event, reaction_index& pins) {
     check(path_safe(percent_encode(event_id_of(event))));
-    check(html_escape(sender_of(event)).find('<') == std::string::npos);
+    check(scribe::model::escape_entities(sender_of(event)).find('<') == std::string::npos);
     (void)txn_id(event_id_of(event), 1);
     if (const auto* m = std::get_if<text_message>(&event)) {
         const auto inbound = to_inbound_message(*m);

@@ -7,33 +7,6 @@
 
 using namespace scribe::testing;
 
-namespace {
-
-std::string note(int i) { return "entry " + std::to_string(i) + " of the drill"; }
-
-// Declares an incident, then sends `count` entries, calling `fault` before the first.
-void stream_with_fault(matrix_run& run, int count, const std::function<void()>& fault) {
-    run.say("!declare Fault drill");
-    run.reply_containing("Incident #1 declared");
-    fault();
-    for (int i = 0; i < count; ++i) run.say("!tl " + note(i));
-    for (int i = 0; i < count; ++i) run.reply_containing(note(i));
-}
-
-// Every entry stored once and answered once; stops the bot.
-void check_stream(matrix_run& run, int count) {
-    for (int i = 0; i < count; ++i) CHECK(run.replies_containing(note(i)) == 1);
-    run.stop_bot();
-    const auto counts = note_counts(run.stored_events());
-    for (int i = 0; i < count; ++i) {
-        INFO(note(i));
-        CHECK(counts.contains(note(i)));
-        if (counts.contains(note(i))) CHECK(counts.at(note(i)) == 1);
-    }
-}
-
-}  // namespace
-
 TEST_CASE("a whole incident in Matrix, from the invite to the uploaded postmortem") {
     matrix_run run;
     run.start_in_room();
@@ -177,7 +150,7 @@ TEST_CASE("an invite from someone not on the allow-list is declined") {
 TEST_CASE("429s with Retry-After or retry_after_ms delay replies but lose and double none") {
     matrix_run run;
     run.start_in_room();
-    stream_with_fault(run, 6, [&] {
+    stream_with_fault(run, 6, 0, [&] {
         run.hs.rate_limit_next("/_matrix/client/v3/rooms/", 2, 300ms,
                                scribe::fakes::retry_after_style::header);
         run.hs.rate_limit_next("/_matrix/client/v3/rooms/", 2, 300ms,
@@ -190,7 +163,7 @@ TEST_CASE("429s with Retry-After or retry_after_ms delay replies but lose and do
 TEST_CASE("5xx answers are retried") {
     matrix_run run;
     run.start_in_room();
-    stream_with_fault(run, 6, [&] { run.hs.http_error_next("/_matrix/client/v3/rooms/", 3, 502); });
+    stream_with_fault(run, 6, 0, [&] { run.hs.http_error_next("/_matrix/client/v3/rooms/", 3, 502); });
     CHECK(run.hs.stats().http_errors == 3);
     check_stream(run, 6);
 }
@@ -198,7 +171,7 @@ TEST_CASE("5xx answers are retried") {
 TEST_CASE("a send whose answer is lost is retried with its txn id and posted once") {
     matrix_run run;
     run.start_in_room();
-    stream_with_fault(run, 4, [&] { run.hs.lose_response_next("/_matrix/client/v3/rooms/", 2); });
+    stream_with_fault(run, 4, 0, [&] { run.hs.lose_response_next("/_matrix/client/v3/rooms/", 2); });
     CHECK(run.hs.stats().lost_responses == 2);
     CHECK(run.hs.stats().txn_replays >= 1);
     check_stream(run, 4);
@@ -207,7 +180,7 @@ TEST_CASE("a send whose answer is lost is retried with its txn id and posted onc
 TEST_CASE("long polls dropped mid-way and a malformed sync: the bot syncs on") {
     matrix_run run;
     run.start_in_room();
-    stream_with_fault(run, 6, [&] {
+    stream_with_fault(run, 6, 0, [&] {
         run.hs.drop_next_sync(2);
         run.hs.malformed_next_sync(1);
     });
@@ -223,9 +196,9 @@ TEST_CASE("a limited timeline is backfilled: every event in the gap is handled o
     run.reply_containing("Incident #1 declared");
     run.hs.limit_next_sync(2);
     std::vector<std::string> bodies;
-    for (int i = 0; i < 8; ++i) bodies.push_back("!tl " + note(i));
+    for (int i = 0; i < 8; ++i) bodies.push_back("!tl " + drill_entry(i));
     run.hs.send_burst(run.room, run.alice, bodies);
-    for (int i = 0; i < 8; ++i) run.reply_containing(note(i));
+    for (int i = 0; i < 8; ++i) run.reply_containing(drill_entry(i));
     CHECK(run.hs.stats().limited_gaps == 1);
     check_stream(run, 8);
 }
@@ -266,24 +239,24 @@ TEST_CASE("SIGKILL mid-incident and a restart: nothing lost, nothing recorded or
     run.reply_containing("Incident #1 declared");
     constexpr int count = 40;
     for (int i = 0; i < count; ++i) {
-        run.say("!tl " + note(i));
+        run.say("!tl " + drill_entry(i));
         if (i == count / 2) run.bot->signal(SIGKILL);
     }
     REQUIRE(run.bot->wait(patience).has_value());
     run.start_bot();
-    for (int i = 0; i < count; ++i) run.hs.wait_for([&] { return run.replies_containing(note(i)) > 0; }, 5s);
+    for (int i = 0; i < count; ++i) run.hs.wait_for([&] { return run.replies_containing(drill_entry(i)) > 0; }, 5s);
     run.say("!tl after the restart");
     run.reply_containing("after the restart");
     // A reply made before the kill is not made again; one whose event was committed but not
     // answered before the kill stays unanswered (the entry is there), never doubled.
-    for (int i = 0; i < count; ++i) CHECK(run.replies_containing(note(i)) <= 1);
+    for (int i = 0; i < count; ++i) CHECK(run.replies_containing(drill_entry(i)) <= 1);
     CHECK(run.replies_containing("Hello!") == 1);
     run.stop_bot();
     const auto counts = note_counts(run.stored_events());
     for (int i = 0; i < count; ++i) {
-        INFO(note(i));
-        REQUIRE(counts.contains(note(i)));
-        CHECK(counts.at(note(i)) == 1);
+        INFO(drill_entry(i));
+        REQUIRE(counts.contains(drill_entry(i)));
+        CHECK(counts.at(drill_entry(i)) == 1);
     }
     CHECK(counts.at("after the restart") == 1);
 }

@@ -39,4 +39,36 @@ inline std::map<std::string, int> note_counts(const std::vector<nlohmann::json>&
     return counts;
 }
 
+
+// The text of the i-th timeline entry of a fault drill.
+inline std::string drill_entry(int i) { return "entry " + std::to_string(i) + " of the drill"; }
+
+// Declares an incident, then sends `count` timeline entries through `run` (a slack_run or a
+// matrix_run), calling `fault` before entry number `fault_at`, and waits for every answer.
+template <class Run, class Fault>
+void stream_with_fault(Run& run, int count, int fault_at, Fault fault) {
+    run.say("!declare Fault drill");
+    run.reply_containing("Incident #1 declared");
+    for (int i = 0; i < count; ++i) {
+        if (i == fault_at) fault();
+        run.say("!tl " + drill_entry(i));
+    }
+    for (int i = 0; i < count; ++i) run.reply_containing(drill_entry(i));
+}
+
+// Every entry of the drill was answered exactly once and is stored exactly once; stops the bot.
+template <class Run>
+void check_stream(Run& run, int count) {
+    for (int i = 0; i < count; ++i) {
+        CHECK(run.replies_containing("\"" + drill_entry(i) + "\"") == 1);
+    }
+    run.stop_bot();
+    const auto counts = note_counts(run.stored_events());
+    for (int i = 0; i < count; ++i) {
+        CAPTURE(drill_entry(i));
+        REQUIRE(counts.contains(drill_entry(i)));
+        CHECK(counts.at(drill_entry(i)) == 1);
+    }
+}
+
 }  // namespace scribe::testing

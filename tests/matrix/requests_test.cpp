@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "adapters/matrix/uri.hpp"
+#include "bot/model/text.hpp"
 
 using namespace scribe::adapters::matrix;
 using nlohmann::json;
@@ -131,9 +132,9 @@ TEST_CASE("media upload: raw bytes, their type, the file name in the query") {
 }
 
 TEST_CASE("HTML escaping of user text") {
-    CHECK(html_escape(R"(<script>alert("x & 'y'")</script>)") ==
+    CHECK(scribe::model::escape_entities(R"(<script>alert("x & 'y'")</script>)") ==
           "&lt;script&gt;alert(&quot;x &amp; &#39;y&#39;&quot;)&lt;/script&gt;");
-    CHECK(html_escape("plain") == "plain");
+    CHECK(scribe::model::escape_entities("plain") == "plain");
 }
 
 TEST_CASE("a notice replying to the command, escaped, in its thread, pinging no one") {

@@ -1,6 +1,7 @@
 // Escaping user text for Markdown, YAML, HTML and link targets.
 #include <doctest/doctest.h>
 
+#include "bot/model/text.hpp"
 #include "bot/render/detail.hpp"
 #include "bot/render/render.hpp"
 
@@ -61,7 +62,7 @@ TEST_CASE("only http, https and mailto URLs become links") {
 }
 
 TEST_CASE("html_escape covers element content and attribute values") {
-    CHECK(detail::html_escape("<a href=\"x\">'&'</a>") ==
+    CHECK(model::escape_entities("<a href=\"x\">'&'</a>") ==
           "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;");
 }
 
