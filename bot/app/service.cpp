@@ -6,7 +6,9 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <chrono>
 #include <csignal>
+#include <functional>
 #include <unistd.h>
 #include <spdlog/spdlog.h>
 
@@ -108,17 +110,26 @@ int run_service(const cli_context& cli) {
     }
     const auto postmortem_template = configured_template(cli);
     if (!postmortem_template) return exit_usage;
+    asio::io_context io(1);
+    // A large store takes a while to read through for damage: Scribe serves meanwhile, its
+    // commits held in the WAL until the check passes (see open_options).
+    std::function<void(const std::string&)> on_store_checked;
+    store::open_options store_options;
+    store_options.check_in_background = true;
+    store_options.on_checked = [&io, &on_store_checked](const std::string& problem) {
+        asio::post(io, [&on_store_checked, problem] { on_store_checked(problem); });
+    };
+    const auto store_opened = std::chrono::steady_clock::now();
     std::unique_ptr<store::sqlite_store> store;
     std::shared_ptr<asio::ssl::context> tls;
     try {
-        store = store::sqlite_store::open(cli.store_path.string());
+        store = store::sqlite_store::open(cli.store_path.string(), std::move(store_options));
         tls = adapters::net::make_client_context({settings.tls_ca_file});
     } catch (const std::exception& e) {
         cli.err << "scribe: " << e.what() << "\n";
         return exit_failure;
     }
 
-    asio::io_context io(1);
     router_options options;
     options.prefix = settings.prefix;
     options.zone = model::zone::locate(settings.time_zone).value_or(model::zone::utc());
@@ -239,6 +250,20 @@ int run_service(const cli_context& cli) {
             spdlog::error("{}", e.what());
             cli.err << "scribe: " << e.what() << "\n";
         }
+        exit = exit_failure;
+        begin_stop();
+    };
+
+    on_store_checked = [&](const std::string& problem) {
+        if (problem.empty()) {
+            spdlog::info("{} checked for damage: sound ({} ms)", cli.store_path.string(),
+                         std::chrono::duration_cast<std::chrono::milliseconds>(
+                             std::chrono::steady_clock::now() - store_opened)
+                             .count());
+            return;
+        }
+        spdlog::error("{}", problem);
+        cli.err << "scribe: " << problem << "\n";
         exit = exit_failure;
         begin_stop();
     };

@@ -9,14 +9,16 @@ namespace scribe::store {
 
 struct sqlite_store::parts {
     // The writer first: it creates and migrates the file the reader then opens.
-    explicit parts(const std::string& path) : writes(path), reads(path) {}
+    parts(const std::string& path, open_options options)
+        : writes(path, std::move(options)), reads(path) {}
 
     detail::write_queue writes;
     detail::event_reader reads;
 };
 
-std::unique_ptr<sqlite_store> sqlite_store::open(const std::string& path) {
-    return std::unique_ptr<sqlite_store>(new sqlite_store(std::make_unique<parts>(path)));
+std::unique_ptr<sqlite_store> sqlite_store::open(const std::string& path, open_options options) {
+    return std::unique_ptr<sqlite_store>(
+        new sqlite_store(std::make_unique<parts>(path, std::move(options))));
 }
 
 sqlite_store::sqlite_store(std::unique_ptr<parts> p) : parts_(std::move(p)) {}

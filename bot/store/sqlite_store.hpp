@@ -9,13 +9,27 @@
 
 namespace scribe::store {
 
+struct open_options {
+    // Check the file for damage while the store is already in use, rather than before open()
+    // returns, which for a large store takes as long as reading all of it. Until the check
+    // passes, commits reach the disk in the WAL only and the main file stays as it was; if it
+    // fails, every later append fails with its message. Applies to a file that opening does not
+    // change (a Scribe database at the latest schema); any other is checked before open()
+    // returns.
+    bool check_in_background = false;
+    // Runs once, on the store's writer thread, when the background check is over: with what it
+    // found wrong, or "" when the file is sound. Not run when the store closes first.
+    std::function<void(const std::string& problem)> on_checked;
+};
+
 class sqlite_store final : public event_store {
 public:
     // Opens the database at `path`, creating it (readable by its owner only) when missing and
     // upgrading its schema when older. Throws store_error, naming the file, when the file is
     // not a Scribe database, is damaged (it is then left untouched), or was written by a newer
     // Scribe.
-    static std::unique_ptr<sqlite_store> open(const std::string& path);
+    static std::unique_ptr<sqlite_store> open(const std::string& path,
+                                              open_options options = {});
 
     // Commits everything appended so far, runs the callbacks, then closes the file.
     ~sqlite_store() override;

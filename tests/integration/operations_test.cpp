@@ -1,6 +1,7 @@
 // `scribe run` as an operator runs it: the health listener scraped during an incident, JSON
-// log lines, a SitRep reminder at a short interval, SIGHUP.
+// log lines, a SitRep reminder at a short interval, SIGHUP, a store found damaged.
 #include <doctest/doctest.h>
+#include <sqlite3.h>
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
@@ -45,6 +46,26 @@ double metric(const std::string& scrape, const std::string& series) {
     const auto at = scrape.find("\n" + series + " ");
     if (at == std::string::npos) return -1;
     return std::stod(scrape.substr(at + series.size() + 2));
+}
+
+// Overwrites the first page of `table` with garbage, as a failing disk or a stray program would.
+void damage_table(const std::string& path, const std::string& table) {
+    sqlite3* db = nullptr;
+    REQUIRE(sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK);
+    sqlite3_stmt* query = nullptr;
+    REQUIRE(sqlite3_prepare_v2(db,
+                               "SELECT rootpage, page_size FROM sqlite_schema, pragma_page_size "
+                               "WHERE name = ?1",
+                               -1, &query, nullptr) == SQLITE_OK);
+    sqlite3_bind_text(query, 1, table.c_str(), -1, SQLITE_TRANSIENT);
+    REQUIRE(sqlite3_step(query) == SQLITE_ROW);
+    const auto page = sqlite3_column_int64(query, 0);
+    const auto page_size = sqlite3_column_int64(query, 1);
+    sqlite3_finalize(query);
+    sqlite3_close(db);
+    std::fstream file(path, std::ios::binary | std::ios::in | std::ios::out);
+    file.seekp((page - 1) * page_size);
+    file << std::string(static_cast<std::size_t>(page_size), '\x5a');
 }
 
 }  // namespace
@@ -140,6 +161,26 @@ bool have(const std::string& program) {
 const std::filesystem::path deploy_dir = std::filesystem::path(SCRIBE_SOURCE_DIR) / "deploy";
 
 }  // namespace
+
+TEST_CASE("a store found damaged while the bot serves stops it and its main file stays as it was") {
+    slack_run run;
+    run.start_bot();
+    run.say("!declare Disk trouble");
+    run.reply_containing("Incident #1 declared");
+    run.stop_bot();
+    damage_table(run.db(), "events");
+    const auto damaged = read_text(run.db());
+
+    // The check runs while the bot already serves; what it finds stops the bot.
+    child_process bot({"--db", run.db(), "run"}, run.environment(), run.dir.path());
+    const auto code = bot.wait(patience);
+    INFO(bot.err());
+    REQUIRE(code.has_value());
+    CHECK(*code == 1);
+    CHECK(bot.err().find("scribe: the Scribe database " + run.db() + " is damaged") !=
+          std::string::npos);
+    CHECK(read_text(run.db()) == damaged);
+}
 
 TEST_CASE("the systemd unit passes systemd-analyze verify and is hardened") {
     if (!have("systemd-analyze")) {

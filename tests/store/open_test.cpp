@@ -5,8 +5,10 @@
 #include <sqlite3.h>
 
 #include <filesystem>
+#include <future>
 #include <random>
 
+#include "bot/store/detail/schema.hpp"
 #include "tests/store/store_support.hpp"
 
 namespace scribe::store::test {
@@ -38,6 +40,15 @@ std::string random_bytes(std::size_t size, std::uint32_t seed) {
     std::mt19937 rng(seed);
     std::string bytes(size, '\0');
     for (auto& b : bytes) b = static_cast<char>(rng() & 0xffu);
+    return bytes;
+}
+
+// Overwrites the page in the middle of the file with garbage; returns the file's new bytes.
+std::string damage_middle_page(const std::string& path) {
+    auto bytes = read_bytes(path);
+    const auto garbage = random_bytes(4096, 3);
+    bytes.replace(bytes.size() / 2 / 4096 * 4096, garbage.size(), garbage);
+    write_bytes(path, bytes);
     return bytes;
 }
 
@@ -167,10 +178,7 @@ TEST_CASE("a file that is not an intact Scribe database is refused and left byte
     }
     SUBCASE("a real database with a page overwritten") {
         make_database(path, 400);
-        auto bytes = read_bytes(path);
-        const auto garbage = random_bytes(4096, 3);
-        bytes.replace(bytes.size() / 2 / 4096 * 4096, garbage.size(), garbage);
-        write_bytes(path, bytes);
+        damage_middle_page(path);
         expected_reason = "damaged";
     }
     const auto before = read_bytes(path);
@@ -183,6 +191,98 @@ TEST_CASE("a file that is not an intact Scribe database is refused and left byte
     // Refusing twice changes nothing either (no journal or WAL replayed in between).
     CHECK_FALSE(open_error(path).empty());
     CHECK(read_bytes(path) == before);
+}
+
+// Opens `path` with the integrity check in the background; `verdict` gets what it found.
+std::unique_ptr<sqlite_store> open_checking_later(const std::string& path,
+                                                  std::promise<std::string>& verdict) {
+    open_options options;
+    options.check_in_background = true;
+    options.on_checked = [&verdict](const std::string& problem) { verdict.set_value(problem); };
+    return sqlite_store::open(path, std::move(options));
+}
+
+TEST_CASE(
+    "until its deferred check passes, a write connection keeps commits out of the main file") {
+    temp_dir dir;
+    const auto path = dir.file("scribe.db");
+    make_database(path, 3);
+    const auto before = read_bytes(path);
+    {
+        auto db = detail::open_for_writing(path, true);
+        CHECK(db.holding_checkpoints());
+        db.exec("INSERT INTO cursors (name, value) VALUES ('during', 'the check')", "insert");
+        for (int i = 0; i < 2000; ++i) {  // more than an automatic checkpoint's worth
+            db.exec(
+                "INSERT OR REPLACE INTO cursors (name, value) VALUES ('more', "
+                "hex(randomblob(1000)))",
+                "insert");
+        }
+    }
+    CHECK(std::filesystem::file_size(path + "-wal") > 0);
+    CHECK(read_bytes(path) == before);
+    {
+        auto db = detail::open_for_writing(path, true);
+        db.hold_checkpoints(false);  // the check passed
+    }
+    CHECK_FALSE(std::filesystem::exists(path + "-wal"));
+    CHECK(read_bytes(path) != before);
+}
+
+TEST_CASE("a sound store checked in the background takes appends at once and merges them after") {
+    temp_dir dir;
+    const auto path = dir.file("scribe.db");
+    make_database(path, 300);
+    std::promise<std::string> verdict;
+    auto checked = verdict.get_future();
+    auto store = open_checking_later(path, verdict);
+    CHECK(append_now(*store, {note(1, "while the check runs", "during")}).ok());
+    CHECK(checked.get().empty());
+    CHECK(append_now(*store, {note(1, "after it passed", "after")}).ok());
+    store.reset();
+    // The last close merged the WAL into the main file, as it does once the check passed.
+    CHECK_FALSE(std::filesystem::exists(path + "-wal"));
+    CHECK(sqlite_store::open(path)->load_incident(1).size() == 303);
+}
+
+TEST_CASE("a damaged store checked in the background refuses appends and keeps its main file") {
+    temp_dir dir;
+    const auto path = dir.file("scribe.db");
+    make_database(path, 400);
+    const auto bytes = damage_middle_page(path);
+
+    std::promise<std::string> verdict;
+    auto checked = verdict.get_future();
+    auto store = open_checking_later(path, verdict);
+    // Before the verdict an append may well be committed: to the WAL, never the main file.
+    (void)append_now(*store, {declare("during the check", "during")});
+    const auto problem = checked.get();
+    INFO(problem);
+    CHECK(contains(problem, "damaged"));
+    CHECK(contains(problem, path + "-wal"));
+    CHECK(append_now(*store, {declare("after the verdict", "after")}).error == problem);
+    store.reset();
+    CHECK(read_bytes(path) == bytes);
+}
+
+TEST_CASE(
+    "a file that opening would change is checked before open returns, even when asked later") {
+    temp_dir dir;
+    const auto path = dir.file("scribe.db");
+    make_database(path, 400);
+    auto bytes = damage_middle_page(path);
+    bytes[18] = bytes[19] = 1;  // rollback journal, not WAL: opening would switch it
+    write_bytes(path, bytes);
+    std::promise<std::string> verdict;
+    std::string message;
+    try {
+        open_checking_later(path, verdict);
+    } catch (const store_error& e) {
+        message = e.what();
+    }
+    INFO(message);
+    CHECK(contains(message, "damaged"));
+    CHECK(read_bytes(path) == bytes);
 }
 
 TEST_CASE("a database in a missing directory is reported with its path") {

@@ -35,7 +35,11 @@ connection::connection(const std::string& path, access mode) : path_(path) {
     }
     sqlite3_extended_result_codes(db_, 1);
     sqlite3_busy_timeout(db_, busy_timeout_ms);
-    if (mode == access::query_only) exec("PRAGMA query_only = ON", "open " + path);
+    if (mode == access::query_only) {
+        exec("PRAGMA query_only = ON", "open " + path);
+        // A reader never writes the main file, not even when it happens to close last.
+        hold_checkpoints(true);
+    }
 }
 
 connection::~connection() {
@@ -45,7 +49,9 @@ connection::~connection() {
 }
 
 connection::connection(connection&& other) noexcept
-    : db_(std::exchange(other.db_, nullptr)), path_(std::move(other.path_)) {}
+    : db_(std::exchange(other.db_, nullptr)),
+      path_(std::move(other.path_)),
+      holding_checkpoints_(other.holding_checkpoints_) {}
 
 void connection::exec(const char* sql, const std::string& what) {
     char* message = nullptr;
@@ -62,5 +68,18 @@ void connection::fail(const std::string& what) const {
 }
 
 bool connection::in_transaction() const { return sqlite3_get_autocommit(db_) == 0; }
+
+void connection::interrupt() { sqlite3_interrupt(db_); }
+
+void connection::hold_checkpoints(bool hold) {
+    if (sqlite3_db_config(db_, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, hold ? 1 : 0, nullptr) !=
+        SQLITE_OK) {
+        fail("configure checkpoints of " + path_);
+    }
+    // 1000 pages is SQLite's default.
+    exec(hold ? "PRAGMA wal_autocheckpoint = 0" : "PRAGMA wal_autocheckpoint = 1000",
+         "configure checkpoints of " + path_);
+    holding_checkpoints_ = hold;
+}
 
 }  // namespace scribe::store::detail

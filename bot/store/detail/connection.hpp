@@ -29,12 +29,23 @@ public:
     [[noreturn]] void fail(const std::string& what) const;
 
     bool in_transaction() const;
+
+    // Makes the statement running on this connection stop with an error; callable from any
+    // thread while the connection is open.
+    void interrupt();
+
+    // While held, nothing is copied from the WAL into the main file: neither by automatic
+    // checkpoints after commits nor by the checkpoint SQLite runs when the last connection
+    // closes. Commits still reach the disk, in the WAL.
+    void hold_checkpoints(bool hold);
+    bool holding_checkpoints() const { return holding_checkpoints_; }
     const std::string& path() const { return path_; }
     sqlite3* handle() const { return db_; }
 
 private:
     sqlite3* db_ = nullptr;
     std::string path_;
+    bool holding_checkpoints_ = false;
 };
 
 }  // namespace scribe::store::detail

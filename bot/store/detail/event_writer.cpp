@@ -37,8 +37,8 @@ std::string describe(const model::event& e, std::size_t index) {
 
 }  // namespace
 
-event_writer::event_writer(const std::string& path)
-    : db_(open_for_writing(path)),
+event_writer::event_writer(const std::string& path, bool may_defer_check)
+    : db_(open_for_writing(path, may_defer_check)),
       begin_(db_, "begin transaction", "BEGIN IMMEDIATE"),
       commit_(db_, "commit", "COMMIT"),
       rollback_(db_, "roll back", "ROLLBACK"),

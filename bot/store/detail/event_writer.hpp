@@ -24,8 +24,15 @@ struct cursor_update {
 
 class event_writer {
 public:
-    // Opens (creating or migrating) the database; throws store_error.
-    explicit event_writer(const std::string& path);
+    // Opens (creating or migrating) the database; throws store_error. `may_defer_check`: see
+    // open_for_writing.
+    event_writer(const std::string& path, bool may_defer_check);
+
+    // The integrity check was left to the caller and has not passed yet; meanwhile commits stay
+    // in the WAL.
+    bool awaiting_check() const { return db_.holding_checkpoints(); }
+    // The check passed: the WAL is copied into the main file again.
+    void check_passed() { db_.hold_checkpoints(false); }
 
     // Stores the batches in one transaction, each in a savepoint of its own so that a bad batch
     // fails alone, then the cursors; if the transaction fails as a whole, every batch reports

@@ -150,21 +150,16 @@ std::int64_t pragma_value(const connection& db, const char* sql, const std::stri
     return row.next() ? row.int64(0) : 0;
 }
 
-// Before any write: a damaged file must stay exactly as it is, for recovery tools and backups.
-void check_integrity(const connection& db) {
-    std::string verdict;
+// Already in WAL mode at the latest schema: opening for writing changes nothing in the file.
+bool opens_without_writing(const connection& db) {
     try {
-        statement check(db, "integrity check", "PRAGMA quick_check(1)");
-        auto row = check.query();
-        verdict = row.next() ? row.text(0) : "no verdict";
-    } catch (const store_error& e) {
-        verdict = e.what();
-    }
-    std::replace(verdict.begin(), verdict.end(), '\n', ' ');  // quick_check's report is multi-line
-    if (verdict != "ok") {
-        throw store_error("the Scribe database " + db.path() + " is damaged or not a database (" +
-                          verdict +
-                          "); it was left untouched: restore it from a backup or move it away");
+        statement mode(db, "read journal mode", "PRAGMA journal_mode");
+        auto row = mode.query();
+        return row.next() && row.text(0) == "wal" &&
+               pragma_value(db, "PRAGMA user_version", "read schema version") ==
+                   latest_schema_version();
+    } catch (const store_error&) {
+        return false;  // unreadable: the integrity check says why
     }
 }
 
@@ -239,11 +234,32 @@ void migrate(connection& db) {
 
 int latest_schema_version() { return migrations.back().version; }
 
-connection open_for_writing(const std::string& path) {
+// A damaged file must stay exactly as it is, for recovery tools and backups.
+void check_integrity(const connection& db) {
+    std::string verdict;
+    try {
+        statement check(db, "integrity check", "PRAGMA quick_check(1)");
+        auto row = check.query();
+        verdict = row.next() ? row.text(0) : "no verdict";
+    } catch (const store_error& e) {
+        verdict = e.what();
+    }
+    std::replace(verdict.begin(), verdict.end(), '\n', ' ');  // quick_check's report is multi-line
+    if (verdict != "ok") {
+        throw store_error("the Scribe database " + db.path() + " is damaged or not a database (" +
+                          verdict +
+                          "); it was left untouched: restore it from a backup or move it away");
+    }
+}
+
+connection open_for_writing(const std::string& path, bool may_defer_check) {
     create_if_missing(path);
     check_header(path);
     connection db(path, connection::access::read_write);
-    check_integrity(db);
+    // Until the file is known sound, commits stay in the WAL and the main file as it was.
+    db.hold_checkpoints(true);
+    const bool deferred = may_defer_check && opens_without_writing(db);
+    if (!deferred) check_integrity(db);
     check_ownership(db);
 
     // WAL: readers never block the writer; FULL: a commit is on disk before its callback runs,
@@ -257,6 +273,7 @@ connection open_for_writing(const std::string& path) {
     }
     db.exec("PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON", "configure " + path);
     migrate(db);
+    if (!deferred) db.hold_checkpoints(false);
     return db;
 }
 

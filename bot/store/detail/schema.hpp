@@ -15,6 +15,14 @@ int latest_schema_version();
 // writing to it, a file that is not an SQLite database, is damaged, belongs to another
 // application or was written by a newer Scribe; then switches to WAL and applies the pending
 // migrations, each in its own transaction.
-connection open_for_writing(const std::string& path);
+//
+// With `may_defer_check`, a file that is already a Scribe database in WAL mode at the latest
+// schema (so opening it writes nothing) is not read through for damage: the connection comes
+// back holding checkpoints, for the caller to run check_integrity and release them once it
+// passes. Checking a large store takes a while; this lets Scribe take events meanwhile.
+connection open_for_writing(const std::string& path, bool may_defer_check);
+
+// SQLite's quick_check over the whole file; throws store_error saying the file is damaged.
+void check_integrity(const connection& db);
 
 }  // namespace scribe::store::detail

@@ -5,17 +5,75 @@
 #include <memory>
 #include <stdexcept>
 
+#include "bot/store/detail/schema.hpp"
+
 namespace scribe::store::detail {
 
-write_queue::write_queue(const std::string& path) : writer_(path), thread_([this] { run(); }) {}
+write_queue::write_queue(const std::string& path, open_options options)
+    : writer_(path, options.check_in_background), thread_([this] { run(); }) {
+    if (writer_.awaiting_check()) check_in_background(path, std::move(options.on_checked));
+}
 
 write_queue::~write_queue() {
     {
         const std::lock_guard lock(mutex_);
         stopping_ = true;
+        if (checking_) checking_->interrupt();
     }
+    if (checker_.joinable()) checker_.join();
     work_.notify_one();
     thread_.join();
+}
+
+// On a connection of its own, so appends go on meanwhile; the verdict is taken in the queue,
+// behind the appends already there.
+void write_queue::check_in_background(const std::string& path,
+                                      std::function<void(const std::string&)> on_checked) {
+    checker_ = std::thread([this, path, on_checked = std::move(on_checked)] {
+        std::string problem;
+        try {
+            connection db(path, connection::access::query_only);
+            {
+                const std::lock_guard lock(mutex_);
+                if (stopping_) return;
+                checking_ = &db;
+            }
+            try {
+                check_integrity(db);
+            } catch (const store_error& e) {
+                problem = e.what();
+            }
+            const std::lock_guard lock(mutex_);
+            checking_ = nullptr;
+            // Interrupted, or too late to matter: the next start checks again.
+            if (stopping_) return;
+        } catch (const store_error& e) {
+            problem = e.what();
+        }
+        enqueue({{},
+                 {},
+                 [this, problem, path, on_checked] {
+                     std::string found = problem;
+                     if (found.empty()) {
+                         try {
+                             writer_.check_passed();
+                         } catch (const store_error& e) {
+                             found = e.what();
+                         }
+                     } else {
+                         found += " (anything Scribe recorded before the check ended is in " +
+                                  path + "-wal, not merged into it)";
+                     }
+                     refusal_ = found;
+                     if (!on_checked) return;
+                     try {
+                         on_checked(found);
+                     } catch (...) {
+                         // As with append callbacks: the writer thread must go on.
+                     }
+                 },
+                 {}});
+    });
 }
 
 void write_queue::append(std::vector<model::event> events, append_callback done) {
@@ -49,6 +107,7 @@ std::int64_t write_queue::import(const std::vector<model::event>& events) {
     auto imported = result->get_future();
     enqueue({{}, {}, [this, result, &events] {
                  try {
+                     if (!refusal_.empty()) throw store_error(refusal_);
                      result->set_value(writer_.import(events));
                  } catch (...) {
                      result->set_exception(std::current_exception());
@@ -105,7 +164,9 @@ void write_queue::commit_appends(std::vector<job>& jobs, std::size_t first, std:
             batches.push_back(std::move(jobs[i].events));
         }
     }
-    auto results = writer_.commit(batches, cursors);
+    auto results = refusal_.empty() ? writer_.commit(batches, cursors)
+                                    : std::vector<append_result>(batches.size() + cursors.size(),
+                                                                 append_result{{}, refusal_});
     std::size_t next_batch = 0;
     std::size_t next_cursor = batches.size();
     for (std::size_t i = first; i < last; ++i) {

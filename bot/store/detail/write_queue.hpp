@@ -14,14 +14,17 @@
 #include "bot/model/event.hpp"
 #include "bot/store/detail/event_writer.hpp"
 #include "bot/store/event_store.hpp"
+#include "bot/store/sqlite_store.hpp"
 
 namespace scribe::store::detail {
 
 class write_queue {
 public:
-    // Opens the write connection (see event_writer) and starts the writer thread.
-    explicit write_queue(const std::string& path);
-    // Commits what is still queued, runs its callbacks, and joins the writer thread.
+    // Opens the write connection (see event_writer) and starts the writer thread, and the
+    // integrity check beside it when opening left that for later.
+    write_queue(const std::string& path, open_options options);
+    // Stops the integrity check if it still runs; commits what is still queued, runs its
+    // callbacks, and joins the writer thread.
     ~write_queue();
     write_queue(const write_queue&) = delete;
     write_queue& operator=(const write_queue&) = delete;
@@ -51,8 +54,11 @@ private:
     void run();
     void commit_appends(std::vector<job>& jobs, std::size_t first, std::size_t last);
     void refuse_on_writer_thread(const char* what) const;
+    void check_in_background(const std::string& path,
+                             std::function<void(const std::string&)> on_checked);
 
     event_writer writer_;  // touched by the writer thread only, once it runs
+    std::string refusal_;  // writer thread: why appends fail, once the integrity check failed
 
     std::mutex mutex_;
     std::condition_variable work_;      // something was queued, or we are stopping
@@ -61,8 +67,10 @@ private:
     std::uint64_t queued_count_ = 0;    // jobs ever queued
     std::uint64_t finished_count_ = 0;  // jobs whose commit and callbacks are done
     bool stopping_ = false;
+    connection* checking_ = nullptr;  // the integrity check's, while it runs
 
-    std::thread thread_;  // last: it starts once everything above exists
+    std::thread thread_;  // it starts once everything above exists
+    std::thread checker_;
 };
 
 }  // namespace scribe::store::detail
