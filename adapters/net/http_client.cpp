@@ -2,6 +2,7 @@
 #include "adapters/net/http_client.hpp"
 
 #include <boost/asio/ssl/context.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
@@ -71,27 +72,72 @@ std::optional<std::string_view> http_response::header(std::string_view name) con
     return std::nullopt;
 }
 
+// How many connections exist (including ones still connecting) and who waits for one.
+struct http_client::slots {
+    std::size_t open = 0;
+    std::deque<waiter*> waiting;  // first come, first served
+
+    // A connection was released or closed.
+    void wake_one();
+};
+
 struct http_client::connection {
-    explicit connection(asio::any_io_executor executor)
-        : stream(std::in_place_type<beast::tcp_stream>, std::move(executor)) {}
-    connection(asio::any_io_executor executor, asio::ssl::context& tls)
-        : stream(std::in_place_type<detail::tls_stream>, std::move(executor), tls) {}
+    explicit connection(const http_client& client)
+        : pool(client.slots_), stream(std::in_place_type<beast::tcp_stream>, client.executor_) {
+        ++pool->open;
+    }
+    connection(const http_client& client, asio::ssl::context& tls)
+        : pool(client.slots_),
+          stream(std::in_place_type<detail::tls_stream>, client.executor_, tls) {
+        ++pool->open;
+    }
+    ~connection() {
+        --pool->open;
+        pool->wake_one();
+    }
+    connection(const connection&) = delete;
+    connection& operator=(const connection&) = delete;
 
     beast::tcp_stream& tcp() {
         return std::visit([](auto& s) -> beast::tcp_stream& { return beast::get_lowest_layer(s); },
                           stream);
     }
 
+    std::shared_ptr<http_client::slots> pool;
     std::variant<beast::tcp_stream, detail::tls_stream> stream;
     beast::flat_buffer buffer;
+    bool used = false;  // has served a request: it may have been closed while idle
 };
+
+struct http_client::waiter {
+    explicit waiter(const http_client& client)
+        : pool(client.slots_), timer(client.executor_, asio::steady_timer::time_point::max()) {
+        pool->waiting.push_back(this);
+    }
+    // Also when the waiting coroutine is destroyed unresumed.
+    ~waiter() { std::erase(pool->waiting, this); }
+    waiter(const waiter&) = delete;
+    waiter& operator=(const waiter&) = delete;
+
+    std::shared_ptr<http_client::slots> pool;
+    asio::steady_timer timer;
+};
+
+void http_client::slots::wake_one() {
+    if (waiting.empty()) return;
+    // Taken off the list now, so that a second release before it runs wakes the next one.
+    waiter* first = waiting.front();
+    waiting.pop_front();
+    first->timer.cancel();
+}
 
 http_client::http_client(asio::any_io_executor executor, std::shared_ptr<asio::ssl::context> tls,
                          url origin, http_client_options options)
     : executor_(std::move(executor)),
       tls_(std::move(tls)),
       origin_(std::move(origin)),
-      options_(std::move(options)) {
+      options_(std::move(options)),
+      slots_(std::make_shared<slots>()) {
     if (origin_.websocket()) {
         throw error(make_error_code(errc::unsupported_scheme), "HTTP client for", origin_.peer());
     }
@@ -104,9 +150,32 @@ http_client::http_client(asio::any_io_executor executor, std::shared_ptr<asio::s
 
 http_client::~http_client() = default;
 
+asio::awaitable<std::unique_ptr<http_client::connection>> http_client::take_connection(
+    bool reuse) {
+    for (;;) {
+        if (reuse && !idle_.empty()) {
+            // Most recently used first: the least likely to have been closed by the server.
+            auto c = std::move(idle_.back());
+            idle_.pop_back();
+            co_return c;
+        }
+        if (slots_->open < options_.max_connections) co_return co_await open_connection();
+        if (!idle_.empty()) {
+            idle_.pop_front();  // a new connection is wanted: make room by closing an idle one
+            continue;
+        }
+        co_await wait_for_connection();
+    }
+}
+
+asio::awaitable<void> http_client::wait_for_connection() {
+    waiter w(*this);
+    co_await w.timer.async_wait(nothrow);  // woken by cancel()
+}
+
 asio::awaitable<std::unique_ptr<http_client::connection>> http_client::open_connection() {
-    auto c = origin_.secure() ? std::make_unique<connection>(executor_, *tls_)
-                              : std::make_unique<connection>(executor_);
+    auto c = origin_.secure() ? std::make_unique<connection>(*this, *tls_)
+                              : std::make_unique<connection>(*this);
     c->tcp().expires_after(options_.connect_timeout);
     co_await detail::connect_tcp(c->tcp(), origin_);
     if (auto* tls = std::get_if<detail::tls_stream>(&c->stream)) {
@@ -118,8 +187,9 @@ asio::awaitable<std::unique_ptr<http_client::connection>> http_client::open_conn
 }
 
 void http_client::release(std::unique_ptr<connection> c) {
-    // Beyond the pool's size the connection is simply closed.
-    if (idle_.size() < options_.max_idle_connections) idle_.push_back(std::move(c));
+    c->used = true;
+    idle_.push_back(std::move(c));
+    slots_->wake_one();
 }
 
 asio::awaitable<http_response> http_client::request(http_request request) {
@@ -146,15 +216,8 @@ asio::awaitable<http_response> http_client::request(http_request request) {
     const auto timeout = request.timeout.value_or(options_.request_timeout);
     bool retried = false;
     for (;;) {
-        std::unique_ptr<connection> c;
-        const bool reused = !retried && !idle_.empty();
-        if (reused) {
-            // Most recently used first: the least likely to have been closed by the server.
-            c = std::move(idle_.back());
-            idle_.pop_back();
-        } else {
-            c = co_await open_connection();
-        }
+        std::unique_ptr<connection> c = co_await take_connection(!retried);
+        const bool reused = c->used;
 
         http::response_parser<http::string_body> parser;
         parser.body_limit(options_.body_limit);

@@ -49,8 +49,9 @@ struct http_client_options {
     std::chrono::milliseconds connect_timeout{10'000};
     // Writing the request and reading the whole response, per attempt.
     std::chrono::milliseconds request_timeout{30'000};
-    // Idle keep-alive connections kept for reuse; more may be open while requests run.
-    std::size_t max_idle_connections = 4;
+    // Connections open at once, busy or idle (kept alive for reuse). A request that finds none
+    // free waits for one: a new TLS handshake costs far more than the wait.
+    std::size_t max_connections = 16;
     std::uint64_t body_limit = 64ull * 1024 * 1024;
     // http:// to a loopback host, for tests against local fakes; refused otherwise.
     bool allow_plaintext = false;
@@ -58,7 +59,7 @@ struct http_client_options {
 };
 
 // Requests to one origin (scheme, host, port). Concurrent requests each use their own
-// connection: an idle one from the pool or a new one.
+// connection: an idle one from the pool, a new one, or, at max_connections, the next one freed.
 //
 // A pooled connection may have been closed by the server while idle. When a reused connection
 // fails before any byte of the response arrives, the request is sent once more on a new
@@ -87,16 +88,24 @@ class http_client {
 
   private:
     struct connection;
+    struct waiter;
+    struct slots;
 
+    // An idle connection (when `reuse`) or a new one, waiting while max_connections are open.
+    boost::asio::awaitable<std::unique_ptr<connection>> take_connection(bool reuse);
     boost::asio::awaitable<std::unique_ptr<connection>> open_connection();
+    boost::asio::awaitable<void> wait_for_connection();
     void release(std::unique_ptr<connection> c);
 
     boost::asio::any_io_executor executor_;
     std::shared_ptr<boost::asio::ssl::context> tls_;
     url origin_;
     http_client_options options_;
-    std::deque<std::unique_ptr<connection>> idle_;
     std::uint64_t connections_opened_ = 0;
+    // Shared with connections and waiting requests, which a stopped io_context may destroy
+    // after the client.
+    std::shared_ptr<slots> slots_;
+    std::deque<std::unique_ptr<connection>> idle_;
 };
 
 }  // namespace scribe::adapters::net

@@ -190,12 +190,44 @@ TEST_CASE("http_client: concurrent requests each get their own connection") {
         response.delay = 50ms;  // keeps all five in flight at once
         return response;
     });
-    net::http_client client(io.get_executor(), client_tls(), server.url(),
-                            {.max_idle_connections = 3});
+    net::http_client client(io.get_executor(), client_tls(), server.url());
 
     testing::run_coro(io, concurrently(&client, 5));
     CHECK(server.connections_accepted() == 5);
+    CHECK(client.idle_connections() == 5);
+}
+
+TEST_CASE("http_client: beyond max_connections, requests wait for a connection to be free") {
+    asio::io_context io;
+    testing::http_server server(io, server_tls(), [](const testing::received_request& r) {
+        auto response = echo(r);
+        response.delay = 20ms;
+        return response;
+    });
+    net::http_client client(io.get_executor(), client_tls(), server.url(),
+                            {.max_connections = 3});
+
+    testing::run_coro(io, concurrently(&client, 20));  // every one answered 200
+    CHECK(server.connections_accepted() == 3);
+    CHECK(server.requests_received() == 20);
+    CHECK(client.connections_opened() == 3);
     CHECK(client.idle_connections() == 3);
+}
+
+TEST_CASE("http_client: at max_connections, a stale pooled connection is replaced by a new one") {
+    asio::io_context io;
+    testing::http_server server(io, server_tls(), [](const testing::received_request& r) {
+        auto response = echo(r);
+        response.after = testing::scripted_response::then::drop;
+        return response;
+    });
+    net::http_client client(io.get_executor(), client_tls(), server.url(),
+                            {.max_connections = 1});
+
+    const auto responses = testing::run_coro(io, sequential(&client, 3));
+    REQUIRE(responses.size() == 3);
+    CHECK(responses[2].status == 200);
+    CHECK(client.connections_opened() == 3);
 }
 
 TEST_CASE("http_client: a server that never answers times out, and the error hides the token") {
