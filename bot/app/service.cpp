@@ -119,6 +119,13 @@ int run_service(const cli_context& cli) {
     store_options.on_checked = [&io, &on_store_checked](const std::string& problem) {
         asio::post(io, [&on_store_checked, problem] { on_store_checked(problem); });
     };
+    store_options.on_check_postponed = [&io, &cli](const std::string& reason) {
+        asio::post(io, [&cli, reason] {
+            spdlog::warn("{} could not be checked for damage ({}); trying again in a minute, "
+                         "while what Scribe records stays in its WAL",
+                         cli.store_path.string(), reason);
+        });
+    };
     const auto store_opened = std::chrono::steady_clock::now();
     std::unique_ptr<store::sqlite_store> store;
     std::shared_ptr<asio::ssl::context> tls;

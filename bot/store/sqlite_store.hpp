@@ -20,6 +20,10 @@ struct open_options {
     // Runs once, on the store's writer thread, when the background check is over: with what it
     // found wrong, or "" when the file is sound. Not run when the store closes first.
     std::function<void(const std::string& problem)> on_checked;
+    // Runs, on a thread of the store's, each time the check could not run to its end for a
+    // reason other than damage (a disk error, a lock held too long); it is tried again a
+    // minute later, and commits stay in the WAL meanwhile.
+    std::function<void(const std::string& reason)> on_check_postponed;
 };
 
 class sqlite_store final : public event_store {

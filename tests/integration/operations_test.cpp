@@ -179,6 +179,8 @@ TEST_CASE("a store found damaged while the bot serves stops it and its main file
     CHECK(*code == 1);
     CHECK(bot.err().find("scribe: the Scribe database " + run.db() + " is damaged") !=
           std::string::npos);
+    CHECK(bot.err().find("anything Scribe recorded before the check ended is in") !=
+          std::string::npos);
     CHECK(read_text(run.db()) == damaged);
 }
 

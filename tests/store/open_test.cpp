@@ -4,10 +4,12 @@
 
 #include <sqlite3.h>
 
+#include <atomic>
 #include <filesystem>
 #include <future>
 #include <random>
 
+#include "bot/store/detail/connection.hpp"
 #include "bot/store/detail/schema.hpp"
 #include "tests/store/store_support.hpp"
 
@@ -227,6 +229,23 @@ TEST_CASE(
     }
     CHECK_FALSE(std::filesystem::exists(path + "-wal"));
     CHECK(read_bytes(path) != before);
+}
+
+TEST_CASE("an integrity check told to stop before it starts stops, and is not taken for damage") {
+    temp_dir dir;
+    const auto path = dir.file("scribe.db");
+    make_database(path, 300);
+    detail::connection db(path, detail::connection::access::query_only);
+    const std::atomic<bool> stop = true;
+    db.stop_when(stop);
+    try {
+        (void)detail::find_damage(db);
+        FAIL("the check ran to its end");
+    } catch (const detail::damaged_file& e) {
+        FAIL(e.what());
+    } catch (const store_error& e) {
+        CHECK(contains(e.what(), "interrupted"));
+    }
 }
 
 TEST_CASE("a sound store checked in the background takes appends at once and merges them after") {

@@ -63,13 +63,26 @@ void connection::exec(const char* sql, const std::string& what) {
     }
 }
 
-void connection::fail(const std::string& what) const {
-    throw store_error(what + ": " + sqlite3_errmsg(db_));
+void connection::fail(const std::string& what) const { fail(db_, what); }
+
+void connection::fail(sqlite3* db, const std::string& what) {
+    const int code = sqlite3_extended_errcode(db) & 0xff;
+    const std::string message = what + ": " + sqlite3_errmsg(db);
+    if (code == SQLITE_CORRUPT || code == SQLITE_NOTADB) throw damaged_file(message);
+    throw store_error(message);
 }
 
 bool connection::in_transaction() const { return sqlite3_get_autocommit(db_) == 0; }
 
 void connection::interrupt() { sqlite3_interrupt(db_); }
+
+void connection::stop_when(const std::atomic<bool>& stop) {
+    // Asked after every virtual machine instruction: cheap next to what each one does.
+    const auto stopped = [](void* flag) {
+        return static_cast<const std::atomic<bool>*>(flag)->load() ? 1 : 0;
+    };
+    sqlite3_progress_handler(db_, 1, stopped, const_cast<std::atomic<bool>*>(&stop));
+}
 
 void connection::hold_checkpoints(bool hold) {
     if (sqlite3_db_config(db_, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, hold ? 1 : 0, nullptr) !=

@@ -1,11 +1,21 @@
 // One owned SQLite connection: opened with the settings every Scribe connection shares.
 #pragma once
 
+#include <atomic>
 #include <string>
+
+#include "bot/store/event_store.hpp"
 
 struct sqlite3;
 
 namespace scribe::store::detail {
+
+// A failure SQLite puts down to the file's contents (SQLITE_CORRUPT, SQLITE_NOTADB), not to
+// the disk, a lock or memory.
+class damaged_file : public store_error {
+public:
+    using store_error::store_error;
+};
 
 class connection {
 public:
@@ -25,14 +35,20 @@ public:
     // the operation in the error.
     void exec(const char* sql, const std::string& what);
 
-    // "<what>: <sqlite's message>", for the exception of a failed call on this connection.
+    // "<what>: <sqlite's message>", for the exception of a failed call on this connection:
+    // damaged_file or store_error.
     [[noreturn]] void fail(const std::string& what) const;
+    [[noreturn]] static void fail(sqlite3* db, const std::string& what);
 
     bool in_transaction() const;
 
     // Makes the statement running on this connection stop with an error; callable from any
-    // thread while the connection is open.
+    // thread while the connection is open. A statement that has not started yet is stopped by
+    // `stop` (see stop_when), which is why both exist.
     void interrupt();
+    // Statements on this connection fail (SQLITE_INTERRUPT) once `stop` is set; it must outlive
+    // the connection.
+    void stop_when(const std::atomic<bool>& stop);
 
     // While held, nothing is copied from the WAL into the main file: neither by automatic
     // checkpoints after commits nor by the checkpoint SQLite runs when the last connection

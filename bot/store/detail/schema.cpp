@@ -234,22 +234,24 @@ void migrate(connection& db) {
 
 int latest_schema_version() { return migrations.back().version; }
 
-// A damaged file must stay exactly as it is, for recovery tools and backups.
-void check_integrity(const connection& db) {
+std::string find_damage(const connection& db) {
     std::string verdict;
     try {
         statement check(db, "integrity check", "PRAGMA quick_check(1)");
         auto row = check.query();
         verdict = row.next() ? row.text(0) : "no verdict";
-    } catch (const store_error& e) {
+    } catch (const damaged_file& e) {
         verdict = e.what();
     }
+    if (verdict == "ok") return {};
     std::replace(verdict.begin(), verdict.end(), '\n', ' ');  // quick_check's report is multi-line
-    if (verdict != "ok") {
-        throw store_error("the Scribe database " + db.path() + " is damaged or not a database (" +
-                          verdict +
-                          "); it was left untouched: restore it from a backup or move it away");
-    }
+    return verdict;
+}
+
+// A damaged file must stay exactly as it is, for recovery tools and backups.
+std::string damaged_message(const std::string& path, const std::string& damage) {
+    return "the Scribe database " + path + " is damaged or not a database (" + damage +
+           "); it was left untouched: restore it from a backup or move it away";
 }
 
 connection open_for_writing(const std::string& path, bool may_defer_check) {
@@ -259,7 +261,11 @@ connection open_for_writing(const std::string& path, bool may_defer_check) {
     // Until the file is known sound, commits stay in the WAL and the main file as it was.
     db.hold_checkpoints(true);
     const bool deferred = may_defer_check && opens_without_writing(db);
-    if (!deferred) check_integrity(db);
+    if (!deferred) {
+        if (const auto damage = find_damage(db); !damage.empty()) {
+            throw store_error(damaged_message(path, damage));
+        }
+    }
     check_ownership(db);
 
     // WAL: readers never block the writer; FULL: a commit is on disk before its callback runs,

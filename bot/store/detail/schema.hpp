@@ -22,7 +22,12 @@ int latest_schema_version();
 // passes. Checking a large store takes a while; this lets Scribe take events meanwhile.
 connection open_for_writing(const std::string& path, bool may_defer_check);
 
-// SQLite's quick_check over the whole file; throws store_error saying the file is damaged.
-void check_integrity(const connection& db);
+// Reads the whole file through with SQLite's quick_check: returns what is damaged, or "" when
+// the file is sound. Throws store_error when the check could not run to its end (a disk error,
+// a lock held too long, stopped).
+std::string find_damage(const connection& db);
+
+// The message for a file find_damage found damaged.
+std::string damaged_message(const std::string& path, const std::string& damage);
 
 }  // namespace scribe::store::detail

@@ -50,9 +50,7 @@ void statement::bind(int index, const std::optional<std::string>& value) {
     }
 }
 
-void statement::fail() const {
-    throw store_error(what_ + ": " + sqlite3_errmsg(sqlite3_db_handle(stmt_)));
-}
+void statement::fail() const { connection::fail(sqlite3_db_handle(stmt_), what_); }
 
 statement::cursor::~cursor() { sqlite3_reset(s_.stmt_); }
 

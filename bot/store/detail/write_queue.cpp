@@ -1,6 +1,7 @@
 // The writer thread: drain the queue, commit appends in groups, run callbacks, wake flushers.
 #include "bot/store/detail/write_queue.hpp"
 
+#include <chrono>
 #include <future>
 #include <memory>
 #include <stdexcept>
@@ -9,17 +10,34 @@
 
 namespace scribe::store::detail {
 
+namespace {
+constexpr auto check_retry = std::chrono::minutes(1);
+}  // namespace
+
 write_queue::write_queue(const std::string& path, open_options options)
     : writer_(path, options.check_in_background), thread_([this] { run(); }) {
-    if (writer_.awaiting_check()) check_in_background(path, std::move(options.on_checked));
+    if (!writer_.awaiting_check()) return;
+    try {
+        check_in_background(path, std::move(options));
+    } catch (...) {
+        {
+            const std::lock_guard lock(mutex_);
+            stopping_ = true;
+        }
+        work_.notify_one();
+        thread_.join();
+        throw;
+    }
 }
 
 write_queue::~write_queue() {
     {
         const std::lock_guard lock(mutex_);
         stopping_ = true;
+        stop_checking_ = true;
         if (checking_) checking_->interrupt();
     }
+    retry_check_.notify_one();
     if (checker_.joinable()) checker_.join();
     work_.notify_one();
     thread_.join();
@@ -27,42 +45,34 @@ write_queue::~write_queue() {
 
 // On a connection of its own, so appends go on meanwhile; the verdict is taken in the queue,
 // behind the appends already there.
-void write_queue::check_in_background(const std::string& path,
-                                      std::function<void(const std::string&)> on_checked) {
-    checker_ = std::thread([this, path, on_checked = std::move(on_checked)] {
-        std::string problem;
-        try {
-            connection db(path, connection::access::query_only);
-            {
-                const std::lock_guard lock(mutex_);
-                if (stopping_) return;
-                checking_ = &db;
-            }
+void write_queue::check_in_background(const std::string& path, open_options options) {
+    checker_ = std::thread([this, path, options = std::move(options)] {
+        std::string damage;
+        for (;;) {
             try {
-                check_integrity(db);
-            } catch (const store_error& e) {
-                problem = e.what();
+                damage = check_once(path);
+                break;
+            } catch (const std::exception& e) {
+                if (stop_checking_) return;  // interrupted: the next start checks again
+                if (options.on_check_postponed) options.on_check_postponed(e.what());
             }
-            const std::lock_guard lock(mutex_);
-            checking_ = nullptr;
-            // Interrupted, or too late to matter: the next start checks again.
-            if (stopping_) return;
-        } catch (const store_error& e) {
-            problem = e.what();
+            std::unique_lock lock(mutex_);
+            if (retry_check_.wait_for(lock, check_retry, [&] { return stopping_; })) return;
         }
         enqueue({{},
                  {},
-                 [this, problem, path, on_checked] {
-                     std::string found = problem;
-                     if (found.empty()) {
+                 [this, damage, path, on_checked = options.on_checked] {
+                     std::string found;
+                     if (!damage.empty()) {
+                         found = damaged_message(path, damage) +
+                                 " (anything Scribe recorded before the check ended is in " +
+                                 path + "-wal, not merged into it)";
+                     } else {
                          try {
                              writer_.check_passed();
                          } catch (const store_error& e) {
                              found = e.what();
                          }
-                     } else {
-                         found += " (anything Scribe recorded before the check ended is in " +
-                                  path + "-wal, not merged into it)";
                      }
                      refusal_ = found;
                      if (!on_checked) return;
@@ -72,8 +82,29 @@ void write_queue::check_in_background(const std::string& path,
                          // As with append callbacks: the writer thread must go on.
                      }
                  },
-                 {}});
+                 {}},
+                true);
     });
+}
+
+std::string write_queue::check_once(const std::string& path) {
+    connection db(path, connection::access::query_only);
+    db.stop_when(stop_checking_);
+    // Registered so that the destructor can interrupt it, and unregistered before it closes.
+    struct registration {
+        write_queue& queue;
+        registration(write_queue& q, connection& c) : queue(q) {
+            const std::lock_guard lock(queue.mutex_);
+            queue.checking_ = &c;
+        }
+        ~registration() {
+            const std::lock_guard lock(queue.mutex_);
+            queue.checking_ = nullptr;
+        }
+        registration(const registration&) = delete;
+        registration& operator=(const registration&) = delete;
+    } registered(*this, db);
+    return find_damage(db);
 }
 
 void write_queue::append(std::vector<model::event> events, append_callback done) {
@@ -84,13 +115,15 @@ void write_queue::save_cursor(cursor_update cursor, append_callback done) {
     enqueue({{}, std::move(done), {}, std::move(cursor)});
 }
 
-void write_queue::enqueue(job j) {
+bool write_queue::enqueue(job j, bool unless_stopping) {
     {
         const std::lock_guard lock(mutex_);
+        if (unless_stopping && stopping_) return false;
         queue_.push_back(std::move(j));
         ++queued_count_;
     }
     work_.notify_one();
+    return true;
 }
 
 void write_queue::flush() {

@@ -2,6 +2,7 @@
 // queued, commits it in one transaction and then runs the batches' callbacks.
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
@@ -50,12 +51,14 @@ private:
         std::optional<cursor_update> cursor;
     };
 
-    void enqueue(job j);
+    // Returns false, dropping the job, when asked to and the queue is stopping.
+    bool enqueue(job j, bool unless_stopping = false);
     void run();
     void commit_appends(std::vector<job>& jobs, std::size_t first, std::size_t last);
     void refuse_on_writer_thread(const char* what) const;
-    void check_in_background(const std::string& path,
-                             std::function<void(const std::string&)> on_checked);
+    void check_in_background(const std::string& path, open_options options);
+    // One run of the check; throws store_error when it could not run to its end.
+    std::string check_once(const std::string& path);
 
     event_writer writer_;  // touched by the writer thread only, once it runs
     std::string refusal_;  // writer thread: why appends fail, once the integrity check failed
@@ -68,6 +71,8 @@ private:
     std::uint64_t finished_count_ = 0;  // jobs whose commit and callbacks are done
     bool stopping_ = false;
     connection* checking_ = nullptr;  // the integrity check's, while it runs
+    std::atomic<bool> stop_checking_ = false;
+    std::condition_variable retry_check_;  // wakes a postponed check early, to stop
 
     std::thread thread_;  // it starts once everything above exists
     std::thread checker_;
