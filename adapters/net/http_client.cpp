@@ -72,13 +72,15 @@ std::optional<std::string_view> http_response::header(std::string_view name) con
     return std::nullopt;
 }
 
-// How many connections exist (including ones still connecting) and who waits for one.
+// The places for connections, and who waits for one.
 struct http_client::slots {
-    std::size_t open = 0;
+    std::size_t open = 0;      // connections that exist, including ones still connecting
+    std::size_t promised = 0;  // places given to waiters that have not opened theirs yet
     std::deque<waiter*> waiting;  // first come, first served
 
-    // A connection was released or closed.
-    void wake_one();
+    bool full(std::size_t max_connections) const { return open + promised >= max_connections; }
+    // A connection closed: the first waiter may open one in its place.
+    void place_freed();
 };
 
 struct http_client::connection {
@@ -93,7 +95,7 @@ struct http_client::connection {
     }
     ~connection() {
         --pool->open;
-        pool->wake_one();
+        pool->place_freed();
     }
     connection(const connection&) = delete;
     connection& operator=(const connection&) = delete;
@@ -109,25 +111,36 @@ struct http_client::connection {
     bool used = false;  // has served a request: it may have been closed while idle
 };
 
+// A request waiting for a connection. What frees one hands it over directly (a connection
+// released, or a place to open one in), so no later request can take it first.
 struct http_client::waiter {
-    explicit waiter(const http_client& client)
-        : pool(client.slots_), timer(client.executor_, asio::steady_timer::time_point::max()) {
+    explicit waiter(const http_client& client) : pool(client.slots_), timer(client.executor_) {
         pool->waiting.push_back(this);
     }
-    // Also when the waiting coroutine is destroyed unresumed.
-    ~waiter() { std::erase(pool->waiting, this); }
+    // Also when the waiting coroutine is destroyed unresumed: what it was given goes on to the
+    // next in line (`handed` through its connection's destructor).
+    ~waiter() {
+        std::erase(pool->waiting, this);
+        if (may_open) {
+            --pool->promised;
+            pool->place_freed();
+        }
+    }
     waiter(const waiter&) = delete;
     waiter& operator=(const waiter&) = delete;
 
     std::shared_ptr<http_client::slots> pool;
     asio::steady_timer timer;
+    std::unique_ptr<connection> handed;
+    bool may_open = false;
 };
 
-void http_client::slots::wake_one() {
+void http_client::slots::place_freed() {
     if (waiting.empty()) return;
-    // Taken off the list now, so that a second release before it runs wakes the next one.
     waiter* first = waiting.front();
     waiting.pop_front();
+    first->may_open = true;
+    ++promised;
     first->timer.cancel();
 }
 
@@ -151,26 +164,34 @@ http_client::http_client(asio::any_io_executor executor, std::shared_ptr<asio::s
 http_client::~http_client() = default;
 
 asio::awaitable<std::unique_ptr<http_client::connection>> http_client::take_connection(
-    bool reuse) {
+    bool reuse, std::chrono::steady_clock::time_point deadline) {
     for (;;) {
-        if (reuse && !idle_.empty()) {
-            // Most recently used first: the least likely to have been closed by the server.
-            auto c = std::move(idle_.back());
-            idle_.pop_back();
-            co_return c;
+        if (slots_->waiting.empty()) {  // otherwise they come first
+            if (reuse && !idle_.empty()) {
+                // Most recently used first: the least likely to have been closed by the server.
+                auto c = std::move(idle_.back());
+                idle_.pop_back();
+                co_return c;
+            }
+            if (!slots_->full(options_.max_connections)) co_return co_await open_connection();
+            if (!idle_.empty()) {
+                idle_.pop_front();  // a new connection is wanted: close an idle one for room
+                continue;
+            }
         }
-        if (slots_->open < options_.max_connections) co_return co_await open_connection();
-        if (!idle_.empty()) {
-            idle_.pop_front();  // a new connection is wanted: make room by closing an idle one
-            continue;
+        waiter w(*this);
+        w.timer.expires_at(deadline);
+        co_await w.timer.async_wait(nothrow);  // cancelled when something is handed over
+        if (w.handed) co_return std::move(w.handed);
+        if (w.may_open) {
+            w.may_open = false;
+            --slots_->promised;
+            co_return co_await open_connection();
         }
-        co_await wait_for_connection();
+        if (std::chrono::steady_clock::now() >= deadline) {
+            throw error(beast::error::timeout, "waiting for a connection to", origin_.peer());
+        }
     }
-}
-
-asio::awaitable<void> http_client::wait_for_connection() {
-    waiter w(*this);
-    co_await w.timer.async_wait(nothrow);  // woken by cancel()
 }
 
 asio::awaitable<std::unique_ptr<http_client::connection>> http_client::open_connection() {
@@ -188,8 +209,14 @@ asio::awaitable<std::unique_ptr<http_client::connection>> http_client::open_conn
 
 void http_client::release(std::unique_ptr<connection> c) {
     c->used = true;
-    idle_.push_back(std::move(c));
-    slots_->wake_one();
+    if (slots_->waiting.empty()) {
+        idle_.push_back(std::move(c));
+        return;
+    }
+    waiter* first = slots_->waiting.front();
+    slots_->waiting.pop_front();
+    first->handed = std::move(c);
+    first->timer.cancel();
 }
 
 asio::awaitable<http_response> http_client::request(http_request request) {
@@ -216,7 +243,8 @@ asio::awaitable<http_response> http_client::request(http_request request) {
     const auto timeout = request.timeout.value_or(options_.request_timeout);
     bool retried = false;
     for (;;) {
-        std::unique_ptr<connection> c = co_await take_connection(!retried);
+        std::unique_ptr<connection> c =
+            co_await take_connection(!retried, std::chrono::steady_clock::now() + timeout);
         const bool reused = c->used;
 
         http::response_parser<http::string_body> parser;
@@ -234,7 +262,8 @@ asio::awaitable<http_response> http_client::request(http_request request) {
         }
         if (result.ec) {
             // A timeout is not a stale connection: the server may be working on the request.
-            if (reused && !result.response_started && result.ec != beast::error::timeout) {
+            if (!retried && reused && !result.response_started &&
+                result.ec != beast::error::timeout) {
                 retried = true;
                 continue;
             }

@@ -50,7 +50,8 @@ struct http_client_options {
     // Writing the request and reading the whole response, per attempt.
     std::chrono::milliseconds request_timeout{30'000};
     // Connections open at once, busy or idle (kept alive for reuse). A request that finds none
-    // free waits for one: a new TLS handshake costs far more than the wait.
+    // free waits for one, first come first served, for at most its timeout: a new TLS
+    // handshake costs far more than the wait.
     std::size_t max_connections = 16;
     std::uint64_t body_limit = 64ull * 1024 * 1024;
     // http:// to a loopback host, for tests against local fakes; refused otherwise.
@@ -91,10 +92,11 @@ class http_client {
     struct waiter;
     struct slots;
 
-    // An idle connection (when `reuse`) or a new one, waiting while max_connections are open.
-    boost::asio::awaitable<std::unique_ptr<connection>> take_connection(bool reuse);
+    // An idle connection (when `reuse`), a new one, or, while max_connections are open, the
+    // next one freed; throws net::error at `deadline`.
+    boost::asio::awaitable<std::unique_ptr<connection>> take_connection(
+        bool reuse, std::chrono::steady_clock::time_point deadline);
     boost::asio::awaitable<std::unique_ptr<connection>> open_connection();
-    boost::asio::awaitable<void> wait_for_connection();
     void release(std::unique_ptr<connection> c);
 
     boost::asio::any_io_executor executor_;

@@ -9,6 +9,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <numeric>
 
 #include "adapters/net/constants.hpp"
 #include "adapters/net/error.hpp"
@@ -78,18 +79,27 @@ asio::awaitable<std::optional<net::error>> failure(net::http_client* client,
 struct concurrent_state {
     explicit concurrent_state(asio::any_io_executor executor) : all_done(std::move(executor)) {}
     int remaining = 0;
-    std::vector<unsigned> statuses;
-    asio::steady_timer all_done;  // cancelled by the last request to finish
+    std::vector<int> finished;        // the requests' numbers, in the order they finished
+    std::vector<unsigned> statuses;   // of those answered
+    std::vector<std::string> errors;  // of those that failed
+    asio::steady_timer all_done;      // cancelled by the last request to finish
 };
 
 asio::awaitable<void> record(net::http_client* client, std::shared_ptr<concurrent_state> state,
                              int i) {
-    const auto response = co_await client->request(get("/c/" + std::to_string(i)));
-    state->statuses.push_back(response.status);
+    try {
+        const auto response = co_await client->request(get("/c/" + std::to_string(i)));
+        state->statuses.push_back(response.status);
+    } catch (const net::error& e) {
+        state->errors.emplace_back(e.what());
+    }
+    state->finished.push_back(i);
     if (--state->remaining == 0) state->all_done.cancel();
 }
 
-asio::awaitable<void> concurrently(net::http_client* client, int count) {
+// Starts `count` requests at once, numbered in the order they start, and waits for them all.
+asio::awaitable<std::shared_ptr<concurrent_state>> concurrently(net::http_client* client,
+                                                                int count) {
     const auto executor = co_await asio::this_coro::executor;
     auto state = std::make_shared<concurrent_state>(executor);
     state->remaining = count;
@@ -100,7 +110,12 @@ asio::awaitable<void> concurrently(net::http_client* client, int count) {
         });
     }
     co_await state->all_done.async_wait(net::nothrow);
-    CHECK(state->statuses == std::vector<unsigned>(static_cast<std::size_t>(count), 200u));
+    co_return state;
+}
+
+bool all_answered(const concurrent_state& state, int count) {
+    return state.errors.empty() &&
+           state.statuses == std::vector<unsigned>(static_cast<std::size_t>(count), 200u);
 }
 
 }  // namespace
@@ -192,7 +207,7 @@ TEST_CASE("http_client: concurrent requests each get their own connection") {
     });
     net::http_client client(io.get_executor(), client_tls(), server.url());
 
-    testing::run_coro(io, concurrently(&client, 5));
+    CHECK(all_answered(*testing::run_coro(io, concurrently(&client, 5)), 5));
     CHECK(server.connections_accepted() == 5);
     CHECK(client.idle_connections() == 5);
 }
@@ -207,11 +222,77 @@ TEST_CASE("http_client: beyond max_connections, requests wait for a connection t
     net::http_client client(io.get_executor(), client_tls(), server.url(),
                             {.max_connections = 3});
 
-    testing::run_coro(io, concurrently(&client, 20));  // every one answered 200
+    const auto state = testing::run_coro(io, concurrently(&client, 20));
+    CHECK(all_answered(*state, 20));
+    // First come, first served.
+    std::vector<int> in_order(20);
+    std::iota(in_order.begin(), in_order.end(), 0);
+    CHECK(state->finished == in_order);
     CHECK(server.connections_accepted() == 3);
     CHECK(server.requests_received() == 20);
     CHECK(client.connections_opened() == 3);
     CHECK(client.idle_connections() == 3);
+}
+
+TEST_CASE("http_client: a connection the server closes passes its place to a waiting request") {
+    asio::io_context io;
+    testing::http_server server(io, server_tls(), [](const testing::received_request& r) {
+        auto response = echo(r);
+        response.delay = 10ms;
+        response.connection_close = true;
+        return response;
+    });
+    net::http_client client(io.get_executor(), client_tls(), server.url(),
+                            {.max_connections = 2});
+
+    CHECK(all_answered(*testing::run_coro(io, concurrently(&client, 6)), 6));
+    CHECK(server.connections_accepted() == 6);
+    CHECK(client.idle_connections() == 0);
+}
+
+TEST_CASE("http_client: a request that waits for a connection past its timeout fails") {
+    asio::io_context io;
+    testing::http_server server(io, server_tls(), [](const testing::received_request& r) {
+        auto response = echo(r);
+        response.delay = 250ms;
+        return response;
+    });
+    net::http_client client(io.get_executor(), client_tls(), server.url(),
+                            {.request_timeout = 400ms, .max_connections = 1});
+
+    // The second gets the connection after about 250 ms; the third would after 500.
+    const auto state = testing::run_coro(io, concurrently(&client, 3));
+    CHECK(state->statuses == std::vector<unsigned>{200, 200});
+    REQUIRE(state->errors.size() == 1);
+    CHECK(state->errors[0].find("waiting for a connection to 127.0.0.1") != std::string::npos);
+    CHECK(state->finished == std::vector<int>{0, 2, 1});
+}
+
+TEST_CASE("http_client: requests still waiting when the client and its io_context go are safe") {
+    auto io = std::make_unique<asio::io_context>();
+    auto server = std::make_unique<testing::http_server>(
+        *io, server_tls(), [](const testing::received_request& r) {
+            auto response = echo(r);
+            response.after = testing::scripted_response::then::hang;
+            return response;
+        });
+    auto client = std::make_unique<net::http_client>(
+        io->get_executor(), client_tls(), server->url(),
+        net::http_client_options{.max_connections = 1});
+    int ended = 0;
+    for (int i = 0; i < 3; ++i) {
+        asio::co_spawn(*io, one(client.get(), get()), [&ended](std::exception_ptr, auto) {
+            ++ended;
+        });
+    }
+    io->run_for(200ms);
+    CHECK(server->requests_received() == 1);  // one connection: the others wait
+    CHECK(ended == 0);
+    // As a service stopping does: the client first, then the loop with the requests' frames.
+    client.reset();
+    server.reset();
+    io.reset();
+    CHECK(ended == 0);
 }
 
 TEST_CASE("http_client: at max_connections, a stale pooled connection is replaced by a new one") {
