@@ -115,15 +115,14 @@ void write_queue::save_cursor(cursor_update cursor, append_callback done) {
     enqueue({{}, std::move(done), {}, std::move(cursor)});
 }
 
-bool write_queue::enqueue(job j, bool unless_stopping) {
+void write_queue::enqueue(job j, bool unless_stopping) {
     {
         const std::lock_guard lock(mutex_);
-        if (unless_stopping && stopping_) return false;
+        if (unless_stopping && stopping_) return;
         queue_.push_back(std::move(j));
         ++queued_count_;
     }
     work_.notify_one();
-    return true;
 }
 
 void write_queue::flush() {

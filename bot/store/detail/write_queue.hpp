@@ -51,8 +51,8 @@ private:
         std::optional<cursor_update> cursor;
     };
 
-    // Returns false, dropping the job, when asked to and the queue is stopping.
-    bool enqueue(job j, bool unless_stopping = false);
+    // `unless_stopping`: the job is dropped if the queue is stopping.
+    void enqueue(job j, bool unless_stopping = false);
     void run();
     void commit_appends(std::vector<job>& jobs, std::size_t first, std::size_t last);
     void refuse_on_writer_thread(const char* what) const;
