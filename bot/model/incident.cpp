@@ -65,27 +65,49 @@ bool visit_item(incident& s, std::int64_t number, F&& f) {
            try_optional(s.impact) || try_optional(s.cause) || try_optional(s.resolution);
 }
 
-// Phase and markers follow from the live (not retracted) status entries in recording order.
+// Closing and reopening go by recording order: a close ends whatever came before it. Since
+// the last reopen, the phase is that of the status entry that happened last, so a backdated
+// marker fills in the past instead of moving the phase back. Of each marker the latest
+// recorded one wins, which is how a marker is corrected.
 void recompute_phase_and_markers(incident& s) {
-    s.current = phase::investigating;
     markers marks;
+    std::vector<const timeline_entry*> since_reopen;
     for (const auto& entry : s.timeline) {
         if (entry.retracted) continue;
+        const marker m{entry.number, entry.happened_at};
         if (entry.reopens) {
-            s.current = phase::investigating;
-            marks.resolved.reset();
             marks.closed.reset();
+            marks.reopened.push_back(m);
+            if (marks.resolved && (marks.earlier_resolutions.empty() ||
+                                   marks.earlier_resolutions.back().number != marks.resolved->number)) {
+                marks.earlier_resolutions.push_back(*marks.resolved);
+            }
+            since_reopen.clear();
             continue;
         }
-        if (entry.phase_to) s.current = *entry.phase_to;
-        const marker m{entry.number, entry.happened_at};
         if (entry.marker == "started") marks.started = m;
         if (entry.marker == "detected") marks.detected = m;
         if (entry.marker == "mitigated") marks.mitigated = m;
         if (entry.marker == "resolved") marks.resolved = m;
-        if (entry.marker == "closed") marks.closed = m;
+        if (entry.phase_to == phase::closed) {
+            marks.closed = m;
+        } else if (entry.phase_to) {
+            since_reopen.push_back(&entry);
+        }
     }
-    s.marks = marks;
+    // The last resolution is not an earlier one, even when a reopen followed it.
+    if (marks.resolved && !marks.earlier_resolutions.empty() &&
+        marks.earlier_resolutions.back().number == marks.resolved->number) {
+        marks.earlier_resolutions.pop_back();
+    }
+    const auto latest = std::max_element(
+        since_reopen.begin(), since_reopen.end(), [](const timeline_entry* a, const timeline_entry* b) {
+            return std::pair(a->happened_at, a->number) < std::pair(b->happened_at, b->number);
+        });
+    s.current = marks.closed               ? phase::closed
+                : latest != since_reopen.end() ? *(*latest)->phase_to
+                                               : phase::investigating;
+    s.marks = std::move(marks);
 }
 
 void apply_text_edit(incident& s, const event& e, const payload::entry_edited& p) {
@@ -136,6 +158,22 @@ bool incident::serves(const source_key& room) const {
         return r.platform == room.platform && r.channel == room.channel;
     };
     return same(channel) || std::any_of(linked_rooms.begin(), linked_rooms.end(), same);
+}
+
+impact_start incident::start() const {
+    if (marks.started) {
+        return {marks.started->at, impact_start::basis::started, marks.started->number, "started"};
+    }
+    impact_start earliest{declared_at, impact_start::basis::declaration,
+                          timeline.empty() ? 1 : timeline.front().number, {}};
+    const std::pair<std::string_view, const std::optional<marker>*> candidates[] = {
+        {"detected", &marks.detected}, {"mitigated", &marks.mitigated}, {"resolved", &marks.resolved}};
+    for (const auto& [name, mark] : candidates) {
+        if (*mark && (*mark)->at < earliest.at) {
+            earliest = {(*mark)->at, impact_start::basis::earlier_marker, (*mark)->number, name};
+        }
+    }
+    return earliest;
 }
 
 bool incident::security_flagged() const {
@@ -381,7 +419,7 @@ metrics compute_metrics(const incident& s) {
     metrics m;
     const timestamp start = s.started_at();
     auto since_start = [&](const std::optional<marker>& mark) -> std::optional<duration> {
-        if (!mark) return std::nullopt;
+        if (!mark || mark->at < start) return std::nullopt;
         return mark->at - start;
     };
     m.time_to_detect = since_start(s.marks.detected);

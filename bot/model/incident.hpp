@@ -83,14 +83,31 @@ struct marker {
 };
 
 struct markers {
-    std::optional<marker> started;  // explicit `!started`; otherwise the declaration
+    std::optional<marker> started;  // explicit `!started`; see incident::impact_start()
     std::optional<marker> detected;
     std::optional<marker> mitigated;
+    // The last resolution recorded, also when the incident was reopened after it: a flapping
+    // incident's MTTR runs to its last resolution.
     std::optional<marker> resolved;
     std::optional<marker> closed;
+    // Resolutions that a reopen followed, oldest first: the flaps before the last resolution.
+    std::vector<marker> earlier_resolutions;
+    std::vector<marker> reopened;  // each `!reopen`, oldest first
+};
+
+// When impact began: an explicit `!started` wins; otherwise the earliest of the declaration
+// and the detected, mitigated and resolved markers, since people declare after they noticed.
+struct impact_start {
+    enum class basis { declaration, started, earlier_marker };
+    timestamp at{};
+    basis from = basis::declaration;
+    std::int64_t number = 0;  // the event that set it (the declaration's is 1)
+    std::string_view marker;  // for earlier_marker: "detected", "mitigated" or "resolved"
 };
 
 struct metrics {
+    // Each is present only when its marker is, and never negative: a marker before the impact
+    // start is a conflict (conflicts.hpp), not a figure.
     std::optional<duration> time_to_detect;    // MTTD: detected - started
     std::optional<duration> time_to_mitigate;  // mitigated - started
     std::optional<duration> time_to_resolve;   // MTTR: resolved - started
@@ -134,7 +151,8 @@ struct incident {
     bool is_open() const { return current != phase::closed; }
     // Declared in `room`, or linked to it.
     bool serves(const source_key& room) const;
-    timestamp started_at() const { return marks.started ? marks.started->at : declared_at; }
+    impact_start start() const;
+    timestamp started_at() const { return start().at; }
     bool security_flagged() const;
 
     // Everyone who appears in the incident, each once, in order of first appearance.

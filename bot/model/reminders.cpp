@@ -10,7 +10,7 @@ namespace {
 const sitrep* last_sitrep(const incident& state) {
     const sitrep* last = nullptr;
     for (const auto& s : state.sitreps) {
-        if (!s.retracted && (!last || s.recorded_at >= last->recorded_at)) last = &s;
+        if (!s.retracted && (!last || s.happened_at >= last->happened_at)) last = &s;
     }
     return last;
 }
@@ -22,7 +22,7 @@ std::optional<due_reminder> sitrep_reminder(const incident& state, const reminde
         return std::nullopt;
     }
     const sitrep* last = last_sitrep(state);
-    const timestamp base = last ? last->recorded_at : state.declared_at;
+    const timestamp base = last ? last->happened_at : state.declared_at;
     const duration first_wait =
         last && last->next_update ? *last->next_update : interval->second;
     timestamp due = base + first_wait;

@@ -122,7 +122,8 @@ std::string format_span(duration d) {
     } else {
         std::snprintf(buf, sizeof buf, "%llds", static_cast<long long>(rest.count()));
     }
-    std::string out = negative ? "-" : "";
+    // A span that rounds to nothing has no sign: never "-0s".
+    std::string out = negative && floor<seconds>(-d) > seconds::zero() ? "-" : "";
     out += buf;
     return out;
 }

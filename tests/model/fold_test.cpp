@@ -95,7 +95,7 @@ TEST_CASE("the latest marker wins and a retracted marker falls back to the one b
     CHECK(s.current == phase::investigating);
 }
 
-TEST_CASE("close and reopen: resolution and close markers are cleared by a reopen") {
+TEST_CASE("close and reopen: the close marker is cleared, the resolution is kept") {
     log_builder log;
     log.add(at("2026-11-21T14:00:00Z"), alice, payload::declared{"X", severity::sev3})
         .add(at("2026-11-21T14:30:00Z"), alice, payload::status_changed{phase::resolved})
@@ -109,7 +109,11 @@ TEST_CASE("close and reopen: resolution and close markers are cleared by a reope
     s = fold(log.events());
     CHECK(s.is_open());
     CHECK(s.current == phase::investigating);
-    CHECK_FALSE(s.marks.resolved);
+    REQUIRE(s.marks.resolved);
+    CHECK(s.marks.resolved->number == 2);
+    CHECK(s.marks.earlier_resolutions.empty());
+    REQUIRE(s.marks.reopened.size() == 1);
+    CHECK(s.marks.reopened[0].number == 4);
     CHECK_FALSE(s.marks.closed);
     CHECK_FALSE(is_retractable(s, 4));
     CHECK_FALSE(is_retractable(s, 1));
