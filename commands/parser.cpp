@@ -21,6 +21,8 @@ struct verb {
     std::string_view usage;    // after "!name"
     std::string_view summary;  // one line for !help
     verb_result (*parse)(std::string_view args, const parse_context& context);
+    // Takes a leading `#n` naming the incident (the retro's outcomes, after the close).
+    bool names_incident = false;
 };
 
 std::string_view trim(std::string_view s) {
@@ -54,6 +56,26 @@ std::optional<std::int64_t> parse_number(std::string_view token) {
     return value;
 }
 
+// An entry or action item: "5" or "#5" in the channel's incident, "#3/5" or "3/5" in incident 3.
+struct item_ref {
+    std::int64_t incident = 0;
+    std::int64_t number = 0;
+};
+
+std::optional<item_ref> parse_item_ref(std::string_view token) {
+    if (!token.empty() && token[0] == '#') token.remove_prefix(1);
+    const auto slash = token.find('/');
+    if (slash == std::string_view::npos) {
+        const auto number = parse_number(token);
+        if (!number) return std::nullopt;
+        return item_ref{0, *number};
+    }
+    const auto incident = parse_number(token.substr(0, slash));
+    const auto number = parse_number(token.substr(slash + 1));
+    if (!incident || !number) return std::nullopt;
+    return item_ref{*incident, *number};
+}
+
 template <class Enum>
 std::string one_of() {
     std::string out;
@@ -75,16 +97,35 @@ std::optional<std::string> check_text(std::string_view text, std::string_view wh
     return std::nullopt;
 }
 
+// Splits off a user: a quoted name that may hold spaces ("Ann Lee", “Ann Lee”, 'Ann Lee'), a
+// Slack mention whose label may hold spaces (<@U123|ann lee>), or one word.
+std::pair<std::string_view, std::string_view> split_user(std::string_view s) {
+    s = trim(s);
+    static constexpr std::pair<std::string_view, std::string_view> quotes[] = {
+        {"\"", "\""}, {"\u201C", "\u201D"}, {"'", "'"}, {"<@", ">"}};
+    for (const auto& [open, close] : quotes) {
+        if (!s.starts_with(open)) continue;
+        const auto end = s.find(close, open.size());
+        if (end == std::string_view::npos) break;
+        const bool keep_marks = open == "<@";
+        const auto token = keep_marks ? s.substr(0, end + close.size())
+                                      : trim(s.substr(open.size(), end - open.size()));
+        return {token, trim(s.substr(end + close.size()))};
+    }
+    return split_first(s);
+}
+
 // An optional leading time token; `at` stays `now` without one.
 std::optional<std::string> take_time(std::string_view& args, const parse_context& context,
-                                     model::timestamp& at) {
-    at = context.now;
+                                     cmd::when& at) {
+    at = {context.now, {}};
     args = trim(args);
     const auto [first, rest] = split_first(args);
     if (!looks_like_time(first)) return std::nullopt;
     auto resolved = resolve_time(first, context.now, context.zone);
     if (auto* problem = std::get_if<std::string>(&resolved)) return *problem;
-    at = std::get<model::timestamp>(resolved);
+    auto& instant = std::get<resolved_time>(resolved);
+    at = {instant.at, std::move(instant.note)};
     args = rest;
     return std::nullopt;
 }
@@ -92,7 +133,7 @@ std::optional<std::string> take_time(std::string_view& args, const parse_context
 // A marker command takes nothing but an optional time.
 template <class Build>
 verb_result marker_with_time(std::string_view args, const parse_context& context, Build build) {
-    model::timestamp at;
+    cmd::when at;
     if (auto problem = take_time(args, context, at)) return *problem;
     if (!args.empty()) return "unexpected '" + std::string(args) + "'; expected only a time";
     return build(at);
@@ -119,10 +160,10 @@ verb_result parse_title(std::string_view args, const parse_context& context) {
 }
 
 verb_result parse_timeline_entry(std::string_view args, const parse_context& context) {
-    model::timestamp at;
+    cmd::when at;
     if (auto problem = take_time(args, context, at)) return *problem;
     if (auto problem = check_text(args, "text", context)) return *problem;
-    return cmd::timeline{at, std::string(args)};
+    return cmd::timeline{std::move(at), std::string(args)};
 }
 
 verb_result parse_severity(std::string_view args, const parse_context&) {
@@ -147,8 +188,11 @@ verb_result parse_role(std::string_view args, const parse_context& context) {
                        });
     if (!valid) return "'" + std::string(role) + "' is not a role name (letters, digits, - or _)";
     if (who.empty()) return "missing the person for role " + name;
-    const auto [user, extra] = split_first(who);
-    if (!extra.empty()) return "unexpected '" + std::string(extra) + "' after the person";
+    const auto [user, extra] = split_user(who);
+    if (!extra.empty()) {
+        return "unexpected '" + std::string(extra) +
+               "' after the person; put a name with spaces in quotes: \"Ann Lee\"";
+    }
     auto holder = to_person(user, context);
     if (!holder) return "'" + std::string(user) + "' is not a user";
     return cmd::assign_role{name, *holder};
@@ -160,15 +204,16 @@ verb_result parse_status(std::string_view args, const parse_context& context) {
     const auto to = model::parse_enum<model::phase>(word);
     if (!to) return "'" + std::string(word) + "' is not a phase";
     if (*to == model::phase::closed) return std::string("use !close to close the incident");
-    return marker_with_time(rest, context, [&](model::timestamp at) -> verb_result {
-        return cmd::set_status{*to, at};
+    return marker_with_time(rest, context, [&](cmd::when at) -> verb_result {
+        return cmd::set_status{*to, std::move(at)};
     });
 }
 
 verb_result parse_started(std::string_view args, const parse_context& context) {
     if (trim(args).empty()) return std::string("missing the time impact started");
-    return marker_with_time(args, context,
-                            [](model::timestamp at) -> verb_result { return cmd::started{at}; });
+    return marker_with_time(args, context, [](cmd::when at) -> verb_result {
+        return cmd::started{std::move(at)};
+    });
 }
 
 verb_result parse_detected(std::string_view args, const parse_context& context) {
@@ -182,15 +227,15 @@ verb_result parse_detected(std::string_view args, const parse_context& context) 
         how = *parsed;
         args = rest;
     }
-    return marker_with_time(args, context, [&](model::timestamp at) -> verb_result {
-        return cmd::detected{how, at};
+    return marker_with_time(args, context, [&](cmd::when at) -> verb_result {
+        return cmd::detected{how, std::move(at)};
     });
 }
 
 template <model::phase To>
 verb_result parse_phase_marker(std::string_view args, const parse_context& context) {
-    return marker_with_time(args, context, [](model::timestamp at) -> verb_result {
-        return cmd::set_status{To, at};
+    return marker_with_time(args, context, [](cmd::when at) -> verb_result {
+        return cmd::set_status{To, std::move(at)};
     });
 }
 
@@ -282,13 +327,16 @@ std::optional<std::chrono::year_month_day> parse_date(std::string_view text) {
 }
 
 verb_result parse_action(std::string_view args, const parse_context& context) {
-    const auto [first, rest] = split_first(args);
-    if (lowercase(first) == "done" || lowercase(first) == "reopen") {
-        const auto number = parse_number(rest);
-        if (!number) return "'" + std::string(rest) + "' is not an action number";
-        return cmd::action_status{*number, lowercase(first) == "done" ? model::action_status::done
-                                                                      : model::action_status::open};
+    const auto [word, numbers] = split_first(args);
+    if (lowercase(word) == "done" || lowercase(word) == "reopen") {
+        const auto ref = parse_item_ref(numbers);
+        if (!ref) return "'" + std::string(numbers) + "' is not an action number like 5 or #3/5";
+        return cmd::action_status{ref->number,
+                                  lowercase(word) == "done" ? model::action_status::done
+                                                            : model::action_status::open,
+                                  ref->incident};
     }
+    const auto [first, rest] = split_user(args);
     if (first.empty()) return std::string("missing the owner");
     auto owner = to_person(first, context);
     if (!owner) return "'" + std::string(first) + "' is not a user";
@@ -302,7 +350,7 @@ verb_result parse_action(std::string_view args, const parse_context& context) {
         text = trim(text.substr(0, due_at));
     }
     if (auto problem = check_text(text, "action text", context)) return *problem;
-    return cmd::action{*owner, std::string(text), due};
+    return cmd::action{*owner, std::string(text), due, 0};
 }
 
 bool is_web_url(std::string_view url) {
@@ -348,26 +396,30 @@ verb_result parse_remind(std::string_view args, const parse_context&) {
     return "'" + word + "' is neither on nor off";
 }
 
+// The entry an edit or retraction is about, or the problem with the token.
+std::variant<item_ref, std::string> entry_ref(std::string_view token) {
+    if (token.empty()) return std::string("missing the entry number");
+    const auto ref = parse_item_ref(token);
+    if (!ref) return "'" + std::string(token) + "' is not an entry number like 5 or #3/5";
+    return *ref;
+}
+
 verb_result parse_edit(std::string_view args, const parse_context& context) {
     const auto [first, text] = split_first(args);
-    const auto number = parse_number(first);
-    if (!number) {
-        return first.empty() ? std::string("missing the entry number")
-                             : "'" + std::string(first) + "' is not an entry number";
-    }
+    const auto ref = entry_ref(first);
+    if (const auto* problem = std::get_if<std::string>(&ref)) return *problem;
     if (auto problem = check_text(text, "new text", context)) return *problem;
-    return cmd::edit{*number, std::string(text)};
+    const auto& entry = std::get<item_ref>(ref);
+    return cmd::edit{entry.number, std::string(text), entry.incident};
 }
 
 verb_result parse_retract(std::string_view args, const parse_context&) {
     const auto [first, rest] = split_first(args);
-    const auto number = parse_number(first);
-    if (!number) {
-        return first.empty() ? std::string("missing the entry number")
-                             : "'" + std::string(first) + "' is not an entry number";
-    }
+    const auto ref = entry_ref(first);
+    if (const auto* problem = std::get_if<std::string>(&ref)) return *problem;
     if (!rest.empty()) return "unexpected '" + std::string(rest) + "'";
-    return cmd::retract{*number};
+    const auto& entry = std::get<item_ref>(ref);
+    return cmd::retract{entry.number, entry.incident};
 }
 
 template <class Command>
@@ -395,10 +447,10 @@ verb_result parse_link_room(std::string_view args, const parse_context&) {
     return cmd::link_room{*id};
 }
 
-verb_result parse_help(std::string_view args, const parse_context&) {
+verb_result parse_help(std::string_view args, const parse_context& context) {
     auto [verb_name, rest] = split_first(args);
-    if (!verb_name.empty() && verb_name.front() == '!') verb_name.remove_prefix(1);
-    return cmd::help{lowercase(verb_name)};
+    if (verb_name.starts_with(context.prefix)) verb_name.remove_prefix(context.prefix.size());
+    return cmd::help{lowercase(verb_name), context.pin_hint};
 }
 
 constexpr std::array verbs{
@@ -409,7 +461,7 @@ constexpr std::array verbs{
     verb{"sitrep", "\nstatus: <text>\nimpact: <text>\nnext: <text>\nnext update: <30m>",
          "post a SitRep (any of the lines, in any order)", parse_sitrep},
     verb{"sev", "<1-4>", "set the severity", parse_severity},
-    verb{"role", "<ic|comms|scribe|facilitator|NAME> <user>", "assign a role", parse_role},
+    verb{"role", "<ic|comms|scribe|facilitator|NAME> <user>", "assign a role", parse_role, true},
     verb{"status", "[investigating|identified|monitoring|mitigated|resolved] [time]",
          "set the phase; without arguments, show the incident", parse_status},
     verb{"started", "<time>", "mark when impact began, if before the declaration", parse_started},
@@ -419,22 +471,22 @@ constexpr std::array verbs{
          parse_phase_marker<model::phase::mitigated>},
     verb{"resolved", "[time]", "mark when it was resolved",
          parse_phase_marker<model::phase::resolved>},
-    verb{"impact", "<text>", "describe the impact on users", parse_impact},
+    verb{"impact", "<text>", "describe the impact on users", parse_impact, true},
     verb{"cause",
          "<code-change|infrastructure|external-dependency|config|capacity|other> [text]",
-         "note the origin of the fault", parse_cause},
+         "note the origin of the fault", parse_cause, true},
     verb{"fix", "<rollback|fix-forward|scaling|config|other> [text]", "note how it was fixed",
-         parse_fix},
-    verb{"why", "<text>", "add the next step of the 5-whys chain", parse_why},
+         parse_fix, true},
+    verb{"why", "<text>", "add the next step of the 5-whys chain", parse_why, true},
     verb{"lesson", "<helped|slowed|differently|learned> <text>", "record a lesson",
-         parse_lesson},
+         parse_lesson, true},
     verb{"action", "<user> <text> [due YYYY-MM-DD] | done <n> | reopen <n>",
-         "add an action item with one owner, or mark one done", parse_action},
+         "add an action item with one owner, or mark one done", parse_action, true},
     verb{"link", "<url> [label]", "add a link (dashboard, log, MR) to the timeline", parse_link},
-    verb{"security", "<text>", "flag the incident as security-relevant", parse_security},
+    verb{"security", "<text>", "flag the incident as security-relevant", parse_security, true},
     verb{"remind", "<off|on>", "stop or resume reminders (SitReps due, closing when resolved)",
          parse_remind},
-    verb{"title", "<text>", "rename the incident", parse_title},
+    verb{"title", "<text>", "rename the incident", parse_title, true},
     verb{"edit", "<n> <text>", "correct entry #n (the old text is kept)", parse_edit},
     verb{"retract", "<n>", "withdraw entry #n (it stays visible, struck through)", parse_retract},
     verb{"undo", "", "withdraw your last entry", parse_no_arguments<cmd::undo>},
@@ -491,11 +543,33 @@ std::optional<parse_result> parse(std::string_view message, const parse_context&
         return parse_error{"unknown command '" + std::string(context.prefix) + name + "'",
                            "type " + context.prefix + "help for the list of commands"};
     }
-    auto result = v->parse(args, context);
+    std::int64_t incident = 0;
+    std::string_view rest = args;
+    if (v->names_incident) {
+        const auto [first, after] = split_first(args);
+        if (first.size() > 1 && first[0] == '#' && first.find('/') == std::string_view::npos) {
+            const auto number = parse_number(first);
+            if (!number) {
+                return parse_error{"'" + std::string(first) + "' is not an incident number",
+                                   "usage: " + usage_line(*v, context.prefix)};
+            }
+            incident = *number;
+            rest = after;
+        }
+    }
+    auto result = v->parse(rest, context);
     if (auto* problem = std::get_if<std::string>(&result)) {
         return parse_error{std::move(*problem), "usage: " + usage_line(*v, context.prefix)};
     }
-    return std::get<command>(std::move(result));
+    auto parsed = std::get<command>(std::move(result));
+    if (incident != 0) {
+        std::visit(
+            [incident](auto& c) {
+                if constexpr (requires { c.incident; }) c.incident = incident;
+            },
+            parsed);
+    }
+    return parsed;
 }
 
 std::string usage_of(std::string_view verb_name, std::string_view prefix) {
@@ -503,18 +577,25 @@ std::string usage_of(std::string_view verb_name, std::string_view prefix) {
     return v ? usage_line(*v, prefix) : std::string();
 }
 
-std::string help_text(std::string_view verb_name, std::string_view prefix) {
+std::string help_text(std::string_view verb_name, std::string_view prefix,
+                      std::string_view pin_hint) {
+    const std::string pfx(prefix);
     if (!verb_name.empty()) {
         const verb* v = find_verb(verb_name);
         if (!v) {
-            return "unknown command '" + std::string(verb_name) + "'; type " +
-                   std::string(prefix) + "help for the list";
+            return "unknown command '" + std::string(verb_name) + "'; type " + pfx +
+                   "help for the list";
         }
         std::string out = usage_line(*v, prefix) + "\n  " + std::string(v->summary);
         if (v->name == "tl" || v->usage.find("time") != std::string_view::npos) {
             out +=
                 "\n  times: -15m, -2h, -90s (ago), @14:05 (today, or yesterday if later than "
-                "now), @2026-11-21T14:05Z";
+                "now), @2026-11-21T14:05Z; at most 30 days back";
+        }
+        if (v->names_incident) {
+            out += "\n  after " + pfx + "close it still records into the channel's last "
+                   "incident; name another first: " + usage_line(*v, prefix).insert(
+                       pfx.size() + v->name.size(), " #12");
         }
         return out;
     }
@@ -524,7 +605,11 @@ std::string help_text(std::string_view verb_name, std::string_view prefix) {
         const auto first_line = line.substr(0, line.find('\n'));
         out += "  " + first_line + "\n      " + std::string(v.summary) + "\n";
     }
-    out += "React with :pushpin: to put any message on the timeline.";
+    out += "After " + pfx + "close, the retro's outcomes (" + pfx + "lesson, " + pfx + "why, " +
+           pfx + "action, " + pfx + "impact, " + pfx + "cause, " + pfx + "fix, " + pfx +
+           "role, " + pfx + "edit, " + pfx + "retract…) still go to the channel's last "
+           "incident, or to the one named first: " + pfx + "lesson #12 helped …";
+    if (!pin_hint.empty()) out += "\n" + std::string(pin_hint);
     return out;
 }
 

@@ -22,6 +22,7 @@ struct parse_context {
     // Turns a platform mention ("<@U123>", "@alice:example.org") into a person with a display
     // name; when empty, mentions keep their id as the name.
     std::function<std::optional<model::person>(std::string_view)> resolve_mention;
+    std::string pin_hint;  // for !help: how to pin a message here, if one can
 };
 
 struct parse_error {
@@ -37,7 +38,10 @@ std::optional<parse_result> parse(std::string_view message, const parse_context&
 // "!tl [-15m|@14:05|@2026-11-21T14:05Z] <text>" for one verb, empty for an unknown one.
 std::string usage_of(std::string_view verb, std::string_view prefix);
 
-// The command reference: every verb with its usage and what it does, or one verb in detail.
-std::string help_text(std::string_view verb, std::string_view prefix);
+// The command reference: every verb with its usage and what it does, or one verb in detail;
+// `pin_hint` says how to pin a message on the platform asking ("React with :pushpin: …"),
+// empty where there is no such thing.
+std::string help_text(std::string_view verb, std::string_view prefix,
+                      std::string_view pin_hint = {});
 
 }  // namespace scribe::commands

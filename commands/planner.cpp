@@ -3,13 +3,24 @@
 
 #include <cstdio>
 
+#include "bot/model/conflicts.hpp"
 #include "bot/model/overloaded.hpp"
+#include "bot/model/rules.hpp"
 
 namespace scribe::commands {
 namespace {
 
 using model::event;
 namespace payload = model::payload;
+
+std::string format_day(std::chrono::year_month_day day) {
+    char buf[16];
+    std::snprintf(buf, sizeof buf, "%04d-%02u-%02u", static_cast<int>(day.year()),
+                  static_cast<unsigned>(day.month()), static_cast<unsigned>(day.day()));
+    return buf;
+}
+
+std::string incident_number(std::int64_t id) { return "#" + std::to_string(id); }
 
 struct planner {
     const message_context& message;
@@ -24,35 +35,111 @@ struct planner {
                 "start one with " + message.prefix + "declare <title> [sev1-4]"};
     }
 
+    model::source_key here() const {
+        return {message.source.platform, message.source.channel, {}, 0};
+    }
+
     event make_event(std::int64_t incident_id, model::timestamp occurred,
                      model::event_payload data) const {
         event e;
         e.incident_id = incident_id;
         e.occurred_at = occurred;
-        e.recorded_at = message.now;
+        e.recorded_at = message.received == model::timestamp{} ? message.now : message.received;
         e.actor = message.actor;
         e.source = message.source;
         e.data = std::move(data);
         return e;
     }
 
-    // Most commands record one event in the channel's open incident.
-    plan_result record(model::event_payload data,
-                       std::optional<model::timestamp> occurred = std::nullopt) const {
-        if (!channel.open) return no_open_incident();
+    // The incident a command acts on: the one it names (declared in or linked to this room),
+    // else the channel's open one, else, for what a closed incident still takes, the channel's
+    // latest.
+    std::variant<const model::incident*, parse_error> target_for(const model::event_payload& data,
+                                                                 std::int64_t named,
+                                                                 std::string_view verb) const {
+        const model::incident* target = nullptr;
+        if (named != 0) {
+            if (!channel.named || channel.named->id != named) {
+                return parse_error{"there is no incident " + incident_number(named),
+                                   "see " + message.prefix + "incidents"};
+            }
+            if (!channel.named->serves(here())) {
+                return fail("incident " + incident_number(named) +
+                                " was neither declared in this room nor linked to it",
+                            verb);
+            }
+            target = channel.named;
+        } else if (channel.open) {
+            target = channel.open;
+        } else if (channel.latest && model::accepts_when_closed(data)) {
+            target = channel.latest;
+        }
+        if (!target) return no_open_incident();
+        if (!target->is_open() && !model::accepts_when_closed(data)) {
+            return parse_error{"incident " + incident_number(target->id) +
+                                   " is closed, and this changes the live incident",
+                               "reopen it first with " + message.prefix + "reopen"};
+        }
+        return target;
+    }
+
+    // Records one event in the incident the command acts on.
+    plan_result record(model::event_payload data, std::string_view verb,
+                       std::int64_t named = 0, const cmd::when* at = nullptr) const {
+        auto target = target_for(data, named, verb);
+        if (auto* error = std::get_if<parse_error>(&target)) return std::move(*error);
         plan p;
-        p.events.push_back(make_event(channel.open->id, occurred.value_or(message.now),
-                                      std::move(data)));
+        p.events.push_back(make_event(std::get<const model::incident*>(target)->id,
+                                      at ? at->at : message.now, std::move(data)));
+        if (at && !at->note.empty()) p.notes.push_back(at->note);
         return p;
     }
 
-    // The incident a document or an action status refers to: the one named, else the open
-    // one, else the channel's latest.
-    const model::incident* target() const { return channel.open ? channel.open : channel.latest; }
+    // An edit or retraction of item `number`: refused when it cannot be changed that way, or
+    // when the person may not change it.
+    plan_result correct(model::event_payload data, std::int64_t number, std::int64_t named,
+                        std::string_view verb) const {
+        auto target = target_for(data, named, verb);
+        if (auto* error = std::get_if<parse_error>(&target)) return std::move(*error);
+        const model::incident& incident = *std::get<const model::incident*>(target);
+        const std::string item = "#" + std::to_string(number);
+        const model::recorded_item* found = incident.find(number);
+        const bool edit = std::holds_alternative<payload::entry_edited>(data);
+        if (!found) {
+            return fail("incident " + incident_number(incident.id) + " has no entry " + item, verb);
+        }
+        if (found->retracted) {
+            return fail(item + (edit ? " was retracted" : " is already retracted"), verb);
+        }
+        if (edit && !model::is_editable(incident, number)) {
+            return fail(item + " has no text to edit; retract it and record it again", verb);
+        }
+        if (!edit && !model::is_retractable(incident, number)) {
+            return fail(item + " cannot be retracted (a declaration, close or reopen stays)",
+                        verb);
+        }
+        if (!model::may_correct(incident, number, message.actor)) {
+            std::vector<std::string> who;
+            for (const auto& c : model::correctors(incident, number)) {
+                who.push_back(c.who.name + " (" + c.because + ")");
+            }
+            std::string list;
+            for (std::size_t i = 0; i < who.size(); ++i) {
+                if (i > 0) list += i + 1 == who.size() ? " or " : ", ";
+                list += who[i];
+            }
+            return parse_error{"only " + list + " may " + std::string(verb) + " " + item,
+                               "ask one of them, or have the incident commander make you scribe "
+                               "with " + message.prefix + "role scribe <user>"};
+        }
+        plan p;
+        p.events.push_back(make_event(incident.id, message.now, std::move(data)));
+        return p;
+    }
 
     plan_result operator()(const cmd::declare& c) const {
         if (channel.open) {
-            return parse_error{"incident #" + std::to_string(channel.open->id) + " \"" +
+            return parse_error{"incident " + incident_number(channel.open->id) + " \"" +
                                    channel.open->title + "\" is still open in this channel",
                                "close it first with " + message.prefix + "close"};
         }
@@ -60,102 +147,104 @@ struct planner {
         p.events.push_back(make_event(0, message.now, payload::declared{c.title, c.level}));
         return p;
     }
-    plan_result operator()(const cmd::title& c) const { return record(payload::title_set{c.text}); }
+    plan_result operator()(const cmd::title& c) const {
+        return record(payload::title_set{c.text}, "title", c.incident);
+    }
     plan_result operator()(const cmd::timeline& c) const {
-        return record(payload::entry_added{model::entry_type::note, c.text, {}, {}, {}}, c.at);
+        return record(payload::entry_added{model::entry_type::note, c.text, {}, {}, {}}, "tl", 0,
+                      &c.at);
     }
     plan_result operator()(const cmd::set_severity& c) const {
-        return record(payload::severity_changed{c.level});
+        return record(payload::severity_changed{c.level}, "sev");
     }
     plan_result operator()(const cmd::assign_role& c) const {
-        return record(payload::role_assigned{c.role, c.holder});
+        return record(payload::role_assigned{c.role, c.holder}, "role", c.incident);
     }
     plan_result operator()(const cmd::set_status& c) const {
-        return record(payload::status_changed{c.to}, c.at);
+        return record(payload::status_changed{c.to}, "status", 0, &c.at);
     }
     plan_result operator()(const cmd::started& c) const {
-        return record(payload::started_marked{}, c.at);
+        return record(payload::started_marked{}, "started", 0, &c.at);
     }
     plan_result operator()(const cmd::detected& c) const {
-        return record(payload::detected{c.how}, c.at);
+        return record(payload::detected{c.how}, "detected", 0, &c.at);
     }
     plan_result operator()(const cmd::sitrep& c) const {
-        return record(payload::sitrep_posted{c.status, c.impact, c.next, c.next_update});
+        return record(payload::sitrep_posted{c.status, c.impact, c.next, c.next_update}, "sitrep");
     }
-    plan_result operator()(const cmd::impact& c) const { return record(payload::impact_set{c.text}); }
+    plan_result operator()(const cmd::impact& c) const {
+        return record(payload::impact_set{c.text}, "impact", c.incident);
+    }
     plan_result operator()(const cmd::cause& c) const {
-        return record(payload::cause_noted{c.origin, c.text});
+        return record(payload::cause_noted{c.origin, c.text}, "cause", c.incident);
     }
     plan_result operator()(const cmd::fix& c) const {
-        return record(payload::resolution_noted{c.type, c.text});
+        return record(payload::resolution_noted{c.type, c.text}, "fix", c.incident);
     }
-    plan_result operator()(const cmd::why& c) const { return record(payload::why_added{c.text}); }
+    plan_result operator()(const cmd::why& c) const {
+        return record(payload::why_added{c.text}, "why", c.incident);
+    }
     plan_result operator()(const cmd::lesson& c) const {
-        return record(payload::lesson_added{c.kind, c.text});
+        return record(payload::lesson_added{c.kind, c.text}, "lesson", c.incident);
     }
     plan_result operator()(const cmd::action& c) const {
-        return record(payload::action_added{c.owner, c.text, c.due});
+        auto result = record(payload::action_added{c.owner, c.text, c.due}, "action", c.incident);
+        auto* p = std::get_if<plan>(&result);
+        if (p && c.due && std::chrono::sys_days{*c.due} <
+                              std::chrono::sys_days{message.zone.local_date(message.now)}) {
+            p->notes.push_back("Note: the due date " + format_day(*c.due) +
+                               " is already past; correct it with " + message.prefix + "edit or " +
+                               message.prefix + "retract if it was a typo.");
+        }
+        return result;
     }
     plan_result operator()(const cmd::action_status& c) const {
-        const model::incident* incident = target();
-        if (!incident) return no_open_incident();
-        const model::action_item* item = incident->find_action(c.number);
+        auto target = target_for(payload::action_updated{}, c.incident, "action");
+        if (auto* error = std::get_if<parse_error>(&target)) return std::move(*error);
+        const model::incident& incident = *std::get<const model::incident*>(target);
+        const model::action_item* item = incident.find_action(c.number);
         if (!item || item->retracted) {
-            return fail("incident #" + std::to_string(incident->id) + " has no action item #" +
+            return fail("incident " + incident_number(incident.id) + " has no action item #" +
                             std::to_string(c.number),
                         "action");
         }
         plan p;
         p.events.push_back(
-            make_event(incident->id, message.now, payload::action_updated{c.number, c.status}));
+            make_event(incident.id, message.now, payload::action_updated{c.number, c.status}));
         return p;
     }
     plan_result operator()(const cmd::link& c) const {
-        return record(payload::entry_added{model::entry_type::link, c.label, {}, c.url, {}});
+        return record(payload::entry_added{model::entry_type::link, c.label, {}, c.url, {}},
+                      "link");
     }
     plan_result operator()(const cmd::security& c) const {
-        return record(payload::security_flagged{c.text});
+        return record(payload::security_flagged{c.text}, "security", c.incident);
     }
     plan_result operator()(const cmd::remind& c) const {
-        return record(payload::reminders_set{c.enabled});
+        return record(payload::reminders_set{c.enabled}, "remind");
     }
     plan_result operator()(const cmd::edit& c) const {
-        if (!channel.open) return no_open_incident();
-        const model::recorded_item* item = channel.open->find(c.number);
-        if (!item) return fail("there is no entry #" + std::to_string(c.number), "edit");
-        if (item->retracted) {
-            return fail("#" + std::to_string(c.number) + " was retracted", "edit");
-        }
-        if (!model::is_editable(*channel.open, c.number)) {
-            return fail("#" + std::to_string(c.number) +
-                            " has no text to edit; retract it and record it again",
-                        "edit");
-        }
-        return record(payload::entry_edited{c.number, c.text});
+        return correct(payload::entry_edited{c.number, c.text}, c.number, c.incident, "edit");
     }
     plan_result operator()(const cmd::retract& c) const {
-        if (!channel.open) return no_open_incident();
-        const model::recorded_item* item = channel.open->find(c.number);
-        if (!item || !model::is_retractable(*channel.open, c.number)) {
-            return fail("there is no entry #" + std::to_string(c.number) + " that can be retracted",
-                        "retract");
-        }
-        if (item->retracted) {
-            return fail("#" + std::to_string(c.number) + " is already retracted", "retract");
-        }
-        return record(payload::entry_retracted{c.number});
+        return correct(payload::entry_retracted{c.number}, c.number, c.incident, "retract");
     }
     plan_result operator()(const cmd::undo&) const {
-        if (!channel.open) return no_open_incident();
-        for (auto number = channel.open->last_sequence; number > 0; --number) {
-            const model::recorded_item* item = channel.open->find(number);
-            if (item && !item->retracted && item->recorded_by.platform == message.actor.platform &&
-                item->recorded_by.id == message.actor.id &&
-                model::is_retractable(*channel.open, number)) {
-                return record(payload::entry_retracted{number});
+        auto target = target_for(payload::entry_retracted{}, 0, "undo");
+        if (auto* error = std::get_if<parse_error>(&target)) return std::move(*error);
+        const model::incident& incident = *std::get<const model::incident*>(target);
+        for (auto number = incident.last_sequence; number > 0; --number) {
+            const model::recorded_item* item = incident.find(number);
+            if (item && !item->retracted && model::same_person(item->recorded_by, message.actor) &&
+                model::is_retractable(incident, number)) {
+                plan p;
+                p.events.push_back(
+                    make_event(incident.id, message.now, payload::entry_retracted{number}));
+                return p;
             }
         }
-        return fail("you have no entry left to undo in this incident", "undo");
+        return fail("you have no entry left to undo in incident " + incident_number(incident.id),
+                    "undo");
     }
     plan_result operator()(const cmd::close&) const {
         if (!channel.open) return no_open_incident();
@@ -165,17 +254,26 @@ struct planner {
         return p;
     }
     plan_result operator()(const cmd::link_room& c) const {
-        if (channel.open) {
-            return fail("this room already feeds incident #" + std::to_string(channel.open->id) +
-                            " \"" + channel.open->title + "\"",
-                        "link-room");
-        }
         if (!channel.named) {
-            return parse_error{"there is no incident #" + std::to_string(c.incident_id),
+            return parse_error{"there is no incident " + incident_number(c.incident_id),
                                "see " + message.prefix + "incidents"};
         }
+        if (channel.open) {
+            const std::string open = incident_number(channel.open->id);
+            if (channel.open->id == c.incident_id) {
+                return fail("this room already feeds incident " + open, "link-room");
+            }
+            if (channel.open->channel == here()) {
+                return fail("incident " + open + " is open in this room, and a room feeds one "
+                                "incident at a time; close it first",
+                            "link-room");
+            }
+            return fail("this room feeds incident " + open + "; leave it first with " +
+                            message.prefix + "unlink-room",
+                        "link-room");
+        }
         if (!channel.named->is_open()) {
-            return fail("incident #" + std::to_string(c.incident_id) + " is closed", "link-room");
+            return fail("incident " + incident_number(c.incident_id) + " is closed", "link-room");
         }
         plan p;
         p.events.push_back(make_event(
@@ -185,9 +283,8 @@ struct planner {
     }
     plan_result operator()(const cmd::unlink_room&) const {
         if (!channel.open) return no_open_incident();
-        const model::source_key here{message.source.platform, message.source.channel, {}, 0};
-        if (channel.open->channel == here) {
-            return fail("incident #" + std::to_string(channel.open->id) +
+        if (channel.open->channel == here()) {
+            return fail("incident " + incident_number(channel.open->id) +
                             " was declared in this room; close it with " + message.prefix +
                             "close instead",
                         "unlink-room");
@@ -200,7 +297,7 @@ struct planner {
     }
     plan_result operator()(const cmd::reopen&) const {
         if (channel.open) {
-            return fail("incident #" + std::to_string(channel.open->id) + " is still open",
+            return fail("incident " + incident_number(channel.open->id) + " is still open",
                         "reopen");
         }
         if (!channel.latest) return fail("this channel has no incident to reopen", "reopen");
@@ -211,7 +308,7 @@ struct planner {
     plan_result operator()(const cmd::show& c) const {
         cmd::show resolved = c;
         if (resolved.incident_id == 0) {
-            const model::incident* incident = target();
+            const model::incident* incident = channel.open ? channel.open : channel.latest;
             if (!incident) {
                 return parse_error{"this channel has no incident yet",
                                    "name one, e.g. " + message.prefix + "draft 12, or see " +
@@ -235,7 +332,7 @@ struct planner {
     }
     plan_result operator()(const cmd::help& c) const {
         plan p;
-        p.reply = help_text(c.verb, message.prefix);
+        p.reply = help_text(c.verb, message.prefix, c.pin_hint);
         return p;
     }
 };
@@ -257,6 +354,22 @@ std::string upper(std::string_view s) {
 }
 
 }  // namespace
+
+std::int64_t named_incident(const command& c) {
+    return std::visit(
+        model::overloaded{
+            [](const cmd::link_room& x) { return x.incident_id; },
+            [](const cmd::show& x) { return x.incident_id; },
+            [](const auto& x) -> std::int64_t {
+                if constexpr (requires { x.incident; }) {
+                    return x.incident;
+                } else {
+                    return 0;
+                }
+            },
+        },
+        c);
+}
 
 plan_result plan_command(const command& c, const message_context& message,
                          const channel_incidents& channel) {
@@ -283,14 +396,22 @@ std::optional<std::string> recorded_text(const command& c) {
 std::string confirmation(const model::event& e, const model::incident& after,
                          const model::zone& zone, std::string_view prefix) {
     const std::string number = "#" + std::to_string(e.sequence);
-    std::string when = zone.format_time(e.occurred_at) + " (UTC" + zone.format_offset(e.occurred_at) +
-                       ")";
+    // A time on another day than the one it was recorded on shows its date.
+    const auto show_time = [&](model::timestamp t) {
+        return zone.local_date(t) == zone.local_date(e.recorded_at) ? zone.format_time(t)
+                                                                    : zone.format_date_time(t);
+    };
+    std::string when = show_time(e.occurred_at) + " (UTC" + zone.format_offset(e.occurred_at) + ")";
     if (e.occurred_at < e.recorded_at - std::chrono::minutes(1)) {
         when += ", recorded " + zone.format_time(e.recorded_at);
     }
-    const std::string head = number + " at " + when + ": ";
+    const bool into_closed =
+        !after.is_open() && !std::holds_alternative<model::payload::status_changed>(e.data);
+    const std::string head =
+        number + (into_closed ? " in closed incident #" + std::to_string(e.incident_id) : "") +
+        " at " + when + ": ";
     const std::string pfx(prefix);
-    return std::visit(
+    std::string reply = std::visit(
         model::overloaded{
             [&](const model::payload::declared& p) {
                 return "Incident #" + std::to_string(e.incident_id) + " declared at " + when +
@@ -427,6 +548,13 @@ std::string confirmation(const model::event& e, const model::incident& after,
             },
         },
         e.data);
+    for (const auto& c : model::find_conflicts(after)) {
+        if (!c.involves(e.sequence)) continue;
+        reply += "\nWarning: " + model::describe(c, show_time) +
+                ". Kept as typed, and listed in the draft to bring to the retro; correct it by "
+                "setting the marker again or with " + pfx + "retract <n>.";
+    }
+    return reply;
 }
 
 }  // namespace scribe::commands

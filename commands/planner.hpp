@@ -18,8 +18,10 @@ namespace scribe::commands {
 struct message_context {
     model::person actor;
     model::source_key source;  // its channel and message id; the idempotency key of its events
-    model::timestamp now{};
+    model::timestamp now{};    // when it was sent: what "now" means in the command
     std::string prefix = "!";
+    model::timestamp received{};  // when Scribe took it, the events' recorded-at; unset: now
+    model::zone zone = model::zone::utc();  // what "today" is, for due dates
 };
 
 // The incidents of the channel the message came from.
@@ -36,6 +38,7 @@ struct plan {
     bool list_incidents = false;
     bool list_actions = false;
     std::string reply;  // a reply that needs nothing from the store (help)
+    std::vector<std::string> notes;  // said after the confirmation: how a time was read, warnings
 };
 
 using plan_result = std::variant<plan, parse_error>;
@@ -47,7 +50,9 @@ plan_result plan_command(const command& c, const message_context& message,
 // the chat message that carried it can update the entry; nullopt for commands without one.
 std::optional<std::string> recorded_text(const command& c);
 
-// The reply after an event was committed: what was recorded, its number, and its time.
+// The reply after an event was committed: what was recorded, its number, and its time (with
+// its date when that is not the day it was recorded), and a warning for each conflict the
+// event is part of (model/conflicts.hpp).
 std::string confirmation(const model::event& committed, const model::incident& after,
                          const model::zone& zone, std::string_view prefix);
 

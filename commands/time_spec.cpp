@@ -2,6 +2,7 @@
 #include "commands/time_spec.hpp"
 
 #include <cctype>
+#include <cstdio>
 
 namespace scribe::commands {
 namespace {
@@ -42,8 +43,12 @@ std::optional<std::chrono::seconds> parse_clock(std::string_view text) {
 }
 
 // A local date and time without an offset: "2026-11-21T14:05".
-std::optional<model::timestamp> parse_local_date_time(std::string_view text,
-                                                      const model::zone& zone) {
+struct local_date_time {
+    std::chrono::year_month_day day;
+    std::chrono::milliseconds time_of_day;
+};
+
+std::optional<local_date_time> parse_local_date_time(std::string_view text) {
     if (text.size() < 16 || (text[10] != 'T' && text[10] != 't')) return std::nullopt;
     for (std::size_t i : {0u, 1u, 2u, 3u, 5u, 6u, 8u, 9u}) {
         if (!is_digit(text[i])) return std::nullopt;
@@ -60,8 +65,40 @@ std::optional<model::timestamp> parse_local_date_time(std::string_view text,
                                           std::chrono::month{static_cast<unsigned>(number(5, 2))},
                                           std::chrono::day{static_cast<unsigned>(number(8, 2))}};
     if (!day.ok()) return std::nullopt;
-    const auto minutes = std::chrono::floor<std::chrono::minutes>(*clock);
-    return zone.from_local(day, minutes) + (*clock - minutes);
+    return local_date_time{day, *clock};
+}
+
+std::string format_day(std::chrono::year_month_day day) {
+    char buf[16];
+    std::snprintf(buf, sizeof buf, "%04d-%02u-%02u", static_cast<int>(day.year()),
+                  static_cast<unsigned>(day.month()), static_cast<unsigned>(day.day()));
+    return buf;
+}
+
+// A local time on a given day: one instant, or a problem when the clocks skipped it. When they
+// showed it twice, the first is taken unless only the second is before `latest`.
+std::variant<resolved_time, std::string> local_instant(const std::string& quoted,
+                                                       const local_date_time& local,
+                                                       const model::zone& zone,
+                                                       model::timestamp latest) {
+    using count = model::zone::local_instants::count;
+    const auto found = zone.from_local(local.day, local.time_of_day);
+    if (found.found == count::none) {
+        return quoted + " did not exist on " + format_day(local.day) + " in " + zone.name() +
+               ": the clocks skipped it when they went forward at " +
+               zone.format_time(found.first) + "; give the time with its offset or in UTC (" +
+               format_day(local.day) + "T…Z)";
+    }
+    if (found.found == count::two && found.second <= latest) {
+        return resolved_time{
+            found.first,
+            quoted + " happened twice on " + format_day(local.day) + " in " + zone.name() +
+                " (the clocks went back); taken as the first, UTC" +
+                zone.format_offset(found.first) + ". For the second, give the offset: @" +
+                format_day(local.day) + "T" + zone.format_time(found.second) +
+                zone.format_offset(found.second)};
+    }
+    return resolved_time{found.first, {}};
 }
 
 }  // namespace
@@ -99,35 +136,42 @@ bool looks_like_time(std::string_view token) {
     return parse_clock(token).has_value();
 }
 
-std::variant<model::timestamp, std::string> resolve_time(std::string_view token,
-                                                          model::timestamp now,
-                                                          const model::zone& zone) {
+std::variant<resolved_time, std::string> resolve_time(std::string_view token, model::timestamp now,
+                                                      const model::zone& zone) {
     const std::string quoted = "'" + std::string(token) + "'";
+    const auto latest = now + max_clock_skew;
+    std::variant<resolved_time, std::string> result;
     if (!token.empty() && token[0] == '-') {
         const auto span = parse_span(token.substr(1));
         if (!span) return quoted + " is not a span like -15m, -2h or -90s";
-        if (*span > std::chrono::hours(24 * 30)) return quoted + " is more than 30 days ago";
-        return now - *span;
-    }
-    const std::string_view bare = !token.empty() && token[0] == '@' ? token.substr(1) : token;
-    if (const auto clock = parse_clock(bare)) {
-        const auto today = zone.local_date(now);
-        const auto minutes = std::chrono::floor<std::chrono::minutes>(*clock);
-        auto t = zone.from_local(today, minutes) + (*clock - minutes);
-        if (t > now) {
-            const auto yesterday = std::chrono::sys_days{today} - std::chrono::days(1);
-            t = zone.from_local(std::chrono::year_month_day{yesterday}, minutes) +
-                (*clock - minutes);
+        result = resolved_time{now - *span, {}};
+    } else {
+        const std::string_view bare = !token.empty() && token[0] == '@' ? token.substr(1) : token;
+        if (const auto clock = parse_clock(bare)) {
+            // Today, or yesterday when today's is still to come.
+            const auto today = zone.local_date(now);
+            result = local_instant(quoted, {today, *clock}, zone, now);
+            const auto* today_at = std::get_if<resolved_time>(&result);
+            const bool later_than_now = today_at ? today_at->at > now
+                                                 : zone.from_local(today, *clock).first > now;
+            if (later_than_now) {
+                const std::chrono::year_month_day yesterday{std::chrono::sys_days{today} -
+                                                            std::chrono::days(1)};
+                result = local_instant(quoted, {yesterday, *clock}, zone, now);
+            }
+        } else if (const auto utc = model::parse_utc(bare)) {
+            result = resolved_time{*utc, {}};
+        } else if (const auto local = parse_local_date_time(bare)) {
+            result = local_instant(quoted, *local, zone, latest);
+        } else {
+            return quoted + " is not a time: use -15m, @14:05 or @2026-11-21T14:05Z";
         }
-        return t;
     }
-    std::optional<model::timestamp> t = model::parse_utc(bare);
-    if (!t) t = parse_local_date_time(bare, zone);
-    if (!t) {
-        return quoted + " is not a time: use -15m, @14:05 or @2026-11-21T14:05Z";
+    if (const auto* resolved = std::get_if<resolved_time>(&result)) {
+        if (resolved->at < now - max_backdate) return quoted + " is more than 30 days ago";
+        if (resolved->at > latest) return quoted + " is in the future";
     }
-    if (*t > now + std::chrono::minutes(1)) return quoted + " is in the future";
-    return *t;
+    return result;
 }
 
 }  // namespace scribe::commands

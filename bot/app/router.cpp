@@ -6,6 +6,7 @@
 
 #include "bot/app/logging.hpp"
 #include "bot/model/overloaded.hpp"
+#include "bot/model/text.hpp"
 #include "bot/render/render.hpp"
 
 namespace scribe::app {
@@ -28,6 +29,12 @@ std::string upper(std::string_view s) {
         if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
     }
     return out;
+}
+
+// When a message was sent, by the platform's stamp; a stamp missing, or ahead of our clock,
+// gives way to when it was received.
+model::timestamp sent_time(model::timestamp stamped, model::timestamp received) {
+    return stamped == model::timestamp{} || stamped > received ? received : stamped;
 }
 
 std::string error_text(const commands::parse_error& error) {
@@ -83,8 +90,16 @@ router::router(store::event_store& store, router_options options, executor post)
 
 void router::handle(adapters::inbound_message message, reply_sink reply, mention_resolver resolve,
                     done_callback done) {
+    message.text = model::without_control_characters(message.text);
+    // "Now" in a message is when it was sent: typed while Scribe was down, or delivered late,
+    // it keeps its own time.
+    message.sent_at = sent_time(message.sent_at, options_.clock());
     commands::parse_context context;
-    context.now = options_.clock();
+    context.now = message.sent_at;
+    if (const auto hint = options_.pin_hints.find(message.source.platform);
+        hint != options_.pin_hints.end()) {
+        context.pin_hint = hint->second;
+    }
     context.zone = options_.zone;
     context.prefix = options_.prefix;
     context.platform = message.source.platform;
@@ -101,6 +116,8 @@ void router::handle(adapters::inbound_message message, reply_sink reply, mention
 }
 
 void router::pin(adapters::pin_request request, reply_sink reply, done_callback done) {
+    request.pinned.text = model::without_control_characters(request.pinned.text);
+    request.pinned.sent_at = sent_time(request.pinned.sent_at, options_.clock());
     auto origin = request.pinned;
     enqueue({std::move(origin), pin_work{std::move(request), false}, std::move(reply),
              std::move(done)});
@@ -114,6 +131,8 @@ void router::unpin(adapters::pin_request request, reply_sink reply, done_callbac
 
 void router::message_changed(adapters::message_change change, reply_sink reply,
                              done_callback done) {
+    change.new_text = model::without_control_characters(change.new_text);
+    change.at = sent_time(change.at, options_.clock());
     adapters::inbound_message origin;
     origin.author = change.by;
     origin.source = change.message;
@@ -228,12 +247,14 @@ void router::process_next(const std::string& key) {
     const auto appended = std::chrono::steady_clock::now();
     store_.append(std::move(planned.events),
                   [this, key, item = std::move(item), events = std::move(events),
-                   appended](store::append_result result) mutable {
+                   notes = std::move(planned.notes), appended](store::append_result result) mutable {
                       const auto took = std::chrono::steady_clock::now() - appended;
                       post_([this, key, item = std::move(item), events = std::move(events),
-                             result = std::move(result), took]() mutable {
+                             notes = std::move(notes), result = std::move(result),
+                             took]() mutable {
                           stats_.commit_latency.observe(took);
-                          on_committed(key, std::move(item), std::move(events), std::move(result));
+                          on_committed(key, std::move(item), std::move(events), std::move(notes),
+                                       std::move(result));
                       });
                   });
 }
@@ -249,23 +270,24 @@ void router::finish(const std::string& key, const pending& item) {
 
 router::outcome router::plan_command(const pending& item, const commands::command& command,
                                      const channel_state& channel) {
-    commands::message_context context{item.message.author, item.message.source, options_.clock(),
-                                      options_.prefix};
-    const auto* link = std::get_if<commands::cmd::link_room>(&command);
+    commands::message_context context{item.message.author, item.message.source,
+                                      item.message.sent_at, options_.prefix, options_.clock(),
+                                      options_.zone};
+    const auto named = commands::named_incident(command);
     const commands::channel_incidents incidents{
         channel.open ? incident(*channel.open) : nullptr,
         channel.latest ? incident(*channel.latest) : nullptr,
-        link ? incident(link->incident_id) : nullptr};
+        named != 0 ? incident(named) : nullptr};
     auto planned = commands::plan_command(command, context, incidents);
     if (const auto* error = std::get_if<commands::parse_error>(&planned)) {
-        return {{}, error_text(*error), {}};
+        return {{}, error_text(*error), {}, {}};
     }
     auto& plan = std::get<commands::plan>(planned);
-    if (!plan.reply.empty()) return {{}, plan.reply, {}};
+    if (!plan.reply.empty()) return {{}, plan.reply, {}, {}};
     if (plan.show) return show(*plan.show);
-    if (plan.list_incidents) return {{}, list_incidents(), {}};
-    if (plan.list_actions) return {{}, list_actions(), {}};
-    return {std::move(plan.events), {}, {}};
+    if (plan.list_incidents) return {{}, list_incidents(), {}, {}};
+    if (plan.list_actions) return {{}, list_actions(), {}, {}};
+    return {std::move(plan.events), {}, {}, std::move(plan.notes)};
 }
 
 router::outcome router::plan_pin(const pending& item, const pin_work& pin,
@@ -414,8 +436,20 @@ router::outcome router::plan_change(const pending& item, const adapters::message
     return {std::move(events), {}, {}};
 }
 
+const model::incident& router::advance(const model::event& e) {
+    auto it = incidents_.find(e.incident_id);
+    if (it != incidents_.end() && it->second.last_sequence + 1 == e.sequence) {
+        model::apply(it->second, e);
+        return it->second;
+    }
+    auto state = model::fold(store_.load_incident(e.incident_id));
+    if (it == incidents_.end()) return incidents_.emplace(e.incident_id, std::move(state)).first->second;
+    it->second = std::move(state);
+    return it->second;
+}
+
 void router::on_committed(const std::string& key, pending item, std::vector<model::event> events,
-                          store::append_result result) {
+                          std::vector<std::string> notes, store::append_result result) {
     log_scope scope(item.message.source.platform, item.message.source.channel,
                     events.empty() ? 0 : events.front().incident_id);
     if (!result.ok()) {
@@ -454,14 +488,7 @@ void router::on_committed(const std::string& key, pending item, std::vector<mode
             incidents_[e.incident_id] = model::incident{};
             channel.open = channel.latest = e.incident_id;
         }
-        auto it = incidents_.find(e.incident_id);
-        if (it == incidents_.end()) {
-            it = incidents_.emplace(e.incident_id, model::fold(store_.load_incident(e.incident_id)))
-                     .first;
-        } else {
-            model::apply(it->second, e);
-        }
-        const model::incident& state = it->second;
+        const model::incident& state = advance(e);
         if (std::holds_alternative<model::payload::room_linked>(e.data)) {
             channel.open = channel.latest = state.id;
         } else if (std::holds_alternative<model::payload::room_unlinked>(e.data)) {
@@ -487,6 +514,9 @@ void router::on_committed(const std::string& key, pending item, std::vector<mode
                 reply += "\nThe draft could not be rendered: " + std::string(ex.what());
             }
         }
+    }
+    if (!reply.empty()) {
+        for (const auto& note : notes) reply += "\n" + note;
     }
     // Edits and deletions of chat messages add nothing to the channel, which saw them: an
     // edit corrects the bot's earlier answer in place, a deletion stays quiet.

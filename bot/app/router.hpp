@@ -34,6 +34,8 @@ struct router_options {
     model::reminder_policy reminders;
     // Posts a message that answers nothing (reminders) to reply.platform / reply.channel.
     std::function<void(adapters::outbound_reply)> announce;
+    // How to pin a message, per platform, for !help ("React with :pushpin: …").
+    std::map<std::string, std::string> pin_hints;
 };
 
 // What the router counts for the operator's metrics.
@@ -116,6 +118,7 @@ private:
         std::vector<model::event> events;
         std::string reply;  // when there is nothing to record
         std::vector<adapters::attachment> files;
+        std::vector<std::string> notes;  // said after the confirmation
     };
 
     void enqueue(pending item);
@@ -130,7 +133,11 @@ private:
                         const channel_state& channel);
     outcome plan_reminder(const pending& item, const reminder_work& reminder);
     void on_committed(const std::string& channel_key, pending item,
-                      std::vector<model::event> events, store::append_result result);
+                      std::vector<model::event> events, std::vector<std::string> notes,
+                      store::append_result result);
+    // The incident with `e` applied: the cached state when it is current, else read again
+    // (another process may have written to the store meanwhile).
+    const model::incident& advance(const model::event& e);
     outcome show(const commands::cmd::show& what);
     std::string list_incidents() const;
     std::string list_actions() const;

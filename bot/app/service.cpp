@@ -145,6 +145,9 @@ int run_service(const cli_context& cli) {
     options.postmortem_template = *postmortem_template;
     options.clock = wall_clock;
     options.reminders = settings.reminders;
+    options.pin_hints = {
+        {"slack", "React with :" + settings.slack_pin_emoji + ": to put any message on the timeline."},
+        {"matrix", "React with " + settings.matrix_pin_key + " to put any message on the timeline."}};
     // Set once the adapters exist; reminders start only after they are connected.
     std::function<void(adapters::outbound_reply)> announce;
     options.announce = [&announce](adapters::outbound_reply reply) { announce(std::move(reply)); };

@@ -73,4 +73,26 @@ std::vector<conflict> find_conflicts(const incident& state) {
     return found;
 }
 
+std::string describe(const conflict& c, const std::function<std::string(timestamp)>& show_time) {
+    const auto label = [](const marked_point& p) {
+        return std::string(p.what == "started" ? "impact started" : p.what);
+    };
+    const auto point_text = [&](const marked_point& p) {
+        return label(p) + " (#" + std::to_string(p.number) + ", " + show_time(p.at) + ")";
+    };
+    switch (c.type) {
+        case conflict::kind::out_of_order:
+            return point_text(c.later) + " is earlier than " + point_text(c.earlier);
+        case conflict::kind::phase_backwards:
+            return "the status went back from " + point_text(c.earlier) + " to " +
+                   point_text(c.later);
+        case conflict::kind::unresolved_reopen:
+            return point_text(c.later) + " after it was resolved (#" +
+                   std::to_string(c.earlier.number) + ", " + show_time(c.earlier.at) +
+                   ") and not resolved since: the MTTR runs to #" +
+                   std::to_string(c.earlier.number);
+    }
+    return {};
+}
+
 }  // namespace scribe::model

@@ -3,6 +3,8 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -39,5 +41,9 @@ struct conflict {
 
 // Every conflict in the incident's live markers and phases, in a stable order.
 std::vector<conflict> find_conflicts(const incident& state);
+
+// The conflict in words, e.g. "resolved (#4, 14:25) is earlier than mitigated (#5, 14:28)";
+// `show_time` writes a time the way the caller shows times.
+std::string describe(const conflict& c, const std::function<std::string(timestamp)>& show_time);
 
 }  // namespace scribe::model

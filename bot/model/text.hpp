@@ -12,4 +12,8 @@ enum class quotes { keep, escape };
 // quotes::escape, " and ' too, for HTML attribute values.
 std::string escape_entities(std::string_view text, quotes q = quotes::escape);
 
+// The text without control characters (C0 but line feed and tab, DEL, and C1), which would
+// drive a terminal (ESC, BEL) or break a file (NUL) when shown again.
+std::string without_control_characters(std::string_view text);
+
 }  // namespace scribe::model

@@ -55,15 +55,26 @@ std::string zone::format_offset(timestamp t) const {
     return buf;
 }
 
-timestamp zone::from_local(std::chrono::year_month_day day,
-                           std::chrono::minutes time_of_day) const {
-    const date::local_time<std::chrono::minutes> local{
+zone::local_instants zone::from_local(std::chrono::year_month_day day,
+                                      std::chrono::milliseconds time_of_day) const {
+    const date::local_time<std::chrono::milliseconds> local{
         date::local_days{date::year{static_cast<int>(day.year())} /
                          static_cast<unsigned>(day.month()) / static_cast<unsigned>(day.day())}
             .time_since_epoch() +
         time_of_day};
-    const auto sys = tz_->to_sys(local, date::choose::earliest);
-    return std::chrono::time_point_cast<std::chrono::milliseconds>(sys);
+    const auto info = tz_->get_info(local);
+    const auto instant = [&](const date::sys_info& offset) {
+        return timestamp{local.time_since_epoch() -
+                         std::chrono::duration_cast<std::chrono::milliseconds>(offset.offset)};
+    };
+    switch (info.result) {
+        case date::local_info::unique: return {local_instants::count::one, instant(info.first), {}};
+        case date::local_info::ambiguous:
+            return {local_instants::count::two, instant(info.first), instant(info.second)};
+        default:
+            return {local_instants::count::none,
+                    std::chrono::time_point_cast<std::chrono::milliseconds>(info.first.end), {}};
+    }
 }
 
 }  // namespace scribe::model

@@ -29,9 +29,16 @@ public:
     std::string format_time(timestamp t) const;
     std::string format_offset(timestamp t) const;
 
-    // The instant of a local wall-clock time; in a gap or overlap of a DST change, the
-    // earlier instant.
-    timestamp from_local(std::chrono::year_month_day day, std::chrono::minutes time_of_day) const;
+    // The instants a local wall-clock time names. Around a change of offset (DST) a time can
+    // name none (the clocks skipped it) or two (they showed it twice).
+    struct local_instants {
+        enum class count { one, none, two };
+        count found = count::one;
+        timestamp first{};   // the instant; the earlier of two; for none, when the clocks jumped
+        timestamp second{};  // the later of two
+    };
+    local_instants from_local(std::chrono::year_month_day day,
+                              std::chrono::milliseconds time_of_day) const;
 
 private:
     zone(const date::time_zone* tz, std::string name) : tz_(tz), name_(std::move(name)) {}

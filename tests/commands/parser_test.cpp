@@ -64,19 +64,19 @@ TEST_CASE("!declare takes a title and an optional severity at the end") {
 TEST_CASE("!tl records now, backdated by a span, at a local clock time or an instant") {
     const auto now = at("2026-11-21T14:30:00Z");
     auto t = parsed<cmd::timeline>("!tl restarted the sync job");
-    CHECK(t.at == now);
+    CHECK(t.at.at == now);
     CHECK(t.text == "restarted the sync job");
-    CHECK(parsed<cmd::timeline>("!tl -15m paged on-call").at == now - std::chrono::minutes(15));
-    CHECK(parsed<cmd::timeline>("!tl -2h x").at == now - std::chrono::hours(2));
-    CHECK(parsed<cmd::timeline>("!tl -90s x").at == now - std::chrono::seconds(90));
-    CHECK(parsed<cmd::timeline>("!tl -1h30m x").at == now - std::chrono::minutes(90));
+    CHECK(parsed<cmd::timeline>("!tl -15m paged on-call").at.at == now - std::chrono::minutes(15));
+    CHECK(parsed<cmd::timeline>("!tl -2h x").at.at == now - std::chrono::hours(2));
+    CHECK(parsed<cmd::timeline>("!tl -90s x").at.at == now - std::chrono::seconds(90));
+    CHECK(parsed<cmd::timeline>("!tl -1h30m x").at.at == now - std::chrono::minutes(90));
     // 14:05 Berlin is 13:05Z, earlier today.
-    CHECK(parsed<cmd::timeline>("!tl @14:05 firewall change").at == at("2026-11-21T13:05:00Z"));
+    CHECK(parsed<cmd::timeline>("!tl @14:05 firewall change").at.at == at("2026-11-21T13:05:00Z"));
     // 16:00 Berlin is later than now (15:30): yesterday.
-    CHECK(parsed<cmd::timeline>("!tl @16:00 x").at == at("2026-11-20T15:00:00Z"));
-    CHECK(parsed<cmd::timeline>("!tl @2026-11-21T14:05Z x").at == at("2026-11-21T14:05:00Z"));
-    CHECK(parsed<cmd::timeline>("!tl @2026-11-21T12:00 x").at == at("2026-11-21T11:00:00Z"));
-    CHECK(parsed<cmd::timeline>("!tl @2026-11-21T14:05:00+01:00 x").at ==
+    CHECK(parsed<cmd::timeline>("!tl @16:00 x").at.at == at("2026-11-20T15:00:00Z"));
+    CHECK(parsed<cmd::timeline>("!tl @2026-11-21T14:05Z x").at.at == at("2026-11-21T14:05:00Z"));
+    CHECK(parsed<cmd::timeline>("!tl @2026-11-21T12:00 x").at.at == at("2026-11-21T11:00:00Z"));
+    CHECK(parsed<cmd::timeline>("!tl @2026-11-21T14:05:00+01:00 x").at.at ==
           at("2026-11-21T13:05:00Z"));
     // A number in the text is text.
     CHECK(parsed<cmd::timeline>("!tl 3 pods crashed").text == "3 pods crashed");
@@ -118,7 +118,7 @@ TEST_CASE("!sev, !role, !status") {
 
     const auto s = parsed<cmd::set_status>("!status identified");
     CHECK(s.to == model::phase::identified);
-    CHECK(parsed<cmd::set_status>("!status monitoring -5m").at ==
+    CHECK(parsed<cmd::set_status>("!status monitoring -5m").at.at ==
           at("2026-11-21T14:25:00Z"));
     CHECK(parsed<cmd::show>("!status").what == cmd::view::summary);
     CHECK(refused("!status closed").message.find("!close") != std::string::npos);
@@ -126,20 +126,20 @@ TEST_CASE("!sev, !role, !status") {
 }
 
 TEST_CASE("markers: !started, !detected, !mitigated, !resolved with optional times") {
-    CHECK(parsed<cmd::started>("!started @14:00").at == at("2026-11-21T13:00:00Z"));
+    CHECK(parsed<cmd::started>("!started @14:00").at.at == at("2026-11-21T13:00:00Z"));
     CHECK(refused("!started").message.find("missing") != std::string::npos);
     auto d = parsed<cmd::detected>("!detected");
     CHECK(d.how == model::detection::unknown);
-    CHECK(d.at == at("2026-11-21T14:30:00Z"));
+    CHECK(d.at.at == at("2026-11-21T14:30:00Z"));
     d = parsed<cmd::detected>("!detected customer -20m");
     CHECK(d.how == model::detection::customer);
-    CHECK(d.at == at("2026-11-21T14:10:00Z"));
-    CHECK(parsed<cmd::detected>("!detected 14:50").at == at("2026-11-21T13:50:00Z"));
+    CHECK(d.at.at == at("2026-11-21T14:10:00Z"));
+    CHECK(parsed<cmd::detected>("!detected 14:50").at.at == at("2026-11-21T13:50:00Z"));
     CHECK(refused("!detected psychic").message.find("not a way") != std::string::npos);
     CHECK(refused("!detected customer soon").message.find("unexpected") != std::string::npos);
     auto m = parsed<cmd::set_status>("!mitigated @2026-11-21T14:20Z");
     CHECK(m.to == model::phase::mitigated);
-    CHECK(m.at == at("2026-11-21T14:20:00Z"));
+    CHECK(m.at.at == at("2026-11-21T14:20:00Z"));
     CHECK(parsed<cmd::set_status>("!resolved").to == model::phase::resolved);
     CHECK(refused("!resolved tomorrow").usage == "usage: !resolved [time]");
 }
@@ -278,4 +278,86 @@ TEST_CASE("spans") {
     CHECK_FALSE(parse_span("m"));
     CHECK_FALSE(parse_span("0m"));
     CHECK_FALSE(parse_span("99999999m"));
+}
+
+TEST_CASE("absolute times are bounded like relative ones") {
+    CHECK(refused("!tl @0001-01-01T00:00Z x").message.find("30 days") != std::string::npos);
+    CHECK(refused("!detected @2026-10-01T10:00").message.find("30 days") != std::string::npos);
+    CHECK(refused("!tl @2026-11-21T14:32Z x").message.find("future") != std::string::npos);
+    // A clock running a minute ahead is not the future.
+    CHECK(parsed<cmd::timeline>("!tl @2026-11-21T14:30:50Z x").at.at == at("2026-11-21T14:30:50Z"));
+    CHECK(parsed<cmd::timeline>("!tl -30d x").at.at == at("2026-10-22T14:30:00Z"));
+}
+
+TEST_CASE("local times the clocks skipped are refused; those shown twice say which was taken") {
+    auto context = berlin_context();
+    context.now = at("2026-03-29T06:00:00Z");  // 08:00 in Berlin, the morning clocks went forward
+    const auto skipped = refused("!tl @02:30 x", context);
+    CHECK(skipped.message.find("did not exist on 2026-03-29") != std::string::npos);
+    CHECK(refused("!detected @2026-03-29T02:30", context).message.find("did not exist") !=
+          std::string::npos);
+
+    context.now = at("2026-10-25T06:00:00Z");  // the morning they went back
+    const auto twice = parsed<cmd::timeline>("!tl @02:30 x", context);
+    CHECK(twice.at.at == at("2026-10-25T00:30:00Z"));
+    CHECK(twice.at.note.find("happened twice") != std::string::npos);
+    CHECK(twice.at.note.find("@2026-10-25T02:30+01:00") != std::string::npos);
+    // Only the first had happened yet: no choice to explain.
+    context.now = at("2026-10-25T01:10:00Z");  // 02:10, second time round
+    const auto once = parsed<cmd::timeline>("!tl @02:30 x", context);
+    CHECK(once.at.at == at("2026-10-25T00:30:00Z"));
+    CHECK(once.at.note.empty());
+}
+
+TEST_CASE("names with spaces are quoted; mentions with labels stay whole") {
+    auto r = parsed<cmd::assign_role>("!role ic \"Ann Lee\"");
+    CHECK(r.holder.name == "Ann Lee");
+    CHECK(r.holder.id == "ann lee");
+    r = parsed<cmd::assign_role>("!role comms \u201CAnn Lee\u201D");
+    CHECK(r.holder.name == "Ann Lee");
+    r = parsed<cmd::assign_role>("!role scribe <@U42|ann lee>");
+    CHECK(r.holder.id == "U42");
+    CHECK(r.holder.name == "ann lee");
+    auto a = parsed<cmd::action>("!action 'Ann Lee' add an alert on port 1433 due 2026-12-01");
+    CHECK(a.owner.name == "Ann Lee");
+    CHECK(a.text == "add an alert on port 1433");
+    REQUIRE(a.due);
+    a = parsed<cmd::action>("!action O'Brien rotate the keys");
+    CHECK(a.owner.name == "O'Brien");
+    CHECK(refused("!role ic Ann Lee").message.find("quotes") != std::string::npos);
+}
+
+TEST_CASE("the retro's commands name another incident with a leading #n") {
+    const auto l = parsed<cmd::lesson>("!lesson #12 helped the runbook");
+    CHECK(l.incident == 12);
+    CHECK(l.text == "the runbook");
+    CHECK(parsed<cmd::why>("!why the port was closed").incident == 0);
+    CHECK(parsed<cmd::action>("!action #3 bob fix it").incident == 3);
+    CHECK(parsed<cmd::assign_role>("!role #3 facilitator carol").incident == 3);
+    CHECK(named_incident(parsed<cmd::impact>("!impact #4 users saw errors")) == 4);
+    CHECK(refused("!why #x because").message.find("not an incident number") != std::string::npos);
+    // Not for live commands: "#2" is text there.
+    CHECK(parsed<cmd::timeline>("!tl #2 is the culprit").text == "#2 is the culprit");
+
+    const auto e = parsed<cmd::edit>("!edit #3/5 port 1433");
+    CHECK(e.incident == 3);
+    CHECK(e.number == 5);
+    CHECK(parsed<cmd::edit>("!edit #5 port 1433").incident == 0);
+    const auto r = parsed<cmd::retract>("!retract 3/7");
+    CHECK(r.incident == 3);
+    CHECK(r.number == 7);
+    const auto done = parsed<cmd::action_status>("!action done #3/5");
+    CHECK(done.incident == 3);
+    CHECK(done.number == 5);
+    CHECK(refused("!retract 3/").message.find("not an entry number") != std::string::npos);
+}
+
+TEST_CASE("help speaks of pinning only where a message can be pinned") {
+    CHECK(help_text("", "!").find("pushpin") == std::string::npos);
+    CHECK(help_text("", "!", "React with :pushpin: to pin.").find(":pushpin:") !=
+          std::string::npos);
+    CHECK(help_text("lesson", "!").find("!lesson #12") != std::string::npos);
+    auto context = berlin_context();
+    context.pin_hint = "React with 📌";
+    CHECK(parsed<cmd::help>("!help", context).pin_hint == "React with 📌");
 }

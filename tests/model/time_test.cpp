@@ -42,7 +42,22 @@ TEST_CASE("zones show local time with offset and read local wall-clock times") {
     CHECK(berlin->format_date_time(at("2026-07-01T23:30:00Z")) == "2026-07-02 01:30");
     CHECK(berlin->format_offset(at("2026-07-01T23:30:00Z")) == "+02:00");
     using namespace std::chrono;
-    CHECK(berlin->from_local(year{2026} / November / 21, hours(15) + minutes(5)) == t);
+    const auto found = berlin->from_local(year{2026} / November / 21, hours(15) + minutes(5));
+    CHECK(found.found == zone::local_instants::count::one);
+    CHECK(found.first == t);
     CHECK_FALSE(zone::locate("Mars/Olympus_Mons"));
     CHECK(zone::utc().format_offset(t) == "+00:00");
+}
+
+TEST_CASE("a local time the clocks skipped names no instant; one they showed twice names two") {
+    using namespace std::chrono;
+    const auto berlin = zone::locate("Europe/Berlin");
+    REQUIRE(berlin);
+    const auto skipped = berlin->from_local(year{2026} / March / 29, hours(2) + minutes(30));
+    CHECK(skipped.found == zone::local_instants::count::none);
+    CHECK(skipped.first == at("2026-03-29T01:00:00Z"));
+    const auto twice = berlin->from_local(year{2026} / October / 25, hours(2) + minutes(30));
+    CHECK(twice.found == zone::local_instants::count::two);
+    CHECK(twice.first == at("2026-10-25T00:30:00Z"));
+    CHECK(twice.second == at("2026-10-25T01:30:00Z"));
 }
