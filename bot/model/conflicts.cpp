@@ -67,8 +67,8 @@ std::vector<conflict> find_conflicts(const incident& state) {
 
     if (resolved && !marks.reopened.empty() && marks.reopened.back().number > resolved->number) {
         const auto& reopen = marks.reopened.back();
-        found.push_back({conflict::kind::unresolved_reopen, *resolved,
-                         {"reopened", reopen.number, reopen.at}});
+        found.push_back(
+            {conflict::kind::unresolved_reopen, *resolved, {"reopened", reopen.number, reopen.at}});
     }
     return found;
 }

@@ -14,7 +14,8 @@ namespace scribe::model {
 
 // One side of a conflict: a marker, a status change or a reopen, by its entry number.
 struct marked_point {
-    std::string_view what;  // "started", "detected", "mitigated", "resolved", "reopened", or a phase
+    std::string_view
+        what;  // "started", "detected", "mitigated", "resolved", "reopened", or a phase
     std::int64_t number = 0;
     timestamp at{};
 };

@@ -8,23 +8,22 @@
 namespace scribe::model {
 
 bool accepts_when_closed(const event_payload& data) {
-    return std::visit(
-        overloaded{
-            [](const payload::role_assigned&) { return true; },
-            [](const payload::title_set&) { return true; },
-            [](const payload::impact_set&) { return true; },
-            [](const payload::cause_noted&) { return true; },
-            [](const payload::resolution_noted&) { return true; },
-            [](const payload::why_added&) { return true; },
-            [](const payload::lesson_added&) { return true; },
-            [](const payload::action_added&) { return true; },
-            [](const payload::action_updated&) { return true; },
-            [](const payload::entry_edited&) { return true; },
-            [](const payload::entry_retracted&) { return true; },
-            [](const payload::security_flagged&) { return true; },
-            [](const auto&) { return false; },
-        },
-        data);
+    return std::visit(overloaded{
+                          [](const payload::role_assigned&) { return true; },
+                          [](const payload::title_set&) { return true; },
+                          [](const payload::impact_set&) { return true; },
+                          [](const payload::cause_noted&) { return true; },
+                          [](const payload::resolution_noted&) { return true; },
+                          [](const payload::why_added&) { return true; },
+                          [](const payload::lesson_added&) { return true; },
+                          [](const payload::action_added&) { return true; },
+                          [](const payload::action_updated&) { return true; },
+                          [](const payload::entry_edited&) { return true; },
+                          [](const payload::entry_retracted&) { return true; },
+                          [](const payload::security_flagged&) { return true; },
+                          [](const auto&) { return false; },
+                      },
+                      data);
 }
 
 bool same_person(const person& a, const person& b) {
@@ -35,9 +34,8 @@ std::vector<corrector> correctors(const incident& state, std::int64_t number) {
     std::vector<corrector> out;
     const auto add = [&](const person& who, std::string because) {
         if (who.id.empty()) return;
-        const bool known = std::any_of(out.begin(), out.end(), [&](const corrector& c) {
-            return same_person(c.who, who);
-        });
+        const bool known = std::any_of(out.begin(), out.end(),
+                                       [&](const corrector& c) { return same_person(c.who, who); });
         if (!known) out.push_back({who, std::move(because)});
     };
     if (const recorded_item* item = state.find(number)) add(item->recorded_by, "who recorded it");

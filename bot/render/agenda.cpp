@@ -53,6 +53,9 @@ std::string discussion_part(const context& ctx) {
     for (std::size_t i = 0; i < whys.size(); ++i) {
         out += "- Why " + std::to_string(i + 1) + ": " + escape_markdown(whys[i]->text) + "\n";
     }
+    for (const auto& text : detail::conflict_texts(ctx)) {
+        out += "- The markers disagree: " + text + ". Which is right?\n";
+    }
     for (const auto& spec : detail::marker_specs) {
         if (spec.question.empty() || inc.marks.*spec.field) continue;
         out += "- " + detail::upper_first(spec.question) + " No " +

@@ -67,8 +67,14 @@ std::string summary_text(const model::incident& incident, const options& opts) {
     for (const auto& spec : detail::metric_specs) {
         const auto& mark = incident.marks.*(spec.needs->field);
         const auto& value = ctx.metrics.*spec.field;
-        if (!mark || !value) {
+        if (!mark) {
             missing.push_back(std::string(spec.needs->command));
+            continue;
+        }
+        if (!value) {
+            marks.push_back(detail::lower_first(spec.needs->label) + " " +
+                            detail::local_time_near(zone, mark->at, start) +
+                            " (before the start: no " + detail::upper(spec.key) + ")");
             continue;
         }
         marks.push_back(detail::lower_first(spec.needs->label) + " " +
@@ -77,6 +83,7 @@ std::string summary_text(const model::incident& incident, const options& opts) {
     }
     out += detail::upper_first(detail::join(marks, " · ", " · ")) + "\n";
     if (!missing.empty()) out += "Not recorded yet: " + detail::join(missing, ", ", ", ") + "\n";
+    for (const auto& text : detail::conflict_texts(ctx)) out += "Conflict: " + text + "\n";
 
     const auto actions = detail::live_items(incident.actions);
     out += detail::counted(detail::live_entry_count(ctx), "timeline entry", "timeline entries") +

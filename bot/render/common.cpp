@@ -127,7 +127,8 @@ std::optional<model::detection> detection_of(const model::incident& incident) {
 }
 
 context make_context(const model::incident& incident, const options& opts) {
-    context ctx{incident, opts, model::compute_metrics(incident), {}};
+    context ctx{incident, opts, model::compute_metrics(incident), {}, incident.start(),
+                model::find_conflicts(incident)};
     for (const auto& entry : incident.timeline) ctx.timeline.push_back(&entry);
     std::stable_sort(ctx.timeline.begin(), ctx.timeline.end(),
                      [](const model::timeline_entry* a, const model::timeline_entry* b) {
@@ -137,6 +138,35 @@ context make_context(const model::incident& incident, const options& opts) {
                          return a->number < b->number;
                      });
     return ctx;
+}
+
+std::string start_basis(const context& ctx) {
+    const auto& start = ctx.start;
+    switch (start.from) {
+        case model::impact_start::basis::declaration: return "the declaration";
+        case model::impact_start::basis::started:
+            return code("!started") + " (#" + std::to_string(start.number) + ")";
+        case model::impact_start::basis::earlier_marker:
+            return "the " + std::string(start.marker) + " marker (#" +
+                   std::to_string(start.number) + "), the earliest";
+    }
+    return {};
+}
+
+std::vector<std::string> conflict_texts(const context& ctx) {
+    const auto show = [&](model::timestamp t) {
+        return local_time_near(ctx.opts.zone, t, ctx.start.at);
+    };
+    std::vector<std::string> out;
+    for (const auto& c : ctx.conflicts) out.push_back(model::describe(c, show));
+    return out;
+}
+
+std::string missing_metric(const context& ctx, const metric_spec& spec) {
+    if (ctx.incident.marks.*(spec.needs->field)) {
+        return "not computed — its marker is before the impact start (see the conflicts)";
+    }
+    return not_recorded(spec.needs->command);
 }
 
 std::string display_title(const model::incident& incident) {

@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "bot/model/conflicts.hpp"
 #include "bot/model/incident.hpp"
 #include "bot/render/render.hpp"
 
@@ -156,7 +157,19 @@ struct context {
     model::metrics metrics;
     // By happened_at, ties by number; retracted entries included.
     std::vector<const model::timeline_entry*> timeline;
+    model::impact_start start;
+    std::vector<model::conflict> conflicts;
 };
+
+// How the impact start was found, for a reader: "the declaration", "the detection (#2), the
+// earliest marker", "`!started` (#5)".
+std::string start_basis(const context& ctx);
+
+// Each conflict in words, with local times near the impact start.
+std::vector<std::string> conflict_texts(const context& ctx);
+
+// Why a metric has no figure: its marker is missing, or contradicts the start.
+std::string missing_metric(const context& ctx, const metric_spec& spec);
 
 context make_context(const model::incident& incident, const options& opts);
 

@@ -13,7 +13,7 @@ namespace {
 using json = nlohmann::ordered_json;
 
 // Bumped on every incompatible change to the document; additions keep the version.
-constexpr int export_schema_version = 1;
+constexpr int export_schema_version = 2;
 
 json time_json(model::timestamp t) { return model::format_utc(t); }
 
@@ -135,8 +135,35 @@ json markers_json(const detail::context& ctx) {
     return out;
 }
 
+json point_json(const model::marked_point& p) {
+    return {{"what", p.what}, {"number", p.number}, {"at", time_json(p.at)}};
+}
+
+json conflicts_json(const detail::context& ctx) {
+    json out = json::array();
+    for (const auto& c : ctx.conflicts) {
+        const char* kind = c.type == model::conflict::kind::out_of_order      ? "out_of_order"
+                           : c.type == model::conflict::kind::phase_backwards ? "phase_backwards"
+                                                                              : "unresolved_reopen";
+        out.push_back(
+            {{"kind", kind}, {"earlier", point_json(c.earlier)}, {"later", point_json(c.later)}});
+    }
+    return out;
+}
+
+json marker_list_json(const std::vector<model::marker>& marks) {
+    json out = json::array();
+    for (const auto& m : marks) out.push_back({{"number", m.number}, {"at", time_json(m.at)}});
+    return out;
+}
+
 json metrics_json(const detail::context& ctx) {
-    json out = {{"started_at", time_json(ctx.incident.started_at())}};
+    const char* basis = ctx.start.from == model::impact_start::basis::declaration ? "declaration"
+                        : ctx.start.from == model::impact_start::basis::started ? "started"
+                                                                                 : "earlier_marker";
+    json out = {{"started_at", time_json(ctx.start.at)},
+                {"start_basis", basis},
+                {"start_number", ctx.start.number}};
     for (const auto& spec : detail::metric_specs) {
         const auto& value = ctx.metrics.*spec.field;
         out[std::string(spec.key) + "_seconds"] =
@@ -170,7 +197,10 @@ json incident_state_json(const detail::context& ctx) {
             {"roles", std::move(roles)},
             {"participants", std::move(participants)},
             {"markers", markers_json(ctx)},
+            {"earlier_resolutions", marker_list_json(inc.marks.earlier_resolutions)},
+            {"reopened", marker_list_json(inc.marks.reopened)},
             {"metrics", metrics_json(ctx)},
+            {"conflicts", conflicts_json(ctx)},
             {"detection", how ? json(model::to_string(*how)) : json(nullptr)},
             {"timeline", list_json(inc.timeline, entry_json)},
             {"sitreps", list_json(inc.sitreps, sitrep_json)},

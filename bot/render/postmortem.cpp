@@ -56,14 +56,24 @@ std::string facts_section(const context& ctx) {
         const auto at = marker_time(ctx, spec);
         std::string value = at ? local_date_time(zone, *at) : not_recorded(spec.command);
         if (spec.name == "started" && !inc.marks.started) {
-            value += " (the declaration; if impact began earlier: " + code(spec.command) + ")";
+            value += " (" + start_basis(ctx) + "; if impact began earlier: " +
+                     code(spec.command) + ")";
+        }
+        if (spec.name == "resolved" && !inc.marks.earlier_resolutions.empty()) {
+            std::vector<std::string> earlier;
+            for (const auto& m : inc.marks.earlier_resolutions) {
+                earlier.push_back(local_time_near(zone, m.at, *at) + " (#" +
+                                  std::to_string(m.number) + ")");
+            }
+            value += " (the last; it was also resolved at " + join(earlier, ", ", " and ") +
+                     ", then reopened)";
         }
         out += table_row({spec.label, value});
     }
     for (const auto& spec : metric_specs) {
         const auto& value = ctx.metrics.*spec.field;
         out += table_row(
-            {spec.label, value ? model::format_span(*value) : not_recorded(spec.needs->command)});
+            {spec.label, value ? model::format_span(*value) : missing_metric(ctx, spec)});
     }
     const auto origin = origin_of(inc);
     out += table_row({"Origin of fault",
@@ -75,6 +85,12 @@ std::string facts_section(const context& ctx) {
     out += table_row(
         {"Detection", how ? model::describe(*how) : not_recorded(marker_specs[1].command)});
     out += "\n_" + times_note(zone) + "_\n";
+    if (!ctx.conflicts.empty()) {
+        out += "\n" + bring("these markers contradict each other; they are kept as typed and "
+                            "give no figure where they meet. Which is right?");
+        for (const auto& text : conflict_texts(ctx)) out += "\n- " + text;
+        out += "\n";
+    }
     return out;
 }
 
@@ -94,10 +110,12 @@ std::string summary_section(const context& ctx) {
 
     std::vector<std::string> known;
     std::vector<std::string> missing;
+    std::vector<std::string> contradicted;
     for (const auto& spec : metric_specs) {
         const auto& value = ctx.metrics.*spec.field;
         if (!value) {
-            missing.emplace_back(lower_first(spec.needs->label));
+            (inc.marks.*(spec.needs->field) ? contradicted : missing)
+                .emplace_back(lower_first(spec.needs->label));
             continue;
         }
         std::string part = lower_first(spec.needs->label) + " after " + model::format_span(*value);
@@ -109,6 +127,10 @@ std::string summary_section(const context& ctx) {
     }
     if (!known.empty()) out += " " + upper_first(join(known, ", ", " and ")) + ".";
     if (!missing.empty()) out += " Not recorded yet: " + join(missing, ", ", " and ") + ".";
+    if (!contradicted.empty()) {
+        out += " Recorded before the impact start, so not computed: " +
+               join(contradicted, ", ", " and ") + ".";
+    }
     out += "\n\n";
 
     if (const auto* impact = live_item(inc.impact)) {
@@ -342,8 +364,9 @@ std::string entry_markdown(const context& ctx, const model::timeline_entry& entr
         text += " _(edited " + near(r.at) + " by " + escape_markdown(display_name(r.by)) +
                 "; was: \"" + escape_markdown(r.previous_text) + "\")_";
     }
+    // Backdated, or typed while Scribe could not hear it and delivered later.
     if (entry.recorded_at - entry.happened_at >= std::chrono::minutes{1}) {
-        text += " _(backdated; recorded " + near(entry.recorded_at) + ")_";
+        text += " _(recorded " + near(entry.recorded_at) + ")_";
     }
     return text;
 }

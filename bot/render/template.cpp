@@ -130,6 +130,14 @@ mustache::data actions_data(const context& ctx) {
     return out;
 }
 
+mustache::data conflicts_data(const context& ctx) {
+    auto out = list_of();
+    for (const auto& conflict : detail::conflict_texts(ctx)) {
+        out.push_back(object({{"text", text(conflict)}}));
+    }
+    return out;
+}
+
 mustache::data whys_data(const context& ctx) {
     auto out = list_of();
     std::int64_t step = 0;
@@ -152,10 +160,14 @@ void add_markers(const context& ctx, mustache::data& out) {
             out.set(std::string(spec.name), mustache::data(false));
             continue;
         }
-        const auto at = m ? m->at : inc.started_at();
+        const auto at = is_start ? ctx.start.at : m->at;
         auto marker = object({{"at", text(detail::local_date_time(zone, at))},
                               {"utc", text(model::format_utc(at))}});
-        if (is_start) marker.set("declaration", mustache::data(!m));
+        if (is_start) {
+            marker.set("declaration",
+                       mustache::data(ctx.start.from == model::impact_start::basis::declaration));
+            marker.set("basis", text(detail::start_basis(ctx)));
+        }
         out.set(std::string(spec.name), marker);
     }
     for (const auto& spec : detail::metric_specs) {
@@ -221,6 +233,7 @@ mustache::data template_data(const context& ctx) {
         {"timeline", timeline_data(ctx)},
         {"sitreps", sitreps_data(ctx)},
         {"whys", whys_data(ctx)},
+        {"conflicts", conflicts_data(ctx)},
         {"lessons", lessons_data(ctx)},
         {"actions", actions_data(ctx)},
         {"action_counts",

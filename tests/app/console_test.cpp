@@ -30,8 +30,8 @@ TEST_CASE("an incident piped into the console: backdated entries, an edit and a 
         "!tl Error rate on checkout at 12%\n"
         "!tl -30m Deploy 4711 of the payment service finished\n"
         "!tl -10m First alert: checkout 5xx above threshold\n"
-        "!detected monitoring @2026-11-21T10:10Z\n"
-        "!started @2026-11-21T09:50Z\n"
+        "!started -70m\n"
+        "!detected monitoring -50m\n"
         "!tl Rolling back deploy 4711 to 4710\n"
         "!edit 8 Rolling back deploy 4711 to 4709\n"
         "!tl Restarted the database\n"
@@ -78,7 +78,7 @@ TEST_CASE("an incident piped into the console: backdated entries, an edit and a 
     REQUIRE(json.exit_code == 0);
     const auto doc = nlohmann::json::parse(json.out, nullptr, false);
     REQUIRE_FALSE(doc.is_discarded());
-    CHECK(doc.at("schema_version").get<int>() == 1);
+    CHECK(doc.at("schema_version").get<int>() == 2);
     CHECK(doc.at("events").size() == 15);
     CHECK(doc.at("incident").at("title").get<std::string>() == "Checkout errors for EU users");
 }

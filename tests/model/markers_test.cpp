@@ -207,15 +207,24 @@ TEST_CASE("property: metrics are never negative and every contradiction is flagg
             const auto when = now - minutes(std::uniform_int_distribution<int>(0, 90)(random));
             const auto count = static_cast<std::int64_t>(log.events().size());
             switch (std::uniform_int_distribution<int>(0, 8)(random)) {
-                case 0: log.add(when, alice, payload::started_marked{}, now); break;
-                case 1: log.add(when, alice, payload::detected{detection::monitoring}, now); break;
-                case 2: log.add(when, alice, payload::status_changed{phase::mitigated}, now); break;
-                case 3: log.add(when, alice, payload::status_changed{phase::resolved}, now); break;
+                case 0:
+                    log.add(when, alice, payload::started_marked{}, now);
+                    break;
+                case 1:
+                    log.add(when, alice, payload::detected{detection::monitoring}, now);
+                    break;
+                case 2:
+                    log.add(when, alice, payload::status_changed{phase::mitigated}, now);
+                    break;
+                case 3:
+                    log.add(when, alice, payload::status_changed{phase::resolved}, now);
+                    break;
                 case 4:
                     log.add(when, alice, payload::status_changed{phase::investigating}, now);
                     break;
                 case 5:
-                    log.add(now, alice, payload::status_changed{closed ? phase::monitoring : phase::closed});
+                    log.add(now, alice,
+                            payload::status_changed{closed ? phase::monitoring : phase::closed});
                     closed = !closed;
                     break;
                 case 6:
@@ -225,7 +234,8 @@ TEST_CASE("property: metrics are never negative and every contradiction is flagg
                     }
                     break;
                 default: {
-                    const auto target = std::uniform_int_distribution<std::int64_t>(1, count)(random);
+                    const auto target =
+                        std::uniform_int_distribution<std::int64_t>(1, count)(random);
                     log.add(now, alice, payload::entry_retracted{target});
                     break;
                 }

@@ -22,7 +22,7 @@ TEST_CASE("JSON export of the checkout story matches its golden file") {
 TEST_CASE("the JSON export holds the folded state and metrics") {
     const auto log = checkout_story();
     const auto doc = json::parse(incident_json(log.fold(), log.events(), berlin_options()));
-    CHECK(doc.at("schema_version").get<int>() == 1);
+    CHECK(doc.at("schema_version").get<int>() == 2);
     CHECK(doc.at("zone").get<std::string>() == "Europe/Berlin");
     const auto& inc = doc.at("incident");
     CHECK(inc.at("id").get<int>() == 42);

@@ -196,7 +196,7 @@ TEST_CASE("the timeline is chronological: a backdated entry sorts before later o
     CHECK(numbers == expected);
     CHECK(timeline.find(
               "| 2026-03-29 01:31 +01:00 | 8 | Ben Okafor | note | Deploy 2026.03.28-3 of "
-              "checkout-api finished _(backdated; recorded 01:58 +01:00)_ |") != std::string::npos);
+              "checkout-api finished _(recorded 01:58 +01:00)_ |") != std::string::npos);
     // The clocks went forward at 02:00 local: later rows carry the new offset.
     CHECK(timeline.find("| 03:10 +02:00 | 13 |") != std::string::npos);
 }
@@ -325,6 +325,66 @@ TEST_CASE("user text cannot break the front matter, headings, tables or links") 
     }
     CHECK(doc.find("click me (javascript:alert(1))") != std::string::npos);
     CHECK(doc.find("&lt;script&gt;") != std::string::npos);
+}
+
+}  // namespace scribe::render::test
+
+namespace scribe::render::test {
+
+TEST_CASE("a detection before the declaration starts the impact, and the draft says so") {
+    event_log log(3);
+    log.add(ana(), "2026-11-21T14:00:00Z", p::declared{"Sync down", model::severity::sev2})
+        .add(ana(), "2026-11-21T13:20:00Z", p::detected{model::detection::monitoring},
+             "2026-11-21T14:01:00Z");
+    const auto doc = postmortem_markdown(log.fold(), utc_options());
+    const auto facts = front_matter_of(doc);
+    CHECK(facts.at("started_at") == quoted("2026-11-21T13:20:00.000Z"));
+    CHECK(facts.at("mttd_seconds") == "0");
+    CHECK(section_of(doc, "At a glance").find("the detected marker (#2), the earliest") !=
+          std::string::npos);
+    CHECK(doc.find("-0s") == std::string::npos);
+    CHECK(doc.find("after -") == std::string::npos);
+}
+
+TEST_CASE("conflicting markers are kept, give no figure, and go to the retro") {
+    event_log log(3);
+    log.add(ana(), "2026-11-21T14:00:00Z", p::declared{"Sync down", model::severity::sev2})
+        .add(ana(), "2026-11-21T14:05:00Z", p::detected{model::detection::monitoring})
+        .add(ben(), "2026-11-21T14:10:00Z", p::started_marked{})
+        .add(ben(), "2026-11-21T14:25:00Z", p::status_changed{model::phase::resolved})
+        .add(ben(), "2026-11-21T14:28:00Z", p::status_changed{model::phase::mitigated});
+    const auto doc = postmortem_markdown(log.fold(), utc_options());
+    const auto facts = front_matter_of(doc);
+    CHECK(facts.at("mttd_seconds") == "null");
+    CHECK(facts.at("mttr_seconds") == "900");
+    const auto glance = section_of(doc, "At a glance");
+    CHECK(glance.find("Bring to the retro: these markers contradict each other") !=
+          std::string::npos);
+    CHECK(glance.find("detected (#2, 14:05 +00:00) is earlier than impact started (#3, 14:10 "
+                      "+00:00)") != std::string::npos);
+    CHECK(glance.find("resolved (#4, 14:25 +00:00) is earlier than mitigated (#5, 14:28 "
+                      "+00:00)") != std::string::npos);
+    CHECK(glance.find("not computed") != std::string::npos);
+    CHECK(section_of(doc, "Summary").find("Recorded before the impact start, so not computed: "
+                                          "detected") != std::string::npos);
+    const auto agenda = agenda_markdown(log.fold(), utc_options());
+    CHECK(agenda.find("The markers disagree: detected (#2") != std::string::npos);
+}
+
+TEST_CASE("a flapping incident shows every resolution, and the MTTR runs to the last") {
+    event_log log(3);
+    log.add(ana(), "2026-11-21T14:00:00Z", p::declared{"Sync down", model::severity::sev2})
+        .add(ana(), "2026-11-21T14:30:00Z", p::status_changed{model::phase::resolved})
+        .add(ana(), "2026-11-21T14:35:00Z", p::status_changed{model::phase::closed})
+        .add(ana(), "2026-11-21T15:00:00Z", p::reopened{})
+        .add(ana(), "2026-11-21T15:20:00Z", p::status_changed{model::phase::resolved})
+        .add(ana(), "2026-11-21T15:25:00Z", p::status_changed{model::phase::closed});
+    const auto doc = postmortem_markdown(log.fold(), utc_options());
+    CHECK(front_matter_of(doc).at("mttr_seconds") == "4800");
+    CHECK(front_matter_of(doc).at("resolved_at") == quoted("2026-11-21T15:20:00.000Z"));
+    CHECK(section_of(doc, "At a glance")
+              .find("(the last; it was also resolved at 14:30 +00:00 (#2), then reopened)") !=
+          std::string::npos);
 }
 
 }  // namespace scribe::render::test
