@@ -1,10 +1,18 @@
 // Reading lines as messages and printing replies; no network.
 #include "adapters/console/console_adapter.hpp"
 
+#include <unistd.h>
+
+#include <cstdint>
+#include <cstdio>
 #include <fstream>
 #include <istream>
 #include <ostream>
+#include <random>
 #include <system_error>
+#include <utility>
+
+#include "bot/model/text.hpp"
 
 namespace scribe::adapters::console {
 namespace {
@@ -21,21 +29,39 @@ std::string_view trim_right(std::string_view s) {
 console_adapter::console_adapter(std::istream& in, std::ostream& out, console_options options)
     : in_(in), out_(out), options_(std::move(options)) {}
 
-std::optional<std::string> console_adapter::read_message() {
+std::string new_session_id() {
+    std::random_device entropy;
+    const auto high = static_cast<std::uint64_t>(entropy()) << 32 | entropy();
+    char id[40];
+    std::snprintf(id, sizeof id, "%016llx-%d", static_cast<unsigned long long>(high),
+                  static_cast<int>(::getpid()));
+    return id;
+}
+
+std::optional<std::string> console_adapter::read_line() {
+    if (pushed_back_) return std::exchange(pushed_back_, std::nullopt);
     std::string line;
-    while (std::getline(in_, line)) {
-        std::string message(trim_right(line));
-        while (!message.empty() && message.back() == '\\') {
-            message.pop_back();
-            std::string more;
-            if (!std::getline(in_, more)) break;
-            message += "\n" + std::string(trim_right(more));
-        }
-        if (message.empty()) continue;
-        if (message == options_.prefix + "sitrep") {
-            std::string block_line;
-            while (std::getline(in_, block_line) && !trim_right(block_line).empty()) {
-                message += "\n" + std::string(trim_right(block_line));
+    if (!std::getline(in_, line)) return std::nullopt;
+    std::string joined(trim_right(line));
+    while (!joined.empty() && joined.back() == '\\') {
+        joined.pop_back();
+        if (!std::getline(in_, line)) break;
+        joined += "\n" + std::string(trim_right(line));
+    }
+    return joined;
+}
+
+std::optional<std::string> console_adapter::read_message() {
+    while (auto message = read_line()) {
+        if (message->empty()) continue;
+        if (*message == options_.prefix + "sitrep") {
+            while (auto line = read_line()) {
+                if (line->empty()) break;
+                if (line->starts_with(options_.prefix)) {
+                    pushed_back_ = std::move(line);
+                    break;
+                }
+                *message += "\n" + *line;
             }
         }
         return message;
@@ -46,7 +72,6 @@ std::optional<std::string> console_adapter::read_message() {
 std::optional<inbound_message> console_adapter::next(model::timestamp now) {
     auto text = read_message();
     if (!text) return std::nullopt;
-    if (session_.empty()) session_ = std::to_string(now.time_since_epoch().count());
     inbound_message message;
     std::string id = options_.user;
     for (char& c : id) {
@@ -60,7 +85,8 @@ std::optional<inbound_message> console_adapter::next(model::timestamp now) {
 }
 
 void console_adapter::deliver(const outbound_reply& reply) {
-    if (!reply.text.empty()) out_ << reply.text << "\n";
+    // Text from chat never drives the terminal.
+    if (!reply.text.empty()) out_ << model::without_control_characters(reply.text) << "\n";
     for (const auto& file : reply.files) {
         std::error_code ec;
         std::filesystem::create_directories(options_.output_dir, ec);

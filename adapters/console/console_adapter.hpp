@@ -19,13 +19,17 @@ struct console_options {
     std::filesystem::path output_dir = ".";  // where attachments are written
 };
 
+// A fresh id for a run's messages: random, so two runs started at once never share one.
+std::string new_session_id();
+
 class console_adapter {
 public:
     console_adapter(std::istream& in, std::ostream& out, console_options options);
 
     // The next message, or nullopt at end of input. A line that is only "!sitrep" starts a
-    // block: the lines after it, up to an empty line, belong to the same message; so does a
-    // line ending in a backslash with the one after it.
+    // block: the lines after it belong to the same message, up to an empty line or a line that
+    // starts with the prefix (the next command). A line ending in a backslash goes on with the
+    // one after it, inside a block too.
     std::optional<inbound_message> next(model::timestamp now);
 
     // Prints the reply and writes its attachments, naming the files written.
@@ -35,12 +39,17 @@ public:
 
 private:
     std::optional<std::string> read_message();
+    // One logical line: a physical line and those a trailing backslash joins to it.
+    std::optional<std::string> read_line();
 
     std::istream& in_;
     std::ostream& out_;
     console_options options_;
-    std::string session_;  // makes message ids unique across runs on the same store
+    // Makes message ids unique across runs and concurrent processes on the same store.
+    std::string session_ = new_session_id();
     long long count_ = 0;
+    std::optional<std::string> pushed_back_;  // a line read past the end of a SitRep
 };
+
 
 }  // namespace scribe::adapters::console

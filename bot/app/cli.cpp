@@ -16,6 +16,7 @@
 #include "bot/app/work_queue.hpp"
 #include "bot/model/codec.hpp"
 #include "bot/render/render.hpp"
+#include "bot/store/import.hpp"
 #include "bot/store/sqlite_store.hpp"
 
 namespace scribe::app {
@@ -30,7 +31,8 @@ model::zone zone_of(const config& settings) {
     return model::zone::locate(settings.time_zone).value_or(model::zone::utc());
 }
 
-// Opens the store, creating its folder (private to the user) when it is the default one.
+// Opens the store to write to it, creating it and its folder (private to the user) when
+// missing.
 std::unique_ptr<store::sqlite_store> open_store(const cli_context& cli) {
     const auto folder = cli.store_path.parent_path();
     if (!folder.empty() && !std::filesystem::exists(folder)) {
@@ -38,6 +40,19 @@ std::unique_ptr<store::sqlite_store> open_store(const cli_context& cli) {
         ::chmod(folder.c_str(), 0700);
     }
     return store::sqlite_store::open(cli.store_path.string());
+}
+
+// Opens an existing store to read it: a mistyped path creates nothing.
+std::unique_ptr<store::sqlite_store> open_reader(const cli_context& cli) {
+    return store::sqlite_store::open_read_only(cli.store_path.string());
+}
+
+// Whether what went to the stream reached it; says so when not (a full disk, a closed pipe).
+int finished_writing(const cli_context& cli, std::ostream& out, const std::string& where) {
+    out.flush();
+    if (out) return exit_ok;
+    cli.err << "scribe: cannot write to " << where << "\n";
+    return exit_failure;
 }
 
 std::optional<std::string> read_file(const std::filesystem::path& path) {
@@ -66,7 +81,7 @@ int emit(const cli_context& cli, const std::string& content,
     if (!output) {
         cli.out << content;
         if (!content.empty() && content.back() != '\n') cli.out << '\n';
-        return exit_ok;
+        return finished_writing(cli, cli.out, "standard output");
     }
     std::ofstream file(*output, std::ios::binary | std::ios::trunc);
     file << content;
@@ -162,7 +177,7 @@ int run_demo(const cli_context& cli, const std::filesystem::path& output_dir, bo
         router bot(*store, options_for(cli.settings, [&now] { return now; }, {}),
                    [&queue](std::function<void()> work) { queue.post(std::move(work)); });
 
-        const std::string session = std::to_string(wall_clock().time_since_epoch().count());
+        const std::string session = adapters::console::new_session_id();
         const std::regex number(R"(#(\d+))");
         std::string last_number;
         std::vector<std::filesystem::path> written;
@@ -210,7 +225,7 @@ int render_incident(const cli_context& cli, std::int64_t id, const std::string& 
                     const std::optional<std::filesystem::path>& template_file,
                     const std::optional<std::filesystem::path>& output) {
     return guarded(cli, [&] {
-        auto store = open_store(cli);
+        auto store = open_reader(cli);
         const auto loaded = load(cli, *store, id);
         if (!loaded) return static_cast<int>(exit_not_found);
         const auto& [incident, events] = *loaded;
@@ -239,7 +254,7 @@ int render_incident(const cli_context& cli, std::int64_t id, const std::string& 
 int render_agenda(const cli_context& cli, std::int64_t id,
                   const std::optional<std::filesystem::path>& output) {
     return guarded(cli, [&] {
-        auto store = open_store(cli);
+        auto store = open_reader(cli);
         const auto loaded = load(cli, *store, id);
         if (!loaded) return static_cast<int>(exit_not_found);
         const render::options opts{zone_of(cli.settings), wall_clock()};
@@ -247,42 +262,132 @@ int render_agenda(const cli_context& cli, std::int64_t id,
     });
 }
 
-int list_incidents(const cli_context& cli, bool open_only) {
-    return guarded(cli, [&] {
-        auto store = open_store(cli);
-        const auto zone = zone_of(cli.settings);
-        for (const auto& i : store->list_incidents(open_only)) {
-            cli.out << i.id << '\t' << model::to_string(i.level) << '\t'
-                    << model::to_string(i.current) << '\t' << zone.format_date_time(i.declared_at)
-                    << '\t' << i.channel.platform << ':' << i.channel.channel << '\t' << i.title
-                    << '\n';
+namespace {
+
+// One field of a TSV row: what would end the field or the row is escaped.
+std::string tsv_field(std::string_view text) {
+    std::string out;
+    for (const char c : text) {
+        switch (c) {
+            case '\t': out += "\\t"; break;
+            case '\n': out += "\\n"; break;
+            case '\r': out += "\\r"; break;
+            case '\\': out += "\\\\"; break;
+            default: out += c;
         }
-        return static_cast<int>(exit_ok);
+    }
+    return out;
+}
+
+// One field of a CSV row (RFC 4180): quoted when it holds a separator, quote or line break.
+std::string csv_field(std::string_view text) {
+    if (text.find_first_of(",\"\r\n") == std::string_view::npos) return std::string(text);
+    std::string out = "\"";
+    for (const char c : text) {
+        if (c == '"') out += '"';
+        out += c;
+    }
+    return out + "\"";
+}
+
+// A header and rows as TSV or CSV.
+void write_table(std::ostream& out, list_format format, const std::vector<std::string>& header,
+                 const std::vector<std::vector<std::string>>& rows) {
+    const auto line = [&](const std::vector<std::string>& fields) {
+        for (std::size_t i = 0; i < fields.size(); ++i) {
+            if (i > 0) out << (format == list_format::csv ? ',' : '\t');
+            out << (format == list_format::csv ? csv_field(fields[i]) : tsv_field(fields[i]));
+        }
+        out << (format == list_format::csv ? "\r\n" : "\n");
+    };
+    line(header);
+    for (const auto& row : rows) line(row);
+}
+
+std::string day_text(const std::chrono::year_month_day& day) {
+    char buf[16];
+    std::snprintf(buf, sizeof buf, "%04d-%02u-%02u", static_cast<int>(day.year()),
+                  static_cast<unsigned>(day.month()), static_cast<unsigned>(day.day()));
+    return buf;
+}
+
+nlohmann::json person_json(const model::person& who) {
+    return {{"platform", who.platform}, {"id", who.id}, {"name", who.name}};
+}
+
+}  // namespace
+
+int list_incidents(const cli_context& cli, bool open_only, list_format format) {
+    return guarded(cli, [&] {
+        auto store = open_reader(cli);
+        const auto zone = zone_of(cli.settings);
+        const auto incidents = store->list_incidents(open_only);
+        if (format == list_format::json) {
+            auto list = nlohmann::json::array();
+            for (const auto& i : incidents) {
+                list.push_back({{"id", i.id},
+                                {"severity", model::to_string(i.level)},
+                                {"phase", model::to_string(i.current)},
+                                {"declared_at", model::format_utc(i.declared_at)},
+                                {"platform", i.channel.platform},
+                                {"channel", i.channel.channel},
+                                {"title", i.title},
+                                {"events", i.event_count}});
+            }
+            cli.out << list.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+        } else {
+            std::vector<std::vector<std::string>> rows;
+            for (const auto& i : incidents) {
+                rows.push_back({std::to_string(i.id), std::string(model::to_string(i.level)),
+                                std::string(model::to_string(i.current)),
+                                zone.format_date_time(i.declared_at),
+                                i.channel.platform + ":" + i.channel.channel, i.title});
+            }
+            write_table(cli.out, format, {"id", "severity", "phase", "declared", "channel", "title"},
+                        rows);
+        }
+        return finished_writing(cli, cli.out, "standard output");
     });
 }
 
-int list_actions(const cli_context& cli) {
+int list_actions(const cli_context& cli, list_format format) {
     return guarded(cli, [&] {
-        auto store = open_store(cli);
-        for (const auto& a : store->list_open_actions()) {
-            std::string due = "-";
-            if (a.due) {
-                char buf[16];
-                std::snprintf(buf, sizeof buf, "%04d-%02u-%02u", static_cast<int>(a.due->year()),
-                              static_cast<unsigned>(a.due->month()),
-                              static_cast<unsigned>(a.due->day()));
-                due = buf;
+        auto store = open_reader(cli);
+        const auto today = std::chrono::sys_days{zone_of(cli.settings).local_date(wall_clock())};
+        const auto actions = store->list_open_actions();
+        const auto overdue = [&](const store::open_action& a) {
+            return a.due && std::chrono::sys_days{*a.due} < today;
+        };
+        if (format == list_format::json) {
+            auto list = nlohmann::json::array();
+            for (const auto& a : actions) {
+                list.push_back({{"incident", a.incident_id},
+                                {"number", a.number},
+                                {"owner", person_json(a.owner)},
+                                {"due", a.due ? nlohmann::json(day_text(*a.due)) : nullptr},
+                                {"overdue", overdue(a)},
+                                {"text", a.text},
+                                {"incident_title", a.incident_title}});
             }
-            cli.out << a.incident_id << '\t' << a.number << '\t' << a.owner.name << '\t' << due
-                    << '\t' << a.text << '\t' << a.incident_title << '\n';
+            cli.out << list.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+        } else {
+            std::vector<std::vector<std::string>> rows;
+            for (const auto& a : actions) {
+                rows.push_back({std::to_string(a.incident_id), std::to_string(a.number),
+                                a.owner.name, a.due ? day_text(*a.due) : "",
+                                overdue(a) ? "overdue" : "open", a.text, a.incident_title});
+            }
+            write_table(cli.out, format,
+                        {"incident", "number", "owner", "due", "state", "text", "incident_title"},
+                        rows);
         }
-        return static_cast<int>(exit_ok);
+        return finished_writing(cli, cli.out, "standard output");
     });
 }
 
 int export_events(const cli_context& cli, const std::optional<std::filesystem::path>& output) {
     return guarded(cli, [&] {
-        auto store = open_store(cli);
+        auto store = open_reader(cli);
         std::ofstream file;
         if (output) {
             file.open(*output, std::ios::binary | std::ios::trunc);
@@ -297,9 +402,7 @@ int export_events(const cli_context& cli, const std::optional<std::filesystem::p
             out << model::event_to_json(e).dump() << '\n';
             ++count;
         });
-        out.flush();
-        if (!out) {
-            cli.err << "scribe: writing the export failed\n";
+        if (finished_writing(cli, out, output ? output->string() : "standard output") != exit_ok) {
             return static_cast<int>(exit_failure);
         }
         cli.err << "exported " << count << " events\n";
@@ -307,7 +410,7 @@ int export_events(const cli_context& cli, const std::optional<std::filesystem::p
     });
 }
 
-int import_events(const cli_context& cli, const std::filesystem::path& input) {
+int import_events(const cli_context& cli, const std::filesystem::path& input, bool dry_run) {
     return guarded(cli, [&] {
         std::ifstream file;
         if (input != "-") {
@@ -318,26 +421,80 @@ int import_events(const cli_context& cli, const std::filesystem::path& input) {
             }
         }
         std::istream& in = input == "-" ? std::cin : static_cast<std::istream&>(file);
+        const std::string name = input == "-" ? "standard input" : input.string();
         std::vector<model::event> events;
+        std::vector<long long> lines;  // the line each event came from
         std::string line;
         long long line_number = 0;
+        // Nothing is imported from a file with a bad line: a half import is worse.
+        const auto refuse = [&](long long at, const std::string& problem) {
+            cli.err << "scribe: " << name << ":" << at << ": " << problem << "; nothing imported\n";
+            return static_cast<int>(exit_usage);
+        };
         while (std::getline(in, line)) {
             ++line_number;
-            if (line.empty()) continue;
+            if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
             const auto json = nlohmann::json::parse(line, nullptr, false);
+            if (json.is_discarded()) return refuse(line_number, "not JSON");
             std::string error;
-            auto e = json.is_discarded() ? std::nullopt : model::event_from_json(json, error);
-            if (!e) {
-                // Nothing is imported from a file with a bad line: a half import is worse.
-                cli.err << "scribe: " << input.string() << ":" << line_number << ": "
-                        << (json.is_discarded() ? "not JSON" : error) << "; nothing imported\n";
-                return static_cast<int>(exit_usage);
-            }
+            auto e = model::event_from_json(json, error);
+            if (!e) return refuse(line_number, error);
             events.push_back(std::move(*e));
+            lines.push_back(line_number);
         }
-        auto store = open_store(cli);
-        const auto added = store->import_events(events);
-        cli.err << "imported " << added << " new events of " << events.size() << "\n";
+        if (const auto problem = store::check_import(events)) {
+            std::string text = problem->message;
+            if (problem->other) text += " (see line " + std::to_string(lines[*problem->other]) + ")";
+            return refuse(lines[problem->event], text);
+        }
+        // A dry run into a store that does not exist yet creates none: it tries a scratch one.
+        cli_context target = cli;
+        std::optional<std::filesystem::path> scratch;
+        if (dry_run && !std::filesystem::exists(cli.store_path)) {
+            scratch = std::filesystem::temp_directory_path() /
+                      ("scribe-dry-run-" + adapters::console::new_session_id());
+            std::filesystem::create_directories(*scratch);
+            target.store_path = *scratch / "scribe.db";
+        }
+        struct remove_scratch {
+            const std::optional<std::filesystem::path>& folder;
+            ~remove_scratch() {
+                std::error_code ignored;
+                if (folder) std::filesystem::remove_all(*folder, ignored);
+            }
+        } cleanup{scratch};
+        auto store = open_store(target);
+        store::import_report report;
+        try {
+            report = store->import_events(events, dry_run);
+        } catch (const store::import_conflict& conflict) {
+            return refuse(lines[conflict.event()],
+                          std::string(conflict.what()) + " (" + conflict.stored() + " stays)");
+        }
+        const std::string verb = dry_run ? "would be " : "";
+        for (const auto& i : report.incidents) {
+            cli.err << "incident " << i.from << " \"" << i.title << "\": ";
+            switch (i.what) {
+                case store::imported_incident::outcome::restored:
+                    cli.err << verb << "restored as #" << i.to;
+                    break;
+                case store::imported_incident::outcome::renumbered:
+                    cli.err << verb << "added as #" << i.to << " (the store has its own #"
+                            << i.from << ")";
+                    break;
+                case store::imported_incident::outcome::extended:
+                    cli.err << "already in the store as #" << i.to << "; its later events "
+                            << verb << "added";
+                    break;
+                case store::imported_incident::outcome::present:
+                    cli.err << "already in the store as #" << i.to << ", every event";
+                    break;
+            }
+            cli.err << " (" << i.added << " new events)\n";
+        }
+        cli.err << (dry_run ? "dry run: would import " : "imported ") << report.added
+                << " new events of " << events.size() << (dry_run ? "; nothing was changed" : "")
+                << "\n";
         return static_cast<int>(exit_ok);
     });
 }

@@ -43,10 +43,15 @@ int render_incident(const cli_context& cli, std::int64_t id, const std::string& 
                     const std::optional<std::filesystem::path>& output);
 int render_agenda(const cli_context& cli, std::int64_t id,
                   const std::optional<std::filesystem::path>& output);
-int list_incidents(const cli_context& cli, bool open_only);
-int list_actions(const cli_context& cli);
+// Lists as tab-separated values with a header row (tabs, line breaks and backslashes in text
+// escaped as \t, \n and \\), as CSV (RFC 4180), or as a JSON array.
+enum class list_format { tsv, csv, json };
+int list_incidents(const cli_context& cli, bool open_only, list_format format);
+// Open action items; those past their due date (in the configured zone) are marked overdue.
+int list_actions(const cli_context& cli, list_format format);
 int export_events(const cli_context& cli, const std::optional<std::filesystem::path>& output);
-int import_events(const cli_context& cli, const std::filesystem::path& input);
+// `dry_run`: says what the import would do, and changes nothing.
+int import_events(const cli_context& cli, const std::filesystem::path& input, bool dry_run);
 
 // The long-lived bot on the configured platforms, until SIGINT or SIGTERM.
 int run_service(const cli_context& cli);

@@ -1,6 +1,7 @@
 // `scribe`: parses the command line, loads the configuration, runs one subcommand.
 #include <CLI/CLI.hpp>
 #include <iostream>
+#include <map>
 #include <spdlog/spdlog.h>
 
 #include "bot/app/cli.hpp"
@@ -24,6 +25,8 @@ std::string default_user() {
 int main(int argc, char** argv) {
     CLI::App app{"Scribe keeps the timeline of a live incident and drafts its postmortem."};
     app.require_subcommand(1);
+    // --config and --db before or after the subcommand.
+    app.fallthrough();
     app.set_version_flag("--version", "scribe 0.1.0");
 
     std::optional<std::filesystem::path> config_file;
@@ -33,7 +36,7 @@ int main(int argc, char** argv) {
                    "SQLite store (default: store.path, else $XDG_DATA_HOME/scribe/scribe.db)");
 
     auto* run_cmd = app.add_subcommand(
-        "run", "Run the bot on Slack until SIGINT or SIGTERM (see README: Slack)");
+        "run", "Run the bot on Slack, Matrix or both until SIGINT or SIGTERM (see README)");
 
     console_args console;
     console.user = default_user();
@@ -68,17 +71,28 @@ int main(int argc, char** argv) {
     agenda_cmd->add_option("-o,--output", output, "write to this file instead of stdout");
 
     bool open_only = false;
-    auto* list_cmd = app.add_subcommand("list", "List incidents (tab-separated)");
+    list_format table = list_format::tsv;
+    const std::map<std::string, list_format> table_formats{
+        {"tsv", list_format::tsv}, {"csv", list_format::csv}, {"json", list_format::json}};
+    auto* list_cmd =
+        app.add_subcommand("list", "List incidents (tab-separated with a header row)");
     list_cmd->add_flag("--open", open_only, "only incidents that are not closed");
-    auto* actions_cmd =
-        app.add_subcommand("actions", "List open action items across incidents (tab-separated)");
+    list_cmd->add_option("--format", table, "tsv, csv or json")
+        ->transform(CLI::CheckedTransformer(table_formats, CLI::ignore_case));
+    auto* actions_cmd = app.add_subcommand(
+        "actions", "List open action items across incidents, overdue ones marked");
+    actions_cmd->add_option("--format", table, "tsv, csv or json")
+        ->transform(CLI::CheckedTransformer(table_formats, CLI::ignore_case));
 
     auto* export_cmd = app.add_subcommand("export", "Write every event as JSON lines");
     export_cmd->add_option("-o,--output", output, "write to this file instead of stdout");
     std::filesystem::path import_file;
-    auto* import_cmd =
-        app.add_subcommand("import", "Read events written by export (existing ones are skipped)");
+    bool dry_run = false;
+    auto* import_cmd = app.add_subcommand(
+        "import", "Read events written by export: restore into an empty store, or add beside "
+                  "the incidents there under new numbers");
     import_cmd->add_option("file", import_file, "the JSON lines file, or - for stdin")->required();
+    import_cmd->add_flag("--dry-run", dry_run, "say what the import would do, change nothing");
 
     auto* config_cmd = app.add_subcommand("config", "Check or describe the configuration");
     config_cmd->require_subcommand(1);
@@ -127,9 +141,9 @@ int main(int argc, char** argv) {
     if (demo_cmd->parsed()) return run_demo(cli, demo_out, db.has_value());
     if (render_cmd->parsed()) return render_incident(cli, incident_id, format, template_file, output);
     if (agenda_cmd->parsed()) return render_agenda(cli, incident_id, output);
-    if (list_cmd->parsed()) return list_incidents(cli, open_only);
-    if (actions_cmd->parsed()) return list_actions(cli);
+    if (list_cmd->parsed()) return list_incidents(cli, open_only, table);
+    if (actions_cmd->parsed()) return list_actions(cli, table);
     if (export_cmd->parsed()) return export_events(cli, output);
-    if (import_cmd->parsed()) return import_events(cli, import_file);
+    if (import_cmd->parsed()) return import_events(cli, import_file, dry_run);
     return exit_usage;
 }

@@ -13,6 +13,8 @@
 
 namespace scribe::store {
 
+struct import_report;
+
 // Infrastructure failure (unreadable file, newer schema, disk full): not the user's fault.
 class store_error : public std::runtime_error {
 public:
@@ -97,9 +99,13 @@ public:
     // The last saved position of that stream, if any.
     virtual std::optional<std::string> load_cursor(const std::string& name) = 0;
 
-    // Imports events as they are (ids and sequences kept); existing ones are skipped.
-    // Returns how many were new.
-    virtual std::int64_t import_events(const std::vector<model::event>& events) = 0;
+    // Imports whole incident logs (import.hpp: check_import): into an empty store under their
+    // own numbers; beside existing incidents under new numbers, with every reference inside
+    // them kept consistent; an incident already in the store gets the events it lacks. An
+    // event the store holds with other content is an import_conflict, and then nothing is
+    // imported; so is any failure (store_error). A dry run reports and writes nothing.
+    virtual import_report import_events(const std::vector<model::event>& events,
+                                        bool dry_run = false) = 0;
 };
 
 }  // namespace scribe::store

@@ -10,9 +10,16 @@ namespace scribe::store {
 struct sqlite_store::parts {
     // The writer first: it creates and migrates the file the reader then opens.
     parts(const std::string& path, open_options options)
-        : writes(path, std::move(options)), reads(path) {}
+        : writes(std::make_unique<detail::write_queue>(path, std::move(options))), reads(path) {}
+    explicit parts(const std::string& path) : reads(detail::open_for_reading(path)) {}
 
-    detail::write_queue writes;
+    // The write queue, or nullptr when the store was opened for reading only.
+    detail::write_queue& writer() {
+        if (!writes) throw store_error("the store was opened for reading only");
+        return *writes;
+    }
+
+    std::unique_ptr<detail::write_queue> writes;
     detail::event_reader reads;
 };
 
@@ -21,18 +28,30 @@ std::unique_ptr<sqlite_store> sqlite_store::open(const std::string& path, open_o
         new sqlite_store(std::make_unique<parts>(path, std::move(options))));
 }
 
+std::unique_ptr<sqlite_store> sqlite_store::open_read_only(const std::string& path) {
+    return std::unique_ptr<sqlite_store>(new sqlite_store(std::make_unique<parts>(path)));
+}
+
 sqlite_store::sqlite_store(std::unique_ptr<parts> p) : parts_(std::move(p)) {}
 
 // The queue is drained before the reader goes, since callbacks may still read from the store.
-sqlite_store::~sqlite_store() { parts_->writes.flush(); }
+sqlite_store::~sqlite_store() {
+    if (parts_->writes) parts_->writes->flush();
+}
 
 int sqlite_store::schema_version() { return detail::latest_schema_version(); }
 
 void sqlite_store::append(std::vector<model::event> events, append_callback done) {
-    parts_->writes.append(std::move(events), std::move(done));
+    if (!parts_->writes) {
+        done({{}, "the store was opened for reading only"});
+        return;
+    }
+    parts_->writes->append(std::move(events), std::move(done));
 }
 
-void sqlite_store::flush() { parts_->writes.flush(); }
+void sqlite_store::flush() {
+    if (parts_->writes) parts_->writes->flush();
+}
 
 std::vector<model::event> sqlite_store::load_incident(std::int64_t incident_id) {
     return parts_->reads.load_incident(incident_id);
@@ -58,12 +77,17 @@ void sqlite_store::for_each_event(const std::function<void(const model::event&)>
     parts_->reads.for_each_event(visit);
 }
 
-std::int64_t sqlite_store::import_events(const std::vector<model::event>& events) {
-    return parts_->writes.import(events);
+import_report sqlite_store::import_events(const std::vector<model::event>& events,
+                                          bool dry_run) {
+    return parts_->writer().import(events, dry_run);
 }
 
 void sqlite_store::save_cursor(std::string name, std::string value, append_callback done) {
-    parts_->writes.save_cursor({std::move(name), std::move(value)}, std::move(done));
+    if (!parts_->writes) {
+        done({{}, "the store was opened for reading only"});
+        return;
+    }
+    parts_->writes->save_cursor({std::move(name), std::move(value)}, std::move(done));
 }
 
 std::optional<std::string> sqlite_store::load_cursor(const std::string& name) {

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "bot/store/event_store.hpp"
+#include "bot/store/import.hpp"
 
 namespace scribe::store {
 
@@ -35,6 +36,11 @@ public:
     static std::unique_ptr<sqlite_store> open(const std::string& path,
                                               open_options options = {});
 
+    // Opens an existing store for reading only: nothing is created, migrated or written, and
+    // a file this user may not write (a backup copy) is read as it is. Appends, cursors and
+    // imports fail. Throws store_error for a missing file, and as open() does.
+    static std::unique_ptr<sqlite_store> open_read_only(const std::string& path);
+
     // Commits everything appended so far, runs the callbacks, then closes the file.
     ~sqlite_store() override;
 
@@ -55,7 +61,8 @@ public:
     std::vector<incident_summary> list_incidents(bool open_only) override;
     std::vector<open_action> list_open_actions() override;
     void for_each_event(const std::function<void(const model::event&)>& visit) override;
-    std::int64_t import_events(const std::vector<model::event>& events) override;
+    import_report import_events(const std::vector<model::event>& events,
+                                bool dry_run = false) override;
     void save_cursor(std::string name, std::string value, append_callback done) override;
     std::optional<std::string> load_cursor(const std::string& name) override;
 

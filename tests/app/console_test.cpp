@@ -3,10 +3,17 @@
 
 #include <nlohmann/json.hpp>
 
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <future>
+#include <set>
+
 #include "tests/support/run_process.hpp"
 
 using scribe::testing::read_text;
 using scribe::testing::run_scribe;
+using scribe::testing::shell_quote;
 using scribe::testing::temp_dir;
 
 namespace {
@@ -119,9 +126,11 @@ TEST_CASE("the command line: lists, documents, export and import, exit codes") {
                 .exit_code == 0);
     auto list = run_scribe({"--db", db, "list"});
     CHECK(list.exit_code == 0);
-    CHECK(list.out.find("1\tsev3\tinvestigating\t") == 0);
+    CHECK(list.out.find("id\tseverity\tphase\tdeclared\tchannel\ttitle\n1\tsev3\tinvestigating\t") ==
+          0);
     auto actions = run_scribe({"--db", db, "actions"});
-    CHECK(actions.out.find("carol\t2026-12-01\ttune the index\tSlow search") != std::string::npos);
+    CHECK(actions.out.find("carol\t2026-12-01\t") != std::string::npos);
+    CHECK(actions.out.find("\ttune the index\tSlow search") != std::string::npos);
     CHECK(run_scribe({"--db", db, "agenda", "1"}).out.find("Slow search") != std::string::npos);
     const auto html = run_scribe({"--db", db, "render", "1", "--format", "html"});
     CHECK(html.out.find("<html") != std::string::npos);
@@ -140,6 +149,7 @@ TEST_CASE("the command line: lists, documents, export and import, exit codes") {
     auto imported = run_scribe({"--db", copy, "import", exported.string()});
     CHECK(imported.exit_code == 0);
     CHECK(imported.err.find("imported 3 new events of 3") != std::string::npos);
+    CHECK(imported.err.find("incident 1 \"Slow search\": restored as #1") != std::string::npos);
     CHECK(run_scribe({"--db", copy, "import", exported.string()}).err.find("imported 0 new") !=
           std::string::npos);
     CHECK(run_scribe({"--db", copy, "list"}).out == list.out);
@@ -181,4 +191,181 @@ TEST_CASE("config check names the bad key, and the environment overrides the fil
     CHECK(prefixed.out.find("Incident #1 declared") != std::string::npos);
     CHECK(prefixed.out.find("\"counted\"") != std::string::npos);
     CHECK(prefixed.out.find("ignored") == std::string::npos);
+}
+
+TEST_CASE("global options go before or after the subcommand") {
+    temp_dir dir;
+    const auto db = (dir / "scribe.db").string();
+    const auto console = run_scribe({"console", "--db", db, "--out", dir.path().string()},
+                                    "!declare After the subcommand\n");
+    INFO(console.err);
+    REQUIRE(console.exit_code == 0);
+    CHECK(run_scribe({"list", "--db", db}).out.find("After the subcommand") != std::string::npos);
+    CHECK(run_scribe({"--db", db, "list"}).out.find("After the subcommand") != std::string::npos);
+    CHECK(run_scribe({"run", "--help"}).out.find("Matrix") != std::string::npos);
+}
+
+TEST_CASE("lists come as TSV with escapes, CSV or JSON; overdue actions are marked") {
+    temp_dir dir;
+    const auto db = (dir / "scribe.db").string();
+    const auto made = run_scribe(
+        {"--db", db, "console", "--as", "ann", "--out", dir.path().string()},
+        "!declare Tabs\there, \"quotes\" \\\nand a line\n"
+        "!action \"Ann Lee\" fix the thing due 2020-01-01\n!action bob later due 2099-01-01\n");
+    INFO(made.out << made.err);
+    REQUIRE(made.exit_code == 0);
+    CHECK(made.out.find("2020-01-01 is already past") != std::string::npos);
+
+    const auto tsv = run_scribe({"--db", db, "list"});
+    CHECK(tsv.out.find("\tTabs\\there, \"quotes\" \\nand a line\n") != std::string::npos);
+    const auto csv = run_scribe({"--db", db, "list", "--format", "csv"});
+    CHECK(csv.out.find("id,severity,phase,declared,channel,title\r\n") == 0);
+    CHECK(csv.out.find(",\"Tabs\there, \"\"quotes\"\" \nand a line\"\r\n") != std::string::npos);
+    const auto json = nlohmann::json::parse(run_scribe({"--db", db, "list", "--format", "json"}).out);
+    REQUIRE(json.size() == 1);
+    CHECK(json[0].at("title").get<std::string>() == "Tabs\there, \"quotes\" \nand a line");
+
+    const auto actions = run_scribe({"--db", db, "actions"});
+    CHECK(actions.out.find("incident\tnumber\towner\tdue\tstate\ttext\tincident_title\n") == 0);
+    CHECK(actions.out.find("Ann Lee\t2020-01-01\toverdue\tfix the thing") != std::string::npos);
+    CHECK(actions.out.find("bob\t2099-01-01\topen\tlater") != std::string::npos);
+    const auto actions_json =
+        nlohmann::json::parse(run_scribe({"--db", db, "actions", "--format", "json"}).out);
+    REQUIRE(actions_json.size() == 2);
+    CHECK(actions_json[0].at("overdue").get<bool>());
+    CHECK_FALSE(actions_json[1].at("overdue").get<bool>());
+    CHECK(run_scribe({"--db", db, "list", "--format", "xml"}).exit_code == 2);
+}
+
+TEST_CASE("read-only commands never create a store, and read one they may not write") {
+    temp_dir dir;
+    const auto typo = (dir / "typo.db").string();
+    for (const auto& args : std::vector<std::vector<std::string>>{
+             {"list"}, {"actions"}, {"render", "1"}, {"agenda", "1"}, {"export"}}) {
+        auto command = args;
+        command.insert(command.begin(), {"--db", typo});
+        const auto result = run_scribe(command);
+        CAPTURE(args[0]);
+        CHECK(result.exit_code == 1);
+        CHECK(result.err.find("there is no Scribe store at " + typo) != std::string::npos);
+    }
+    CHECK_FALSE(std::filesystem::exists(typo));
+
+    // A backup copy, read-only, in a folder nobody may write.
+    const auto db = (dir / "scribe.db").string();
+    REQUIRE(run_scribe({"--db", db, "console", "--out", dir.path().string()},
+                       "!declare Backed up\n!tl an entry\n")
+                .exit_code == 0);
+    const auto backups = dir / "backups";
+    std::filesystem::create_directory(backups);
+    const auto copy = (backups / "scribe.db").string();
+    REQUIRE(std::system(("sqlite3 " + shell_quote(db) + " " + shell_quote(".backup " + copy)).c_str()) == 0);
+    ::chmod(copy.c_str(), 0444);
+    ::chmod(backups.c_str(), 0555);
+    ::chmod(dir.path().c_str(), 0755);
+    // Root may write anything; the test reads as a user that may not.
+    const std::string reader = ::geteuid() == 0 ? "nobody" : "";
+    const auto list = run_scribe({"--db", copy, "list"}, {}, {}, reader);
+    INFO(list.err);
+    CHECK(list.exit_code == 0);
+    CHECK(list.out.find("Backed up") != std::string::npos);
+    const auto draft = run_scribe({"--db", copy, "render", "1"}, {}, {}, reader);
+    CHECK(draft.exit_code == 0);
+    CHECK(draft.out.find("an entry") != std::string::npos);
+    ::chmod(backups.c_str(), 0755);
+}
+
+TEST_CASE("output that cannot be written is an error") {
+    temp_dir dir;
+    const auto db = (dir / "scribe.db").string();
+    REQUIRE(run_scribe({"--db", db, "console", "--out", dir.path().string()}, "!declare Full\n")
+                .exit_code == 0);
+    for (const auto& args : std::vector<std::vector<std::string>>{
+             {"render", "1"}, {"list"}, {"export"}}) {
+        auto command = args;
+        command.insert(command.begin(), {"--db", db});
+        std::string line = "env " + shell_quote(SCRIBE_EXE);
+        for (const auto& a : command) line += " " + shell_quote(a);
+        const int status = std::system((line + " >/dev/full 2>/dev/null").c_str());
+        CAPTURE(args[0]);
+        CHECK(WEXITSTATUS(status) == 1);
+    }
+}
+
+TEST_CASE("two consoles writing to one store at once: every line exactly once") {
+    temp_dir dir;
+    const auto db = (dir / "scribe.db").string();
+    REQUIRE(run_scribe({"--db", db, "console", "--out", dir.path().string()}, "!declare Busy\n")
+                .exit_code == 0);
+    const auto lines = [](const std::string& who) {
+        std::string input;
+        for (int i = 0; i < 500; ++i) input += "!tl " + who + " line " + std::to_string(i) + "\n";
+        return input;
+    };
+    auto first = std::async(std::launch::async, [&] {
+        return run_scribe({"--db", db, "console", "--as", "ann"}, lines("ann"));
+    });
+    auto second = std::async(std::launch::async, [&] {
+        return run_scribe({"--db", db, "console", "--as", "bob"}, lines("bob"));
+    });
+    const auto a = first.get();
+    const auto b = second.get();
+    CHECK(a.exit_code == 0);
+    CHECK(b.exit_code == 0);
+    CHECK(a.out.find("Sorry") == std::string::npos);
+    CHECK(b.out.find("Sorry") == std::string::npos);
+
+    const auto exported = run_scribe({"--db", db, "export"});
+    std::multiset<std::string> texts;
+    std::set<std::int64_t> sequences;
+    std::istringstream in(exported.out);
+    for (std::string line; std::getline(in, line);) {
+        const auto e = nlohmann::json::parse(line);
+        sequences.insert(e.at("seq").get<std::int64_t>());
+        if (e.at("kind") == "entry_added") texts.insert(e.at("payload").at("text").get<std::string>());
+    }
+    CHECK(texts.size() == 1000);
+    CHECK(std::set<std::string>(texts.begin(), texts.end()).size() == 1000);
+    CHECK(sequences.size() == 1001);
+    CHECK(*sequences.rbegin() == 1001);
+}
+
+TEST_CASE("import: a dry run, a merge beside other incidents, and errors that name the line") {
+    temp_dir dir;
+    const auto source = (dir / "source.db").string();
+    REQUIRE(run_scribe({"--db", source, "console", "--channel", "ops", "--out", dir.path().string()},
+                       "!declare Theirs\n!tl a\n!tl b\n!retract 2\n")
+                .exit_code == 0);
+    const auto file = dir / "theirs.jsonl";
+    REQUIRE(run_scribe({"--db", source, "export", "-o", file.string()}).exit_code == 0);
+
+    const auto mine = (dir / "mine.db").string();
+    REQUIRE(run_scribe({"--db", mine, "console", "--out", dir.path().string()},
+                       "!declare Mine\n!tl x\n!tl y\n")
+                .exit_code == 0);
+    const auto dry = run_scribe({"--db", mine, "import", "--dry-run", file.string()});
+    INFO(dry.err);
+    CHECK(dry.exit_code == 0);
+    CHECK(dry.err.find("would be added as #2") != std::string::npos);
+    CHECK(dry.err.find("nothing was changed") != std::string::npos);
+    CHECK(run_scribe({"--db", mine, "list"}).out.find("Theirs") == std::string::npos);
+
+    const auto merged = run_scribe({"--db", mine, "import", file.string()});
+    CHECK(merged.exit_code == 0);
+    const auto draft = run_scribe({"--db", mine, "render", "1"}).out;
+    CHECK(draft.find("~~") == std::string::npos);  // their "#2 retracted" is not ours
+    CHECK(run_scribe({"--db", mine, "render", "2"}).out.find("~~a~~") != std::string::npos);
+
+    // An incident without its declaration names its line and field; blank lines are skipped.
+    const std::string text = read_text(file);
+    const auto first_end = text.find('\n') + 1;
+    std::ofstream(dir / "orphan.jsonl") << text.substr(first_end);
+    const auto orphan = run_scribe({"--db", mine, "import", (dir / "orphan.jsonl").string()});
+    INFO(orphan.err);
+    CHECK(orphan.exit_code == 2);
+    CHECK(orphan.err.find("orphan.jsonl:1: kind: incident 1 has no declaration") !=
+          std::string::npos);
+    std::ofstream(dir / "blank.jsonl") << "\n\n" << text;
+    CHECK(run_scribe({"--db", (dir / "fresh.db").string(), "import", (dir / "blank.jsonl").string()})
+              .exit_code == 0);
 }

@@ -314,3 +314,49 @@ TEST_CASE("a database in a missing directory is reported with its path") {
 }
 
 }  // namespace scribe::store::test
+
+namespace scribe::store::test {
+
+TEST_CASE("a store opened for reading creates nothing and writes nothing") {
+    temp_dir dir;
+    const auto missing = dir.file("typo.db");
+    try {
+        sqlite_store::open_read_only(missing);
+        FAIL("opened a store that is not there");
+    } catch (const store_error& e) {
+        CHECK(contains(e.what(), "there is no Scribe store at " + missing));
+    }
+    CHECK_FALSE(std::filesystem::exists(missing));
+
+    const auto path = dir.file("scribe.db");
+    make_database(path, 3);
+    const auto before = read_bytes(path);
+    auto reader = sqlite_store::open_read_only(path);
+    CHECK(reader->list_incidents(false).size() == 1);
+    CHECK(reader->load_incident(1).size() == 4);
+    CHECK_FALSE(append_now(*reader, {note(1, "no")}).ok());
+    CHECK_THROWS_AS(reader->import_events({}), store_error);
+    reader.reset();
+    CHECK(read_bytes(path) == before);
+}
+
+TEST_CASE("two stores on one file take turns without a clash of numbers") {
+    temp_dir dir;
+    const auto path = dir.file("scribe.db");
+    auto first = sqlite_store::open(path);
+    auto second = sqlite_store::open(path);
+    REQUIRE(append_now(*first, {declare("A", "a")}).ok());
+    for (int i = 0; i < 20; ++i) {
+        auto& writer = i % 2 == 0 ? *first : *second;
+        const auto r = append_now(writer, {note(1, "n", numbered("n", i))});
+        REQUIRE(r.ok());
+        CHECK(r.outcomes[0].sequence == i + 2);
+    }
+    // And a new incident after the other one declared its own.
+    REQUIRE(append_now(*second, {declare("B", "b")}).ok());
+    const auto r = append_now(*first, {declare("C", "c")});
+    REQUIRE(r.ok());
+    CHECK(r.outcomes[0].incident_id == 3);
+}
+
+}  // namespace scribe::store::test

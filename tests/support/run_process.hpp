@@ -38,15 +38,17 @@ inline std::string shell_quote(const std::string& arg) {
     return out + "'";
 }
 
-// `environment` entries ("NAME=value") are set for the child only.
+// `environment` entries ("NAME=value") are set for the child only; `as_user` runs it as that
+// user (runuser, when the tests run as root).
 inline process_result run_scribe(const std::vector<std::string>& args, const std::string& input = {},
-                                 const std::vector<std::string>& environment = {}) {
+                                 const std::vector<std::string>& environment = {},
+                                 const std::string& as_user = {}) {
     temp_dir io;
     {
         std::ofstream in(io / "stdin", std::ios::binary);
         in << input;
     }
-    std::string command = "env";
+    std::string command = as_user.empty() ? "env" : "runuser -u " + shell_quote(as_user) + " -- env";
     for (const auto& e : environment) command += " " + shell_quote(e);
     command += " " + shell_quote(SCRIBE_EXE);
     for (const auto& a : args) command += " " + shell_quote(a);

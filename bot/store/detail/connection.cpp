@@ -13,13 +13,48 @@ namespace {
 // Long enough to ride out another process's checkpoint or a backup; short enough that a
 // stuck lock shows up as an error rather than a hang.
 constexpr int busy_timeout_ms = 5000;
+
+
+// A file: URI for the path, with the characters URIs give a meaning escaped.
+std::string file_uri(const std::string& path, const char* query) {
+    std::string uri = "file:";
+    for (const char c : path) {
+        if (c == '%' || c == '?' || c == '#') {
+            static constexpr char hex[] = "0123456789ABCDEF";
+            uri += '%';
+            uri += hex[(static_cast<unsigned char>(c) >> 4) & 0xf];
+            uri += hex[static_cast<unsigned char>(c) & 0xf];
+        } else {
+            uri += c;
+        }
+    }
+    return uri + query;
+}
+
 }  // namespace
 
-connection::connection(const std::string& path, access mode) : path_(path) {
+connection::connection(const std::string& path, access mode) : path_(path), mode_(mode) {
     // NOMUTEX: every connection is used by one thread at a time (the writer thread, or a reader
     // holding the store's read mutex), so SQLite's own locking would be redundant.
-    const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
-    const int rc = sqlite3_open_v2(path.c_str(), &db_, flags, nullptr);
+    int rc = SQLITE_OK;
+    if (mode == access::read_only) {
+        const int flags = SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX;
+        rc = sqlite3_open_v2(file_uri(path, "?mode=ro").c_str(), &db_, flags, nullptr);
+        // A WAL file in a folder we may not write has no shared-memory file to read it with,
+        // which shows at the first read: then read the file as it is, which is what a backup
+        // copy is for.
+        if (rc == SQLITE_OK) {
+            rc = sqlite3_exec(db_, "SELECT count(*) FROM sqlite_schema", nullptr, nullptr, nullptr);
+        }
+        if ((rc & 0xff) == SQLITE_CANTOPEN || (rc & 0xff) == SQLITE_READONLY) {
+            sqlite3_close_v2(std::exchange(db_, nullptr));
+            rc = sqlite3_open_v2(file_uri(path, "?mode=ro&immutable=1").c_str(), &db_, flags,
+                                 nullptr);
+        }
+    } else {
+        const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
+        rc = sqlite3_open_v2(path.c_str(), &db_, flags, nullptr);
+    }
     if (rc != SQLITE_OK) {
         const std::string reason = db_ ? sqlite3_errmsg(db_) : sqlite3_errstr(rc);
         sqlite3_close_v2(db_);
@@ -51,6 +86,7 @@ connection::~connection() {
 connection::connection(connection&& other) noexcept
     : db_(std::exchange(other.db_, nullptr)),
       path_(std::move(other.path_)),
+      mode_(other.mode_),
       holding_checkpoints_(other.holding_checkpoints_) {}
 
 void connection::exec(const char* sql, const std::string& what) {

@@ -19,7 +19,10 @@ public:
 
 class connection {
 public:
-    enum class access { read_write, query_only };
+    // read_write: the writer's. query_only: a reader beside the writer, on a file it may write
+    // (it never checkpoints). read_only: a file this process must not change or may not write
+    // (a backup copy, mode 0444); never creates the file.
+    enum class access { read_write, query_only, read_only };
 
     // Opens an existing database file (the store creates it itself, with its permissions);
     // throws store_error naming the file.
@@ -56,11 +59,13 @@ public:
     void hold_checkpoints(bool hold);
     bool holding_checkpoints() const { return holding_checkpoints_; }
     const std::string& path() const { return path_; }
+    access mode() const { return mode_; }
     sqlite3* handle() const { return db_; }
 
 private:
     sqlite3* db_ = nullptr;
     std::string path_;
+    access mode_;
     bool holding_checkpoints_ = false;
 };
 

@@ -33,7 +33,10 @@ Enum enum_column(const statement::cursor& row, int column, std::int64_t incident
 }  // namespace
 
 event_reader::event_reader(const std::string& path)
-    : db_(path, connection::access::query_only),
+    : event_reader(connection(path, connection::access::query_only)) {}
+
+event_reader::event_reader(connection db)
+    : db_(std::move(db)),
       load_incident_(db_, "load incident",
                      select_events_sql("WHERE incident_id = ?1 ORDER BY seq")),
       open_in_(db_, "find open incident",
@@ -120,7 +123,7 @@ std::vector<open_action> event_reader::list_open_actions() {
 }
 
 void event_reader::for_each_event(const std::function<void(const model::event&)>& visit) {
-    const connection export_db(db_.path(), connection::access::query_only);
+    const connection export_db(db_.path(), db_.mode());
     statement all(export_db, "export events", select_events_sql("ORDER BY incident_id, seq"));
     auto row = all.query();
     while (row.next()) visit(event_from_row(row));

@@ -19,6 +19,8 @@ class event_reader {
 public:
     // The database must already exist and be migrated (event_writer does that).
     explicit event_reader(const std::string& path);
+    // Reads on a connection opened for the purpose (schema.hpp: open_for_reading).
+    explicit event_reader(connection db);
 
     std::vector<model::event> load_incident(std::int64_t incident_id);
     std::optional<std::int64_t> open_incident_in(const model::source_key& channel);

@@ -60,4 +60,11 @@ std::optional<std::chrono::year_month_day> parse_day(const std::string& text) {
     return day;
 }
 
+bool same_record(const model::event& a, const model::event& b) {
+    model::event renumbered = b;
+    renumbered.incident_id = a.incident_id;
+    renumbered.sequence = a.sequence;
+    return model::event_to_json(a) == model::event_to_json(renumbered);
+}
+
 }  // namespace scribe::store::detail

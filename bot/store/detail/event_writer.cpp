@@ -2,6 +2,7 @@
 #include "bot/store/detail/event_writer.hpp"
 
 #include <algorithm>
+#include <map>
 #include <set>
 #include <stdexcept>
 #include <variant>
@@ -97,7 +98,15 @@ event_writer::event_writer(const std::string& path, bool may_defer_check)
       unlink_room_(db_, "unlink room",
                    "DELETE FROM incident_rooms WHERE incident_id = ?1 AND platform = ?2 AND "
                    "channel = ?3"),
-      delete_rooms_(db_, "refresh rooms", "DELETE FROM incident_rooms WHERE incident_id = ?1") {}
+      delete_rooms_(db_, "refresh rooms", "DELETE FROM incident_rooms WHERE incident_id = ?1"),
+      data_version_(db_, "look for other writers", "PRAGMA data_version") {}
+
+void event_writer::notice_other_writers() {
+    auto row = data_version_.query();
+    const std::int64_t version = row.next() ? row.int64(0) : 0;
+    if (data_version_seen_ != version) forget_cache();
+    data_version_seen_ = version;
+}
 
 std::vector<append_result> event_writer::commit(std::span<std::vector<model::event>> batches,
                                                 std::span<const cursor_update> cursors) {
@@ -105,6 +114,7 @@ std::vector<append_result> event_writer::commit(std::span<std::vector<model::eve
     std::string failure;  // why the transaction as a whole failed
     try {
         begin_.run();
+        notice_other_writers();
         for (std::size_t i = 0; i < batches.size(); ++i) {
             savepoint_.run();
             try {
@@ -306,44 +316,151 @@ void event_writer::insert_action(std::int64_t incident_id, std::int64_t number,
                        model::to_string(status), retracted ? 1 : 0);
 }
 
-std::int64_t event_writer::import(const std::vector<model::event>& events) {
-    // In log order, so the derived tables are rebuilt from complete incidents.
-    std::vector<const model::event*> order;
-    order.reserve(events.size());
-    for (const auto& e : events) order.push_back(&e);
-    std::stable_sort(order.begin(), order.end(), [](const auto* a, const auto* b) {
-        return std::pair(a->incident_id, a->sequence) < std::pair(b->incident_id, b->sequence);
-    });
+namespace {
 
-    std::int64_t added = 0;
-    std::set<std::int64_t> touched;
+std::string stored_name(std::int64_t incident_id, std::int64_t sequence) {
+    return "incident " + std::to_string(incident_id) + ", event #" + std::to_string(sequence);
+}
+
+// The event as it goes into incident `to`. Keys the bot made from the incident's number
+// (reminders) follow it, so they stay that incident's own.
+model::event renumbered(model::event e, std::int64_t to) {
+    const std::string old_prefix = "reminder:" + std::to_string(e.incident_id) + ":";
+    if (e.source.message_id.starts_with(old_prefix)) {
+        e.source.message_id = "reminder:" + std::to_string(to) + ":" +
+                              e.source.message_id.substr(old_prefix.size());
+    }
+    e.incident_id = to;
+    return e;
+}
+
+}  // namespace
+
+std::vector<model::event> event_writer::stored_events(std::int64_t incident_id) {
+    std::vector<model::event> out;
+    auto row = select_incident_events_.query(incident_id);
+    while (row.next()) out.push_back(event_from_row(row));
+    return out;
+}
+
+std::optional<std::int64_t> event_writer::stored_twin(const std::vector<model::event>& events,
+                                                      std::size_t declaration) {
+    const auto& d = events[declaration];
+    const auto conflict = [&](std::int64_t id, std::int64_t seq, const std::string& what) {
+        return import_conflict(declaration, stored_name(id, seq),
+                               "incident " + std::to_string(d.incident_id) + " (" + what +
+                                   ") clashes with the stored " + stored_name(id, seq));
+    };
+    if (!d.source.message_id.empty()) {
+        const auto at = find_source(d.source);
+        if (!at) return std::nullopt;
+        const auto stored = stored_events(at->incident_id);
+        if (at->sequence != 1 || stored.empty() || !same_record(d, stored.front())) {
+            throw conflict(at->incident_id, at->sequence,
+                           "its declaration has the same source as another event");
+        }
+        return at->incident_id;
+    }
+    // Declared by no message (made by hand or by an older Scribe): the same number and the
+    // same declaration make it the same incident.
+    const auto stored = stored_events(d.incident_id);
+    if (!stored.empty() && same_record(d, stored.front())) return d.incident_id;
+    return std::nullopt;
+}
+
+void event_writer::import_one(const model::event& e, std::size_t index) {
+    if (!e.source.message_id.empty()) {
+        if (const auto taken = find_source(e.source)) {
+            throw import_conflict(index, stored_name(taken->incident_id, taken->sequence),
+                                  "incident " + std::to_string(e.incident_id) + " event #" +
+                                      std::to_string(e.sequence) +
+                                      " has the same source as the stored " +
+                                      stored_name(taken->incident_id, taken->sequence) +
+                                      ", which differs");
+        }
+    }
+    insert_event(insert_event_, e);
+}
+
+import_report event_writer::import(const std::vector<model::event>& events, bool dry_run) {
+    if (const auto problem = check_import(events)) {
+        throw store_error("import refused, nothing was imported: event " +
+                          std::to_string(problem->event + 1) + ": " + problem->message);
+    }
+    // Each incident of the file, its events in sequence order.
+    std::map<std::int64_t, std::vector<std::size_t>> incidents;
+    for (std::size_t i = 0; i < events.size(); ++i) incidents[events[i].incident_id].push_back(i);
+    for (auto& [id, indices] : incidents) {
+        std::sort(indices.begin(), indices.end(), [&](std::size_t a, std::size_t b) {
+            return events[a].sequence < events[b].sequence;
+        });
+    }
+
+    import_report report;
+    report.dry_run = dry_run;
     try {
         begin_.run();
-        for (const auto* e : order) {
-            if (e->incident_id <= 0 || e->sequence <= 0) {
-                throw std::invalid_argument("an event (" + std::string(model::kind_name(e->data)) +
-                                            ") has no incident id or sequence number");
-            }
-            if (select_kind_.query(e->incident_id, e->sequence).next()) continue;
-            if (!e->source.message_id.empty() && find_source(e->source)) continue;
-            if (!stored_last_sequence(e->incident_id)) {
+        notice_other_writers();
+        auto row = select_max_incident_.query();
+        std::int64_t highest = row.next() ? row.int64(0) : 0;
+        row.finish();
+        const bool restoring = highest == 0;
+        for (const auto& [from, indices] : incidents) {
+            imported_incident outcome;
+            outcome.from = from;
+            outcome.title =
+                std::get<model::payload::declared>(events[indices.front()].data).title;
+            if (const auto twin = stored_twin(events, indices.front())) {
+                outcome.to = *twin;
+                const auto stored = stored_events(*twin);
+                for (const auto index : indices) {
+                    const auto& e = events[index];
+                    const auto k = static_cast<std::size_t>(e.sequence);
+                    if (k <= stored.size()) {
+                        if (!same_record(e, stored[k - 1])) {
+                            throw import_conflict(
+                                index, stored_name(*twin, e.sequence),
+                                "incident " + std::to_string(from) + " event #" +
+                                    std::to_string(e.sequence) + " differs from the stored " +
+                                    stored_name(*twin, e.sequence));
+                        }
+                        continue;
+                    }
+                    import_one(renumbered(e, *twin), index);
+                    ++outcome.added;
+                }
+                outcome.what = outcome.added > 0 ? imported_incident::outcome::extended
+                                                 : imported_incident::outcome::present;
+            } else {
+                outcome.to = restoring ? from : ++highest;
+                outcome.what = restoring ? imported_incident::outcome::restored
+                                         : imported_incident::outcome::renumbered;
                 // Filled in by refresh_from_fold once the incident's events are in.
-                insert_incident_.run(e->incident_id, "", model::to_string(model::severity::sev3),
-                                     "", "", std::int64_t{0});
+                insert_incident_.run(outcome.to, "", model::to_string(model::severity::sev3), "",
+                                     "", std::int64_t{0});
+                for (const auto index : indices) import_one(renumbered(events[index], outcome.to), index);
+                outcome.added = static_cast<std::int64_t>(indices.size());
             }
-            insert_event(insert_event_, *e);
-            touched.insert(e->incident_id);
-            ++added;
+            if (outcome.added > 0) refresh_from_fold(outcome.to);
+            report.added += outcome.added;
+            report.incidents.push_back(std::move(outcome));
         }
-        for (const auto id : touched) refresh_from_fold(id);
-        commit_.run();
+        if (dry_run) {
+            rollback_.run();
+        } else {
+            commit_.run();
+        }
+    } catch (const import_conflict&) {
+        rollback_quietly();
+        forget_cache();
+        throw;
     } catch (const std::exception& e) {
         rollback_quietly();
         forget_cache();
         throw store_error(std::string("import failed, nothing was imported: ") + e.what());
     }
     forget_cache();
-    return added;
+    return report;
 }
 
 void event_writer::rollback_quietly() noexcept {

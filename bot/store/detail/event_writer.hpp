@@ -13,6 +13,7 @@
 #include "bot/store/detail/connection.hpp"
 #include "bot/store/detail/statement.hpp"
 #include "bot/store/event_store.hpp"
+#include "bot/store/import.hpp"
 
 namespace scribe::store::detail {
 
@@ -41,9 +42,8 @@ public:
     std::vector<append_result> commit(std::span<std::vector<model::event>> batches,
                                       std::span<const cursor_update> cursors = {});
 
-    // Stores events with their own ids and sequence numbers in one transaction, skipping those
-    // already stored; returns how many were new. Throws store_error, and then stores nothing.
-    std::int64_t import(const std::vector<model::event>& events);
+    // event_store::import_events, in one transaction (rolled back for a dry run).
+    import_report import(const std::vector<model::event>& events, bool dry_run);
 
 private:
     struct position {
@@ -53,6 +53,13 @@ private:
 
     std::vector<append_outcome> store_batch(std::vector<model::event>& events);
     std::optional<position> find_source(const model::source_key& source);
+    // The stored incident that the import's incident declared by `events[declaration]` is,
+    // if any; throws import_conflict when its key is taken by something else.
+    std::optional<std::int64_t> stored_twin(const std::vector<model::event>& events,
+                                            std::size_t declaration);
+    std::vector<model::event> stored_events(std::int64_t incident_id);
+    // Inserts one event of an import; throws import_conflict when its source key is taken.
+    void import_one(const model::event& e, std::size_t index);
     // The incident's last sequence number (0 before its first event), or nullopt when there is
     // no such incident. Cached: the writer is the only one adding events.
     std::optional<std::int64_t> last_sequence(std::int64_t incident_id);
@@ -68,6 +75,9 @@ private:
                        model::action_status status, bool retracted);
     void rollback_quietly() noexcept;
     void forget_cache();
+    // Called first in each write transaction: another process may have written since the last
+    // one, and then the caches are stale.
+    void notice_other_writers();
 
     connection db_;
     statement begin_;
@@ -97,11 +107,14 @@ private:
     statement link_room_;
     statement unlink_room_;
     statement delete_rooms_;
+    statement data_version_;
 
     // Caches of what the database holds, so appending needs no MAX() query per event; after a
-    // rollback they are dropped and reload on next use.
+    // rollback, or a commit by another connection (seen in PRAGMA data_version), they are
+    // dropped and reload on next use, inside the transaction that holds the write lock.
     std::optional<std::int64_t> max_incident_;
     std::unordered_map<std::int64_t, std::int64_t> last_sequences_;
+    std::optional<std::int64_t> data_version_seen_;
 };
 
 }  // namespace scribe::store::detail

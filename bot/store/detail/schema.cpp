@@ -254,6 +254,28 @@ std::string damaged_message(const std::string& path, const std::string& damage) 
            "); it was left untouched: restore it from a backup or move it away";
 }
 
+connection open_for_reading(const std::string& path) {
+    struct stat info {};
+    if (::stat(path.c_str(), &info) != 0 && errno == ENOENT) {
+        throw store_error("there is no Scribe store at " + path +
+                          " (check --db or store.path); nothing was created");
+    }
+    check_header(path);
+    connection db(path, connection::access::read_only);
+    if (const auto damage = find_damage(db); !damage.empty()) {
+        throw store_error(damaged_message(path, damage));
+    }
+    check_ownership(db);
+    const auto version = pragma_value(db, "PRAGMA user_version", "read schema version");
+    if (version != latest_schema_version()) {
+        throw store_error("the Scribe database " + path + " is at schema " +
+                          std::to_string(version) + " and this build reads " +
+                          std::to_string(latest_schema_version()) +
+                          "; open it once with scribe console or scribe run to upgrade it");
+    }
+    return db;
+}
+
 connection open_for_writing(const std::string& path, bool may_defer_check) {
     create_if_missing(path);
     check_header(path);

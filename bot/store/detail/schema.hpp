@@ -22,6 +22,12 @@ int latest_schema_version();
 // passes. Checking a large store takes a while; this lets Scribe take events meanwhile.
 connection open_for_writing(const std::string& path, bool may_defer_check);
 
+// Opens an existing store to read it and nothing else: never creates, migrates or writes the
+// file. Throws store_error when there is no file (naming the path), when it is not a sound
+// Scribe database, or when its schema is not this build's (older ones need a writing command
+// to upgrade them first).
+connection open_for_reading(const std::string& path);
+
 // Reads the whole file through with SQLite's quick_check: returns what is damaged, or "" when
 // the file is sound. Throws store_error when the check could not run to its end (a disk error,
 // a lock held too long, stopped).

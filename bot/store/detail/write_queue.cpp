@@ -132,15 +132,15 @@ void write_queue::flush() {
     finished_.wait(lock, [&] { return finished_count_ >= target; });
 }
 
-std::int64_t write_queue::import(const std::vector<model::event>& events) {
+import_report write_queue::import(const std::vector<model::event>& events, bool dry_run) {
     refuse_on_writer_thread("import_events()");
     // Owned by the job, so the promise outlives set_value even once the waiter has woken.
-    auto result = std::make_shared<std::promise<std::int64_t>>();
+    auto result = std::make_shared<std::promise<import_report>>();
     auto imported = result->get_future();
-    enqueue({{}, {}, [this, result, &events] {
+    enqueue({{}, {}, [this, result, &events, dry_run] {
                  try {
                      if (!refusal_.empty()) throw store_error(refusal_);
-                     result->set_value(writer_.import(events));
+                     result->set_value(writer_.import(events, dry_run));
                  } catch (...) {
                      result->set_exception(std::current_exception());
                  }

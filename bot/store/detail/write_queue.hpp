@@ -39,7 +39,7 @@ public:
 
     // Runs event_writer::import on the writer thread after everything queued before it, and
     // waits for it; rethrows its store_error.
-    std::int64_t import(const std::vector<model::event>& events);
+    import_report import(const std::vector<model::event>& events, bool dry_run);
 
 private:
     // An append batch, a cursor to save, or (when `task` is set) work that needs the write
