@@ -2,6 +2,7 @@
 #include "adapters/matrix/sync_state.hpp"
 
 #include <algorithm>
+#include <iterator>
 
 namespace scribe::adapters::matrix {
 
@@ -29,10 +30,24 @@ std::vector<sync_action> sync_state::on_sync(const sync_response& batch) {
                                            " joined rooms; their history is not acted on"});
     } else {
         for (const auto& room : batch.joined) {
-            if (room.limited && !room.prev_batch.empty()) {
+            // A room the bot has just joined comes with its history; only what follows the
+            // join is for the bot, and there is no gap to fill before it.
+            const auto joined = std::find_if(room.timeline.rbegin(), room.timeline.rend(),
+                                             [&](const room_event& e) { return is_our_join(e); });
+            auto first = room.timeline.begin();
+            if (joined != room.timeline.rend()) {
+                first = joined.base();
+                const auto history = std::distance(room.timeline.begin(), first) - 1;
+                if (history > 0) {
+                    out.push_back(log_entry{log_level::info,
+                                            "joined " + room.room_id + ": " +
+                                                std::to_string(history) +
+                                                " earlier events are history and not acted on"});
+                }
+            } else if (room.limited && !room.prev_batch.empty()) {
                 out.push_back(fetch_gap{room.room_id, room.prev_batch, since_});
             }
-            for (const auto& event : room.timeline) consider(event, out);
+            for (auto it = first; it != room.timeline.end(); ++it) consider(*it, out);
         }
         for (const auto& room_id : batch.left) out.push_back(left_room{room_id});
     }
@@ -42,8 +57,18 @@ std::vector<sync_action> sync_state::on_sync(const sync_response& batch) {
 
 std::vector<sync_action> sync_state::on_gap_filled(std::vector<room_event> oldest_first) {
     std::vector<sync_action> out;
-    for (auto& event : oldest_first) consider(std::move(event), out);
+    // A gap that reaches back past the bot's join holds history: only what follows the join.
+    const auto joined = std::find_if(oldest_first.rbegin(), oldest_first.rend(),
+                                     [&](const room_event& e) { return is_our_join(e); });
+    const auto first = joined == oldest_first.rend() ? oldest_first.begin() : joined.base();
+    for (auto it = first; it != oldest_first.end(); ++it) consider(std::move(*it), out);
     return out;
+}
+
+bool sync_state::is_our_join(const room_event& event) const {
+    const auto* m = std::get_if<member>(&event);
+    return m && m->state == membership::join && m->user == config_.our_user_id &&
+           !config_.our_user_id.empty();
 }
 
 void sync_state::on_committed() {

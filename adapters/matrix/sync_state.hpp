@@ -75,6 +75,10 @@ struct sync_config {
 //     idempotency key (source_key) makes that harmless.
 //   - Own events (is_own), ignored events are dropped; unreadable ones are logged and dropped.
 //   - Leaves seen in the initial sync are old news and are not reported.
+//   - A room the bot has just joined arrives with its recent history, its own join among it
+//     (in the timeline, or in a gap before it): only the events after that join are delivered,
+//     since commands typed before the bot was there were not addressed to it. Its own join
+//     event is delivered neither.
 class sync_state {
   public:
     explicit sync_state(sync_config config);
@@ -95,6 +99,7 @@ class sync_state {
 
   private:
     void consider(room_event event, std::vector<sync_action>& out);
+    bool is_our_join(const room_event& event) const;
     bool seen(const std::string& event_id) const;
 
     sync_config config_;

@@ -961,7 +961,9 @@ json fake_matrix::impl::build_sync(const std::string& user_id, const std::string
         if (membership == "join") {
             const bool newly_joined = since == 0 || member_pos > since;
             std::int64_t first_pos = 0;
-            json line = timeline(room_id, since, head, first_pos);
+            // A room joined since the last sync comes with its recent history, as Synapse
+            // serves it (history visibility "shared"): the events before the join as well.
+            json line = timeline(room_id, newly_joined ? 0 : since, head, first_pos);
             if (!newly_joined && line["events"].empty()) continue;
             // State at the start of the timeline: all of it for a new room, else the gap's.
             json state = json::array();

@@ -3,6 +3,9 @@
 // nothing doubled, and a SIGKILL in the middle of an incident.
 #include <doctest/doctest.h>
 
+#include <thread>
+
+#include "bot/model/time.hpp"
 #include "tests/integration/matrix_run.hpp"
 
 using namespace scribe::testing;
@@ -259,4 +262,44 @@ TEST_CASE("SIGKILL mid-incident and a restart: nothing lost, nothing recorded or
         CHECK(counts.at(drill_entry(i)) == 1);
     }
     CHECK(counts.at("after the restart") == 1);
+}
+
+TEST_CASE("history from before the bot joined is not acted on; later messages keep their time") {
+    matrix_run run;
+    auto& hs = run.hs;
+    run.start_bot();
+    run.say("!declare Typed before the bot was there");
+    run.say("!tl nor is this");
+    hs.invite(run.room, run.alice, hs.bot_user_id());
+    run.reply_containing("Hello!");
+    run.say("!declare After the invite sev2");
+    CHECK(run.body_of(run.reply_containing("Incident #1 declared")).find("After the invite") !=
+          std::string::npos);
+    CHECK(run.replies_containing("Typed before") == 0);
+    CHECK(run.replies_containing("nor is this") == 0);
+
+    // Typed while Scribe is down: stamped with when it was sent, not when Scribe came back.
+    run.stop_bot();
+    const auto before = std::chrono::system_clock::now();
+    run.say("!tl typed while Scribe was down");
+    const auto after = std::chrono::system_clock::now();
+    std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+    run.start_bot();
+    run.reply_containing("typed while Scribe was down");
+    run.stop_bot();
+
+    int incidents = 0;
+    for (const auto& e : run.stored_events()) {
+        if (e.at("kind") == "declared") ++incidents;
+        if (e.at("kind") != "entry_added" ||
+            e.at("payload").at("text") != "typed while Scribe was down") {
+            continue;
+        }
+        const auto occurred = *scribe::model::parse_utc(e.at("occurred_at").get<std::string>());
+        const auto recorded = *scribe::model::parse_utc(e.at("recorded_at").get<std::string>());
+        CHECK(occurred >= std::chrono::floor<std::chrono::milliseconds>(before));
+        CHECK(occurred <= std::chrono::ceil<std::chrono::milliseconds>(after));
+        CHECK(recorded - occurred >= std::chrono::seconds(1));
+    }
+    CHECK(incidents == 1);
 }

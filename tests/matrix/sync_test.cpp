@@ -238,3 +238,38 @@ TEST_CASE("a huge gap stops at max_events, keeping the newest") {
     gap_filler stuck({std::string(room), "t29-57_2_0", "s1"});
     CHECK_FALSE(stuck.on_page(messages_of(fixtures::messages_page)));
 }
+
+namespace {
+std::string our_join(std::string_view id) {
+    return std::string(R"({"type":"m.room.member","event_id":")") + std::string(id) +
+           R"(","sender":"@scribe:example.org","state_key":"@scribe:example.org",)"
+           R"("origin_server_ts":1,"content":{"membership":"join"}})";
+}
+}  // namespace
+
+TEST_CASE("a room just joined: its history before the bot's join is not acted on") {
+    auto state = make_state();
+    state.resume("s1");
+    const auto events = text_event("$old1", "!declare Before the bot") + "," +
+                        text_event("$old2", "!tl typed before the invite") + "," +
+                        our_join("$join") + "," + text_event("$new1", "!tl after the join");
+    const auto actions = state.on_sync(sync_of(batch("s2", events, true)));
+    CHECK(delivered_ids(actions) == std::vector<std::string>{"$new1"});
+    // The gap before such a timeline is history too: nothing is fetched.
+    CHECK(actions_of<fetch_gap>(actions).empty());
+}
+
+TEST_CASE("a gap that reaches past the bot's join yields only what follows the join") {
+    auto state = make_state();
+    state.resume("s1");
+    const auto actions =
+        state.on_sync(sync_of(batch("s2", text_event("$new2", "!tl latest"), true)));
+    REQUIRE(actions_of<fetch_gap>(actions).size() == 1);
+    std::vector<room_event> gap;
+    for (const auto& json : {text_event("$old", "!declare history"), our_join("$join"),
+                             text_event("$new1", "!tl after")}) {
+        gap.push_back(parse_event(json, room));
+    }
+    CHECK(delivered_ids(state.on_gap_filled(std::move(gap))) ==
+          std::vector<std::string>{"$new1"});
+}
