@@ -413,3 +413,73 @@ TEST_CASE("after a restart a reminder already sent is not repeated, and one due 
     CHECK(h.announced.size() == 1);
     CHECK(h.tick(std::chrono::minutes(0)) == at("2026-11-21T18:20:00Z"));
 }
+
+TEST_CASE("now is when a message was sent; recorded is when Scribe took it") {
+    harness h;
+    h.say("ops", "1", "!declare Search down");
+    h.settle();
+    // Typed at 14:00, delivered after a ten-minute outage.
+    const auto sent = h.now;
+    h.now += std::chrono::minutes(10);
+    adapters::inbound_message late{{"console", "alice", "alice"}, {"console", "ops", "2", 0},
+                                   "!tl -5m paged the database team", sent};
+    h.bot.handle(late, [&h](adapters::outbound_reply r) { h.replies.push_back(std::move(r)); });
+    // A sender whose clock runs ahead gives way to ours.
+    adapters::inbound_message ahead{{"console", "bob", "bob"}, {"console", "ops", "3", 0},
+                                    "!tl from the future", h.now + std::chrono::hours(1)};
+    h.bot.handle(ahead, [&h](adapters::outbound_reply r) { h.replies.push_back(std::move(r)); });
+    h.settle();
+    const auto events = h.store->load_incident(1);
+    REQUIRE(events.size() == 3);
+    CHECK(events[1].occurred_at == at("2026-11-21T13:55:00Z"));
+    CHECK(events[1].recorded_at == at("2026-11-21T14:10:00Z"));
+    CHECK(h.replies[1].text == "#2 at 13:55 (UTC+00:00), recorded 14:10: \"paged the database team\"");
+    CHECK(events[2].occurred_at == h.now);
+}
+
+TEST_CASE("the retro's outcomes go into the closed incident; live changes need a reopen") {
+    harness h;
+    h.say("ops", "1", "!declare Search down");
+    h.say("ops", "2", "!tl index rebuilt");
+    h.say("ops", "3", "!close");
+    h.say("ops", "4", "!lesson helped the runbook");
+    h.say("ops", "5", "!role facilitator erin");
+    h.say("ops", "6", "!edit 2 index rebuilt from the snapshot");
+    h.say("ops", "7", "!tl too late");
+    h.say("ops", "8", "!action #1 bob alert on index size");
+    h.settle();
+    REQUIRE(h.replies.size() == 8);
+    CHECK(h.replies[3].text.find("#4 in closed incident #1") == 0);
+    CHECK(h.replies[4].text.find("erin is facilitator") != std::string::npos);
+    CHECK(h.replies[5].text.find("#2 now reads") != std::string::npos);
+    CHECK(h.replies[6].text.find("Sorry: there is no open incident") == 0);
+    CHECK(h.replies[7].text.find("action for bob") != std::string::npos);
+    const auto state = model::fold(h.store->load_incident(1));
+    CHECK_FALSE(state.is_open());
+    CHECK(state.lessons.size() == 1);
+    CHECK(state.roles.at("facilitator").name == "erin");
+    CHECK(state.actions.size() == 1);
+}
+
+TEST_CASE("a state another writer changed is read again, not applied on top of") {
+    harness h;
+    h.say("ops", "1", "!declare Search down");
+    h.settle();
+    // Another process appends to the same incident behind the router's back.
+    auto other = store::sqlite_store::open((h.dir / "s.db").string());
+    model::event e;
+    e.incident_id = 1;
+    e.occurred_at = e.recorded_at = h.now;
+    e.actor = {"console", "bob", "bob"};
+    e.source = {"console", "ops", "other-1", 0};
+    e.data = model::payload::entry_added{model::entry_type::note, "from elsewhere", {}, {}, {}};
+    bool stored = false;
+    other->append({e}, [&](store::append_result r) { stored = r.ok(); });
+    other->flush();
+    REQUIRE(stored);
+    h.say("ops", "2", "!tl mine");
+    h.say("ops", "3", "!timeline");
+    h.settle();
+    CHECK(h.replies[1].text.find("#3 at") == 0);
+    CHECK(h.replies[2].text.find("from elsewhere") != std::string::npos);
+}
