@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <future>
 #include <random>
+#include <thread>
 
 #include "bot/store/detail/connection.hpp"
 #include "bot/store/detail/schema.hpp"
@@ -357,6 +358,30 @@ TEST_CASE("two stores on one file take turns without a clash of numbers") {
     const auto r = append_now(*first, {declare("C", "c")});
     REQUIRE(r.ok());
     CHECK(r.outcomes[0].incident_id == 3);
+}
+
+}  // namespace scribe::store::test
+
+namespace scribe::store::test {
+
+TEST_CASE("a write lock held longer than the busy timeout is waited out, not failed on") {
+    temp_dir dir;
+    const auto path = dir.file("scribe.db");
+    auto store = sqlite_store::open(path);
+    REQUIRE(append_now(*store, {declare("A", "a")}).ok());
+    sqlite3* other = nullptr;
+    REQUIRE(sqlite3_open(path.c_str(), &other) == SQLITE_OK);
+    REQUIRE(sqlite3_exec(other, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) == SQLITE_OK);
+    // Another process's long write: longer than one busy timeout (5 s), shorter than three.
+    auto release = std::async(std::launch::async, [other] {
+        std::this_thread::sleep_for(std::chrono::seconds(7));
+        sqlite3_exec(other, "COMMIT", nullptr, nullptr, nullptr);
+    });
+    const auto r = append_now(*store, {note(1, "waited", "w")});
+    release.get();
+    sqlite3_close(other);
+    CHECK(r.ok());
+    CHECK(r.outcomes.at(0).sequence == 2);
 }
 
 }  // namespace scribe::store::test

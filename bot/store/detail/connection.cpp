@@ -105,6 +105,7 @@ void connection::fail(sqlite3* db, const std::string& what) {
     const int code = sqlite3_extended_errcode(db) & 0xff;
     const std::string message = what + ": " + sqlite3_errmsg(db);
     if (code == SQLITE_CORRUPT || code == SQLITE_NOTADB) throw damaged_file(message);
+    if (code == SQLITE_BUSY) throw busy_file(message);
     throw store_error(message);
 }
 

@@ -17,6 +17,13 @@ public:
     using store_error::store_error;
 };
 
+// Another connection held the lock longer than the busy timeout (SQLITE_BUSY): worth trying
+// again, unlike the other failures.
+class busy_file : public store_error {
+public:
+    using store_error::store_error;
+};
+
 class connection {
 public:
     // read_write: the writer's. query_only: a reader beside the writer, on a file it may write
@@ -39,7 +46,7 @@ public:
     void exec(const char* sql, const std::string& what);
 
     // "<what>: <sqlite's message>", for the exception of a failed call on this connection:
-    // damaged_file or store_error.
+    // damaged_file, busy_file or store_error.
     [[noreturn]] void fail(const std::string& what) const;
     [[noreturn]] static void fail(sqlite3* db, const std::string& what);
 

@@ -101,6 +101,20 @@ event_writer::event_writer(const std::string& path, bool may_defer_check)
       delete_rooms_(db_, "refresh rooms", "DELETE FROM incident_rooms WHERE incident_id = ?1"),
       data_version_(db_, "look for other writers", "PRAGMA data_version") {}
 
+void event_writer::begin() {
+    // Each try waits up to the busy timeout for another process's write transaction.
+    constexpr int tries = 3;
+    for (int attempt = 1;; ++attempt) {
+        try {
+            begin_.run();
+            break;
+        } catch (const busy_file&) {
+            if (attempt == tries) throw;
+        }
+    }
+    notice_other_writers();
+}
+
 void event_writer::notice_other_writers() {
     auto row = data_version_.query();
     const std::int64_t version = row.next() ? row.int64(0) : 0;
@@ -113,8 +127,7 @@ std::vector<append_result> event_writer::commit(std::span<std::vector<model::eve
     std::vector<append_result> results(batches.size() + cursors.size());
     std::string failure;  // why the transaction as a whole failed
     try {
-        begin_.run();
-        notice_other_writers();
+        begin();
         for (std::size_t i = 0; i < batches.size(); ++i) {
             savepoint_.run();
             try {
@@ -399,8 +412,7 @@ import_report event_writer::import(const std::vector<model::event>& events, bool
     import_report report;
     report.dry_run = dry_run;
     try {
-        begin_.run();
-        notice_other_writers();
+        begin();
         auto row = select_max_incident_.query();
         std::int64_t highest = row.next() ? row.int64(0) : 0;
         row.finish();

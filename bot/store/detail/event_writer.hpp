@@ -75,8 +75,9 @@ private:
                        model::action_status status, bool retracted);
     void rollback_quietly() noexcept;
     void forget_cache();
-    // Called first in each write transaction: another process may have written since the last
-    // one, and then the caches are stale.
+    // Starts a write transaction, trying again while another process holds the lock, and
+    // drops the caches when another process wrote since the last one.
+    void begin();
     void notice_other_writers();
 
     connection db_;
