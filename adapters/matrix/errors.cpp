@@ -2,10 +2,9 @@
 #include "adapters/matrix/errors.hpp"
 
 #include <algorithm>
-#include <array>
-#include <charconv>
 
 #include "adapters/matrix/read_event.hpp"
+#include "adapters/retry_after.hpp"
 #include "adapters/matrix/text.hpp"
 
 namespace scribe::adapters::matrix {
@@ -14,40 +13,6 @@ namespace {
 
 // Error bodies are tiny; a large one is an HTML page from something in between.
 constexpr std::size_t max_error_bytes = 64 * 1024;
-
-std::optional<int> number(std::string_view text) {
-    int value = 0;
-    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-    if (ec != std::errc{} || end != text.data() + text.size() || value < 0) return std::nullopt;
-    return value;
-}
-
-// "Wed, 21 Oct 2015 07:28:00 GMT" (RFC 9110 IMF-fixdate; the obsolete forms are not sent by
-// homeservers).
-std::optional<std::chrono::system_clock::time_point> parse_http_date(std::string_view text) {
-    constexpr std::array<std::string_view, 12> months = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
-                                                         "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
-    if (text.size() != 29 || text.substr(3, 2) != ", " || text.substr(25) != " GMT") {
-        return std::nullopt;
-    }
-    const auto month = std::find(months.begin(), months.end(), text.substr(8, 3));
-    const auto day = number(text.substr(5, 2));
-    const auto year = number(text.substr(12, 4));
-    const auto hour = number(text.substr(17, 2));
-    const auto minute = number(text.substr(20, 2));
-    const auto second = number(text.substr(23, 2));
-    if (month == months.end() || !day || !year || !hour || !minute || !second || text[16] != ' ' ||
-        text[19] != ':' || text[22] != ':' || *hour > 23 || *minute > 59 || *second > 60) {
-        return std::nullopt;
-    }
-    const std::chrono::year_month_day date{
-        std::chrono::year{*year},
-        std::chrono::month{static_cast<unsigned>(month - months.begin() + 1)},
-        std::chrono::day{static_cast<unsigned>(*day)}};
-    if (!date.ok()) return std::nullopt;
-    return std::chrono::sys_days{date} + std::chrono::hours{*hour} + std::chrono::minutes{*minute} +
-           std::chrono::seconds{*second};
-}
 
 }  // namespace
 
@@ -99,16 +64,6 @@ std::string_view to_string(error_kind kind) {
     return "rejected";
 }
 
-std::optional<std::chrono::milliseconds> parse_retry_after(
-    std::string_view header, std::chrono::system_clock::time_point now) {
-    header = detail::trim(header);
-    if (const auto seconds = number(header)) return std::chrono::seconds{*seconds};
-    const auto date = parse_http_date(header);
-    if (!date) return std::nullopt;
-    return std::max(std::chrono::milliseconds{0},
-                    std::chrono::duration_cast<std::chrono::milliseconds>(*date - now));
-}
-
 std::chrono::milliseconds rate_limit_wait(const matrix_error& e,
                                           std::optional<std::string_view> retry_after_header,
                                           std::chrono::system_clock::time_point now,
@@ -116,8 +71,28 @@ std::chrono::milliseconds rate_limit_wait(const matrix_error& e,
                                           std::chrono::milliseconds cap) {
     std::optional<std::chrono::milliseconds> wait;
     if (retry_after_header) wait = parse_retry_after(*retry_after_header, now);
-    if (!wait) wait = e.retry_after_ms;
+    if (!wait && e.retry_after_ms) wait = bounded_wait(*e.retry_after_ms);
     return std::min(wait.value_or(fallback), cap);
+}
+
+api_verdict classify(const api_answer& answer, std::chrono::system_clock::time_point now) {
+    using verdict = api_verdict::kind;
+    if (answer.status >= 200 && answer.status < 300) return {verdict::success, {}, {}, {}};
+    const matrix_error e = parse_error(static_cast<int>(answer.status), answer.body);
+    const std::string status = "HTTP " + std::to_string(answer.status);
+    const std::string code = e.errcode.empty() ? status : e.errcode;
+    const std::string message = e.error.empty() ? status : status + ": " + e.error;
+    switch (classify(e)) {
+        case error_kind::unauthorized: return {verdict::credential_refused, code, message, {}};
+        case error_kind::rate_limited:
+            return {verdict::rate_limited, code, message,
+                    rate_limit_wait(e, answer.retry_after, now)};
+        case error_kind::transient: return {verdict::transient, code, message, {}};
+        case error_kind::forbidden:
+        case error_kind::not_found:
+        case error_kind::rejected: break;
+    }
+    return {verdict::refused, code, message, {}};
 }
 
 }  // namespace scribe::adapters::matrix

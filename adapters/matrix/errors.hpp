@@ -6,6 +6,9 @@
 #include <string>
 #include <string_view>
 
+#include "adapters/api_verdict.hpp"
+#include "adapters/retry_after.hpp"
+
 namespace scribe::adapters::matrix {
 
 // {"errcode":"M_FORBIDDEN","error":"…","retry_after_ms":2000,"soft_logout":true}
@@ -35,18 +38,17 @@ error_kind classify(const matrix_error& e);
 
 std::string_view to_string(error_kind kind);
 
-// A Retry-After header: delta-seconds ("2") or an IMF-fixdate ("Wed, 21 Oct 2015 07:28:00 GMT",
-// counted from `now`). nullopt for anything else; a date in the past is a wait of zero.
-std::optional<std::chrono::milliseconds> parse_retry_after(
-    std::string_view header, std::chrono::system_clock::time_point now);
+// What a homeserver's answer means for the request that got it: 2xx is a success, and an
+// error body is classified as above, a rate limit carrying its wait.
+api_verdict classify(const api_answer& answer, std::chrono::system_clock::time_point now);
 
 // How long to wait before retrying a rate-limited request: the Retry-After header when it
-// parses (preferred since v1.10), else retry_after_ms, else `fallback`; at most `cap`, so a
-// misbehaving server cannot park the bot for a day.
+// parses (preferred since v1.10), else retry_after_ms, else `fallback`; never more than
+// max_server_wait (retry_after.hpp).
 std::chrono::milliseconds rate_limit_wait(
     const matrix_error& e, std::optional<std::string_view> retry_after_header,
     std::chrono::system_clock::time_point now,
     std::chrono::milliseconds fallback = std::chrono::seconds{5},
-    std::chrono::milliseconds cap = std::chrono::minutes{10});
+    std::chrono::milliseconds cap = max_server_wait);
 
 }  // namespace scribe::adapters::matrix

@@ -306,26 +306,14 @@ pin_request to_unpin_request(const redaction& r, const reaction_index::entry& pi
     return p;
 }
 
-reaction_index::reaction_index(std::size_t capacity)
-    : capacity_(std::max<std::size_t>(1, capacity)) {}
+reaction_index::reaction_index(std::size_t capacity) : entries_(capacity) {}
 
 void reaction_index::remember(const reaction& r) {
-    const std::uint64_t seq = next_seq_++;
-    entries_.insert_or_assign(r.event_id, slot{{r.room, r.target, r.key}, seq});
-    order_.emplace_back(r.event_id, seq);
-    // order_ also holds ids remembered again or forgotten; its bound keeps them from piling up.
-    while (entries_.size() > capacity_ || order_.size() > 2 * capacity_) {
-        const auto& [id, id_seq] = order_.front();
-        if (const auto it = entries_.find(id); it != entries_.end() && it->second.seq == id_seq) {
-            entries_.erase(it);
-        }
-        order_.pop_front();
-    }
+    entries_.insert_or_assign(r.event_id, entry{r.room, r.target, r.key});
 }
 
 const reaction_index::entry* reaction_index::find(std::string_view reaction_event_id) const {
-    const auto it = entries_.find(std::string(reaction_event_id));
-    return it == entries_.end() ? nullptr : &it->second.value;
+    return entries_.find(std::string(reaction_event_id));
 }
 
 void reaction_index::forget(std::string_view reaction_event_id) {

@@ -12,6 +12,7 @@
 #include <variant>
 #include <vector>
 
+#include "adapters/bounded_map.hpp"
 #include "adapters/message.hpp"
 #include "bot/model/event.hpp"
 #include "bot/model/time.hpp"
@@ -180,15 +181,7 @@ class reaction_index {
     std::size_t size() const { return entries_.size(); }
 
   private:
-    struct slot {
-        entry value;
-        std::uint64_t seq = 0;  // which remember() put it there
-    };
-
-    std::size_t capacity_;
-    std::uint64_t next_seq_ = 0;
-    std::unordered_map<std::string, slot> entries_;
-    std::deque<std::pair<std::string, std::uint64_t>> order_;  // oldest first: id, seq
+    bounded_map<std::string, entry> entries_;
 };
 
 // The unpin that redacting a pin reaction means: pinned.source is the target message,

@@ -24,7 +24,6 @@ namespace {
 namespace asio = boost::asio;
 using std::chrono::milliseconds;
 
-constexpr std::size_t recent_capacity = 5'000;
 // The long poll's own timeout plus room for a slow answer.
 constexpr milliseconds sync_grace{15'000};
 
@@ -56,20 +55,6 @@ call_options long_poll(milliseconds timeout) {
 // "@scribe:example.org" or "scribe": the localpart is what m.login.password's identifier takes.
 std::string login_user(const std::string& user) {
     return user.starts_with('@') ? std::string(localpart(user)) : user;
-}
-
-void log(const log_entry& entry) {
-    switch (entry.level) {
-        case log_level::debug:
-            spdlog::debug("Matrix: {}", entry.text);
-            break;
-        case log_level::info:
-            spdlog::info("Matrix: {}", entry.text);
-            break;
-        case log_level::warn:
-            spdlog::warn("Matrix: {}", entry.text);
-            break;
-    }
 }
 
 // Waits on `timer` until `ready` holds; whoever makes it hold cancels the timer.
@@ -148,10 +133,12 @@ asio::awaitable<void> matrix_adapter::log_in() {
                 login_password(login_user(settings_.user), settings_.password, "Scribe",
                                settings_.device_id),
                 anywhere());
-        } catch (const call_error& e) {
-            if (e.errcode() != "M_FORBIDDEN") throw;
-            throw auth_error("the homeserver refused the Matrix password of " + settings_.user +
-                             " (M_FORBIDDEN); check matrix.user and matrix.password");
+        } catch (const api_failure& e) {
+            if (e.code() != "M_FORBIDDEN") throw;
+            throw credential_refused("the homeserver refused the Matrix password of " +
+                                         settings_.user +
+                                         " (M_FORBIDDEN); check matrix.user and matrix.password",
+                                     e.code());
         }
         const auto session = parse_login(body);
         if (!session || session->access_token.empty()) {
@@ -166,6 +153,18 @@ asio::awaitable<void> matrix_adapter::log_in() {
 }
 
 asio::awaitable<void> matrix_adapter::run() {
+    try {
+        co_await serve();
+    } catch (const credential_refused& e) {
+        if (settings_.access_token.empty()) throw;  // the password, said where it was refused
+        throw credential_refused("the homeserver refused the Matrix access token (" + e.code() +
+                                     "); give the bot a new token (matrix.access_token) or its "
+                                     "password (matrix.password)",
+                                 e.code());
+    }
+}
+
+asio::awaitable<void> matrix_adapter::serve() {
     co_await log_in();
     sync_config config;
     config.our_user_id = user_id_;
@@ -183,7 +182,7 @@ asio::awaitable<void> matrix_adapter::run() {
                 "filter_id")) {
             filter = std::move(*id);
         }
-    } catch (const call_error& e) {
+    } catch (const api_failure& e) {
         spdlog::warn("Matrix: the filter was not stored ({}); sending it with every sync",
                      e.what());
     }
@@ -196,7 +195,7 @@ asio::awaitable<void> matrix_adapter::sync_once(std::string filter) {
     std::string problem;
     try {
         body = co_await client_->call(sync(state_->since(), filter, timeout), long_poll(timeout));
-    } catch (const auth_error&) {
+    } catch (const credential_refused&) {
         throw;
     } catch (const std::exception& e) {
         problem = e.what();
@@ -238,7 +237,7 @@ asio::awaitable<void> matrix_adapter::perform(std::vector<sync_action> actions,
         } else if (auto* left = std::get_if<left_room>(&action)) {
             spdlog::info("Matrix: no longer in room {}", left->room_id);
         } else if (auto* entry = std::get_if<log_entry>(&action)) {
-            log(*entry);
+            write_log("Matrix", *entry);
         } else if (auto* c = std::get_if<commit>(&action)) {
             co_await finish_batch(std::move(c->next_batch), progress);
         }
@@ -252,7 +251,7 @@ asio::awaitable<void> matrix_adapter::fill_gap(fetch_gap gap, std::shared_ptr<ba
         std::string body;
         try {
             body = co_await client_->call(filler.next_request(), in_room(gap.room_id));
-        } catch (const auth_error&) {
+        } catch (const credential_refused&) {
             throw;
         } catch (const std::exception& e) {
             spdlog::warn("Matrix: events missed in room {} could not be fetched: {}",
@@ -346,13 +345,7 @@ asio::awaitable<void> matrix_adapter::handle(room_event event, std::shared_ptr<b
 }
 
 void matrix_adapter::remember(const text_message& message) {
-    if (recent_.insert_or_assign(message.event_id, message).second) {
-        recent_order_.push_back(message.event_id);
-        if (recent_order_.size() > recent_capacity) {
-            recent_.erase(recent_order_.front());
-            recent_order_.pop_front();
-        }
-    }
+    recent_.insert_or_assign(message.event_id, message);
 }
 
 asio::awaitable<void> matrix_adapter::handle_message(text_message message,
@@ -448,11 +441,11 @@ asio::awaitable<void> matrix_adapter::handle_redaction(redaction r,
 
 asio::awaitable<std::optional<text_message>> matrix_adapter::find_message(std::string room,
                                                                           std::string event_id) {
-    if (const auto it = recent_.find(event_id); it != recent_.end()) co_return it->second;
+    if (const auto* known = recent_.find(event_id)) co_return *known;
     std::string body;
     try {
         body = co_await client_->call(get_event(room, event_id), in_room(room));
-    } catch (const call_error& e) {
+    } catch (const api_failure& e) {
         spdlog::warn("{}", e.what());
         co_return std::nullopt;
     }
@@ -471,7 +464,7 @@ asio::awaitable<std::string> matrix_adapter::name_of(std::string user_id) {
         if (auto found = response_field(body, "displayname"); found && !found->empty()) {
             name = std::move(*found);
         }
-    } catch (const call_error& e) {
+    } catch (const api_failure& e) {
         // The localpart stands in: the entry is worth more than the display name.
         spdlog::debug("Matrix: no display name for {}: {}", user_id, e.what());
     }
@@ -499,7 +492,7 @@ asio::awaitable<void> matrix_adapter::answer_invite(std::string room, std::strin
             spdlog::info("Matrix: declined {}'s invitation to {}: not on matrix.allowed_inviters",
                          inviter.empty() ? std::string("someone") : inviter, room);
         }
-    } catch (const call_error& e) {
+    } catch (const api_failure& e) {
         spdlog::warn("{}", e.what());
     }
 }
@@ -526,9 +519,9 @@ asio::awaitable<void> matrix_adapter::send_reply(std::string origin, int first_p
     const std::string answered = room + "/" + reply.in_reply_to;
     int part = first_part;
     if (reply.replaces_earlier) {
-        if (const auto it = notices_.find(answered); it != notices_.end()) {
+        if (const auto* notice = notices_.find(answered)) {
             co_await client_->call(send(room, "m.room.message", txn_id(origin, part),
-                                        replacement_content(it->second, reply.text)),
+                                        replacement_content(*notice, reply.text)),
                                    in_room(room));
         }
         co_return;
@@ -539,13 +532,7 @@ asio::awaitable<void> matrix_adapter::send_reply(std::string origin, int first_p
                  notice_content(reply.text, reply.in_reply_to, thread)),
             in_room(room));
         const auto id = response_field(sent, "event_id");
-        if (id && !reply.in_reply_to.empty() && notices_.insert_or_assign(answered, *id).second) {
-            notice_order_.push_back(answered);
-            if (notice_order_.size() > recent_capacity) {
-                notices_.erase(notice_order_.front());
-                notice_order_.pop_front();
-            }
-        }
+        if (id && !reply.in_reply_to.empty()) notices_.insert_or_assign(answered, *id);
     }
     for (auto& file : reply.files) {
         ++part;

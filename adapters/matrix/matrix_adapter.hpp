@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "adapters/backoff.hpp"
+#include "adapters/bounded_map.hpp"
 #include "adapters/matrix/events.hpp"
 #include "adapters/matrix/sync_state.hpp"
 #include "adapters/message.hpp"
@@ -72,7 +73,7 @@ class matrix_adapter {
     matrix_adapter(const matrix_adapter&) = delete;
     matrix_adapter& operator=(const matrix_adapter&) = delete;
 
-    // Logs in, then syncs until stop(). Throws auth_error (client.hpp) when the homeserver
+    // Logs in, then syncs until stop(). Throws credential_refused when the homeserver
     // refuses the token or the password.
     boost::asio::awaitable<void> run();
     // Ends the sync loop after the current long poll; nothing undelivered is acknowledged.
@@ -93,6 +94,7 @@ class matrix_adapter {
   private:
     struct batch;
 
+    boost::asio::awaitable<void> serve();
     boost::asio::awaitable<void> log_in();
     boost::asio::awaitable<void> sync_once(std::string filter);
     boost::asio::awaitable<void> perform(std::vector<sync_action> actions,
@@ -133,12 +135,10 @@ class matrix_adapter {
     std::optional<sync_state> state_;
     reaction_index reactions_;
     std::map<std::string, std::string> names_;  // user id -> display name
-    // Recent messages by event id, so a pin or an edit needs no API call; oldest forgotten.
-    std::map<std::string, text_message> recent_;
+    // Recent messages by event id, so a pin or an edit needs no API call.
+    bounded_map<std::string, text_message> recent_{5'000};
     // The bot's notice answering each recent message ("room/event"), for edits of it.
-    std::map<std::string, std::string> notices_;
-    std::deque<std::string> notice_order_;
-    std::deque<std::string> recent_order_;
+    bounded_map<std::string, std::string> notices_{5'000};
     std::mt19937_64 random_;
     unsigned failures_ = 0;  // consecutive failed syncs
     bool synced_once_ = false;

@@ -6,9 +6,8 @@
 
 namespace scribe::adapters::matrix {
 
-sync_state::sync_state(sync_config config) : config_(std::move(config)) {
-    config_.dedupe_capacity = std::max<std::size_t>(1, config_.dedupe_capacity);
-}
+sync_state::sync_state(sync_config config)
+    : config_(std::move(config)), seen_(config_.dedupe_capacity) {}
 
 void sync_state::resume(std::string since) { since_ = std::move(since); }
 
@@ -72,14 +71,7 @@ bool sync_state::is_our_join(const room_event& event) const {
 }
 
 void sync_state::on_committed() {
-    for (auto& id : pending_ids_) {
-        if (!seen_.insert(id).second) continue;
-        seen_order_.push_back(std::move(id));
-        if (seen_order_.size() > config_.dedupe_capacity) {
-            seen_.erase(seen_order_.front());
-            seen_order_.pop_front();
-        }
-    }
+    for (auto& id : pending_ids_) seen_.insert(id, true);
     pending_ids_.clear();
     pending_set_.clear();
     if (!pending_batch_.empty()) since_ = std::move(pending_batch_);

@@ -9,11 +9,16 @@
 #include <variant>
 #include <vector>
 
+#include "adapters/bounded_map.hpp"
+#include "adapters/log_entry.hpp"
 #include "adapters/matrix/events.hpp"
 #include "adapters/matrix/invites.hpp"
 #include "adapters/matrix/sync.hpp"
 
 namespace scribe::adapters::matrix {
+
+using adapters::log_entry;
+using adapters::log_level;
 
 // Actions, to be performed in the order given.
 
@@ -42,11 +47,6 @@ struct fetch_gap {
 // We left the room, or were kicked or banned from it.
 struct left_room {
     std::string room_id;
-};
-enum class log_level { debug, info, warn };
-struct log_entry {
-    log_level level = log_level::info;
-    std::string text;
 };
 // Everything before this is durably handled: store next_batch (in the same transaction as the
 // events it delivered), then call on_committed(). Always the last action of a batch.
@@ -107,8 +107,7 @@ class sync_state {
     std::string pending_batch_;             // next_batch of the batch being handled
     std::vector<std::string> pending_ids_;  // delivered in it, in order
     std::unordered_set<std::string> pending_set_;
-    std::unordered_set<std::string> seen_;  // committed, at most dedupe_capacity
-    std::deque<std::string> seen_order_;    // oldest first
+    bounded_map<std::string, bool> seen_;  // committed, at most dedupe_capacity
 };
 
 }  // namespace scribe::adapters::matrix

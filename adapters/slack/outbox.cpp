@@ -24,21 +24,15 @@ asio::awaitable<void> outbox::deliver(outbound_reply reply) {
     const std::string text = escape_markup(reply.text);
     const std::string answered = reply.channel + "/" + reply.in_reply_to;
     if (reply.replaces_earlier) {
-        if (const auto it = replies_.find(answered); it != replies_.end()) {
-            co_await api_.update_message(reply.channel, it->second, text);
+        if (const auto* earlier = replies_.find(answered)) {
+            co_await api_.update_message(reply.channel, *earlier, text);
         }
         co_return;
     }
     if (reply.files.empty()) {
         if (!text.empty()) {
             const auto ts = co_await api_.post_message(reply.channel, text, reply.thread);
-            if (!reply.in_reply_to.empty() && replies_.insert_or_assign(answered, ts).second) {
-                reply_order_.push_back(answered);
-                if (reply_order_.size() > 5'000) {
-                    replies_.erase(reply_order_.front());
-                    reply_order_.pop_front();
-                }
-            }
+            if (!reply.in_reply_to.empty()) replies_.insert_or_assign(answered, ts);
         }
     } else {
         // The text rides on the first file as its comment. (No conditional temporaries in a

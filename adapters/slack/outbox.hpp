@@ -4,10 +4,9 @@
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <cstdint>
-#include <deque>
-#include <map>
 #include <string>
 
+#include "adapters/bounded_map.hpp"
 #include "adapters/message.hpp"
 #include "adapters/net/channel_queue.hpp"
 
@@ -35,9 +34,8 @@ class outbox {
     std::string mark_emoji_;
     net::channel_queue queue_;
     // The ts of the bot's reply to each recent message ("channel/ts"), so an edit of that
-    // message can correct the reply; oldest forgotten first.
-    std::map<std::string, std::string> replies_;
-    std::deque<std::string> reply_order_;
+    // message can correct the reply.
+    bounded_map<std::string, std::string> replies_{5'000};
 };
 
 }  // namespace scribe::adapters::slack

@@ -21,7 +21,6 @@ namespace scribe::adapters::slack {
 namespace {
 
 namespace asio = boost::asio;
-constexpr std::size_t recent_capacity = 5'000;
 
 net::url parse_or_throw(const std::string& text) {
     auto parsed = net::parse_url(text);
@@ -89,7 +88,7 @@ void slack_adapter::post(outbound_reply reply) { outbox_->post(std::move(reply))
 adapter_stats slack_adapter::stats() const {
     adapter_stats out = stats_;
     out.reconnects = links_opened_ > 0 ? links_opened_ - 1 : 0;
-    out.rate_limit_waits = bot_api_->stats().rate_limited + app_api_->stats().rate_limited;
+    out.rate_limit_waits = bot_api_->stats().rate_limit_waits + app_api_->stats().rate_limit_waits;
     return out;
 }
 
@@ -99,12 +98,10 @@ asio::awaitable<void> slack_adapter::run() {
         bot_user_id_ = me.user_id;
         bot_id_ = me.bot_id;
         spdlog::info("Slack: connected to {} as {} ({})", me.team, me.user_id, me.bot_id);
-    } catch (const api_error& e) {
-        if (e.fatal_auth()) {
-            throw slack_auth_error("the Slack bot token was refused (" + e.code() +
-                                   "); check slack.bot_token");
-        }
-        throw;
+    } catch (const credential_refused& e) {
+        throw credential_refused("the Slack bot token was refused (" + e.code() +
+                                     "); check slack.bot_token",
+                                 e.code());
     }
     clock_ = std::make_unique<asio::steady_timer>(executor_);
     execute(session_.start(clock::now()));
@@ -154,22 +151,7 @@ void slack_adapter::execute(std::vector<action> actions) {
                            asio::co_spawn(executor_, dispatch(std::move(d.message)),
                                           log_failure("dispatch"));
                        },
-                       [&](log_entry& entry) {
-                           switch (entry.level) {
-                               case log_level::debug:
-                                   spdlog::debug("Slack: {}", entry.text);
-                                   break;
-                               case log_level::info:
-                                   spdlog::info("Slack: {}", entry.text);
-                                   break;
-                               case log_level::warn:
-                                   spdlog::warn("Slack: {}", entry.text);
-                                   break;
-                               case log_level::error:
-                                   spdlog::error("Slack: {}", entry.text);
-                                   break;
-                           }
-                       },
+                       [&](log_entry& entry) { write_log("Slack", entry); },
                    },
                    a);
     }
@@ -184,14 +166,17 @@ asio::awaitable<void> slack_adapter::run_link(link_id id, std::chrono::milliseco
         if (!cancelled_.contains(id)) {
             const std::string address = co_await app_api_->open_connection();
             auto target = net::parse_url(address);
-            if (!target) throw api_error("apps.connections.open", "the URL it gave is not usable");
+            if (!target) {
+                throw api_failure("Slack apps.connections.open gave an unusable URL",
+                                  {api_verdict::kind::refused, "bad_url", {}, {}});
+            }
             net::websocket_options options;
             options.allow_plaintext = settings_.allow_plaintext;
             options.idle_timeout = settings_.idle_timeout;
             socket = co_await net::websocket_connection::connect(executor_, tls_, *target, options);
         }
-    } catch (const api_error& e) {
-        end.what = e.fatal_auth() ? link_end::kind::rejected : link_end::kind::failed;
+    } catch (const credential_refused& e) {
+        end.what = link_end::kind::rejected;
         end.detail = e.what();
     } catch (const std::exception& e) {
         end.what = link_end::kind::failed;
@@ -222,10 +207,10 @@ asio::awaitable<void> slack_adapter::run_link(link_id id, std::chrono::milliseco
 }
 
 void slack_adapter::committed(const envelope& e, std::optional<std::string> response) {
-    if (const auto it = arrivals_.find(e.envelope_id); it != arrivals_.end()) {
+    if (const auto* arrived = arrivals_.find(e.envelope_id)) {
         ++stats_.acked;
-        stats_.ack_latency.observe(std::chrono::steady_clock::now() - it->second);
-        arrivals_.erase(it);
+        stats_.ack_latency.observe(std::chrono::steady_clock::now() - *arrived);
+        arrivals_.erase(e.envelope_id);
     }
     if (response) {
         execute(session_.on_committed(e.envelope_id, std::string_view(*response)));
@@ -267,7 +252,7 @@ asio::awaitable<void> slack_adapter::open_incident_channel(std::int64_t incident
                                 std::to_string(attempt);
         try {
             channel = co_await bot_api_->create_channel(name);
-        } catch (const api_error& e) {
+        } catch (const api_failure& e) {
             if (e.code() != "name_taken" || attempt >= 20) throw;
         }
     }
@@ -327,21 +312,12 @@ asio::awaitable<void> slack_adapter::resolve_mentions(std::string text) {
 
 void slack_adapter::remember_message(const std::string& channel, const std::string& ts,
                                      std::string user, std::string text) {
-    const std::string key = channel + "/" + ts;
-    if (recent_.emplace(key, std::pair{std::move(user), std::move(text)}).second) {
-        recent_order_.push_back(key);
-        if (recent_order_.size() > recent_capacity) {
-            recent_.erase(recent_order_.front());
-            recent_order_.pop_front();
-        }
-    }
+    recent_.insert(channel + "/" + ts, std::pair{std::move(user), std::move(text)});
 }
 
 asio::awaitable<void> slack_adapter::dispatch(envelope e) {
     ++stats_.received;
-    // Envelopes lost with their link are never acked here; forget them rather than pile up.
-    if (arrivals_.size() > 10'000) arrivals_.clear();
-    arrivals_.emplace(e.envelope_id, std::chrono::steady_clock::now());
+    arrivals_.insert(e.envelope_id, std::chrono::steady_clock::now());
     const inbound_event event = parse_payload(e);
     if (is_own(event, bot_user_id_, bot_id_)) {
         committed(e);
@@ -437,8 +413,8 @@ asio::awaitable<void> slack_adapter::deliver_pin(envelope e, std::string channel
     if (added) {
         std::string user;
         std::string text;
-        if (const auto it = recent_.find(channel + "/" + ts); it != recent_.end()) {
-            std::tie(user, text) = it->second;
+        if (const auto* known = recent_.find(channel + "/" + ts)) {
+            std::tie(user, text) = *known;
         } else if (auto found = co_await bot_api_->message(channel, ts)) {
             user = found->user;
             text = found->text;

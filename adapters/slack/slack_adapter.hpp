@@ -12,6 +12,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "adapters/bounded_map.hpp"
 #include "adapters/message.hpp"
 #include "adapters/net/url.hpp"
 #include "adapters/stats.hpp"
@@ -47,12 +48,6 @@ struct slack_settings {
     session_config session;  // deadlines and backoff; `links` is taken from above
 };
 
-// The bot token was refused (auth.test): nothing works until a person fixes it.
-class slack_auth_error : public std::runtime_error {
-  public:
-    using std::runtime_error::runtime_error;
-};
-
 class slack_adapter {
   public:
     slack_adapter(boost::asio::any_io_executor executor,
@@ -62,7 +57,7 @@ class slack_adapter {
     slack_adapter(const slack_adapter&) = delete;
     slack_adapter& operator=(const slack_adapter&) = delete;
 
-    // Checks the bot token, then keeps the links open until stop(). Throws slack_auth_error
+    // Checks the bot token, then keeps the links open until stop(). Throws credential_refused
     // when the bot token is refused.
     boost::asio::awaitable<void> run();
 
@@ -118,13 +113,14 @@ class slack_adapter {
     std::map<link_id, net::websocket_connection*> sockets_;
     std::set<link_id> cancelled_;
     std::map<std::string, model::person> people_;  // Slack user id -> person with display name
-    // Recent messages by "channel/ts", so a pin needs no API call; oldest forgotten first.
-    std::map<std::string, std::pair<std::string, std::string>> recent_;
-    std::deque<std::string> recent_order_;
+    // Recent messages' authors and texts by "channel/ts", so a pin needs no API call.
+    bounded_map<std::string, std::pair<std::string, std::string>> recent_{5'000};
     std::unique_ptr<boost::asio::steady_timer> clock_;
     adapter_stats stats_;
     std::uint64_t links_opened_ = 0;
-    std::map<std::string, std::chrono::steady_clock::time_point> arrivals_;  // by envelope id
+    // When each envelope in flight arrived, by envelope id; those lost with their link are
+    // never acked here and are forgotten in time.
+    bounded_map<std::string, std::chrono::steady_clock::time_point> arrivals_{10'000};
     bool stopping_ = false;
 };
 

@@ -169,35 +169,13 @@ std::string_view to_string(envelope_type type) {
     return "other";
 }
 
-// ---- bounded_map --------------------------------------------------------------------------
-
-template <class Value>
-Value* session::bounded_map<Value>::find(const std::string& key) {
-    const auto it = entries_.find(key);
-    return it == entries_.end() ? nullptr : &it->second;
-}
-
-template <class Value>
-Value& session::bounded_map<Value>::insert(const std::string& key, Value value) {
-    const auto [it, inserted] = entries_.insert_or_assign(key, std::move(value));
-    if (inserted) {
-        order_.push_back(key);
-        // capacity_ >= 1, so the entry just inserted is never the one forgotten.
-        while (order_.size() > capacity_) {
-            entries_.erase(order_.front());
-            order_.pop_front();
-        }
-    }
-    return it->second;
-}
-
 // ---- session ------------------------------------------------------------------------------
 
 session::session(session_config config)
     : config_(std::move(config)),
       random_(config_.seed),
-      records_(std::max<std::size_t>(1, config_.dedupe_capacity)),
-      envelope_keys_(std::max<std::size_t>(1, config_.dedupe_capacity)) {
+      records_(config_.dedupe_capacity),
+      envelope_keys_(config_.dedupe_capacity) {
     config_.links = std::clamp<std::size_t>(config_.links, 1, max_links);
 }
 
@@ -339,15 +317,15 @@ void session::handle_envelope(link_id id, envelope e, std::vector<action>& out) 
             out.push_back(log_entry{log_level::debug, copy + ", still in flight"});
         } else if (r->waiting.size() < max_waiting_copies) {
             r->waiting.emplace_back(e.envelope_id, id);
-            envelope_keys_.insert(e.envelope_id, key);
+            envelope_keys_.insert_or_assign(e.envelope_id, key);
             out.push_back(log_entry{log_level::debug, copy + ", still in flight: acked with it"});
         } else {
             out.push_back(log_entry{log_level::warn, copy + ": too many copies, dropped"});
         }
         return;
     }
-    records_.insert(key, record{e.envelope_id, id, e.accepts_response_payload, false, {}});
-    envelope_keys_.insert(e.envelope_id, key);
+    records_.insert_or_assign(key, record{e.envelope_id, id, e.accepts_response_payload, false, {}});
+    envelope_keys_.insert_or_assign(e.envelope_id, key);
     out.push_back(deliver{std::move(e), id});
 }
 

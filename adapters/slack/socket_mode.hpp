@@ -17,8 +17,13 @@
 #include <vector>
 
 #include "adapters/backoff.hpp"
+#include "adapters/bounded_map.hpp"
+#include "adapters/log_entry.hpp"
 
 namespace scribe::adapters::slack {
+
+using adapters::log_entry;
+using adapters::log_level;
 
 // ---- Frames (protocols.md §1.2 - §1.6) ----------------------------------------------------
 
@@ -124,13 +129,6 @@ struct deliver {
     link_id link = 0;
 };
 
-enum class log_level { debug, info, warn, error };
-
-struct log_entry {
-    log_level level = log_level::info;
-    std::string text;
-};
-
 using action = std::variant<open_link, close_link, send_ack, deliver, log_entry>;
 
 // How a link ended, as the driver saw it.
@@ -220,20 +218,6 @@ class session {
         std::vector<std::pair<std::string, link_id>> waiting;  // envelope id, link it came on
     };
 
-    // Insertion-ordered map that forgets its oldest entries beyond a capacity.
-    template <class Value>
-    class bounded_map {
-      public:
-        explicit bounded_map(std::size_t capacity) : capacity_(capacity) {}
-        Value* find(const std::string& key);
-        Value& insert(const std::string& key, Value value);
-
-      private:
-        std::size_t capacity_;
-        std::unordered_map<std::string, Value> entries_;
-        std::deque<std::string> order_;
-    };
-
     void handle_hello(link_id id, link_info& l, const hello& h, std::vector<action>& out);
     void handle_disconnect(link_id id, link_info& l, const disconnect& d, clock::time_point now,
                            std::vector<action>& out);
@@ -259,8 +243,8 @@ class session {
     unsigned failures_ = 0;                   // consecutive failed links, reset by a hello
     unsigned disabled_strikes_ = 0;           // consecutive link_disabled / refused tokens
     clock::time_point hold_until_{};          // no link opens before this
-    bounded_map<record> records_;             // dedupe key -> delivery
-    bounded_map<std::string> envelope_keys_;  // envelope id -> dedupe key
+    bounded_map<std::string, record> records_;             // dedupe key -> delivery
+    bounded_map<std::string, std::string> envelope_keys_;  // envelope id -> dedupe key
 };
 
 }  // namespace scribe::adapters::slack

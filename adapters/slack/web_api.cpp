@@ -1,23 +1,33 @@
-// Slack Web API calls over the shared HTTP client: form bodies, Bearer tokens, the ok/error
-// envelope, 429 with Retry-After, and bounded retries of transient failures.
+// Slack Web API calls: form bodies with the Bearer token through the retrying caller, and the
+// typed methods on top.
 #include "adapters/slack/web_api.hpp"
 
 #include <spdlog/spdlog.h>
 
-#include <algorithm>
-#include <charconv>
 #include <nlohmann/json.hpp>
 
 #include "adapters/net/constants.hpp"
-#include "adapters/net/sleep.hpp"
 #include "adapters/net/error.hpp"
 #include "adapters/net/http_client.hpp"
+#include "adapters/slack/answers.hpp"
 
 namespace scribe::adapters::slack {
 namespace {
 
 namespace asio = boost::asio;
 using nlohmann::json;
+
+net::http_client_options http_options(const web_api_options& options) {
+    net::http_client_options http;
+    http.request_timeout = options.request_timeout;
+    http.allow_plaintext = options.allow_plaintext;
+    return http;
+}
+
+// A failure of Slack's answer itself, not an error it named.
+api_failure unusable(const std::string& what, std::string code) {
+    return api_failure(what, {api_verdict::kind::refused, std::move(code), {}, {}});
+}
 
 json parse_object(const std::string& body) {
     auto j = json::parse(body, nullptr, false);
@@ -28,14 +38,6 @@ json parse_object(const std::string& body) {
 std::string string_field(const json& j, const char* key) {
     const auto it = j.find(key);
     return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
-
-std::chrono::seconds retry_after(const net::http_response& response) {
-    const auto header = response.header("retry-after");
-    long long seconds = 0;
-    if (header) std::from_chars(header->data(), header->data() + header->size(), seconds);
-    // Slack always sends it; without one, a short pause rather than a tight loop.
-    return std::chrono::seconds(std::clamp(seconds, 1LL, 3600LL));
 }
 
 // A form from name, value, name, value…, built outside the coroutines: g++ 12 destroys the
@@ -65,21 +67,6 @@ std::string files_argument(const std::string& id, const std::string& title) {
 
 }  // namespace
 
-api_error::api_error(std::string method, std::string code, std::string channel)
-    : std::runtime_error("Slack " + method + (channel.empty() ? "" : " in " + channel) +
-                         " failed: " + code),
-      method_(std::move(method)),
-      code_(std::move(code)) {}
-
-bool api_error::fatal_auth() const {
-    for (const char* fatal :
-         {"not_authed", "invalid_auth", "account_inactive", "token_revoked", "token_expired",
-          "user_removed_from_team", "team_disabled", "not_allowed_token_type"}) {
-        if (code_ == fatal) return true;
-    }
-    return false;
-}
-
 std::string encode_form(const form& arguments) {
     static constexpr char hex[] = "0123456789ABCDEF";
     std::string out;
@@ -103,15 +90,16 @@ std::string encode_form(const form& arguments) {
 
 web_api::web_api(asio::any_io_executor executor, std::shared_ptr<asio::ssl::context> tls,
                  net::url base, std::string token, web_api_options options)
-    : executor_(std::move(executor)),
-      tls_(std::move(tls)),
-      base_(std::move(base)),
+    : executor_(executor),
+      tls_(tls),
+      base_(base),
       token_(std::move(token)),
-      options_(options) {
-    net::http_client_options http;
-    http.request_timeout = options_.request_timeout;
-    http.allow_plaintext = options_.allow_plaintext;
-    http_ = std::make_unique<net::http_client>(executor_, tls_, base_, http);
+      options_(options),
+      api_(std::move(executor), std::move(tls), std::move(base), http_options(options),
+           [](const api_answer& answer, std::chrono::system_clock::time_point now) {
+               return classify(answer, now);
+           },
+           options.limits) {
     if (base_.path.empty() || base_.path.back() != '/') base_.path += '/';
 }
 
@@ -119,71 +107,17 @@ web_api::~web_api() = default;
 
 asio::awaitable<std::string> web_api::call(std::string method, form arguments,
                                            std::string channel) {
-    const std::string target = base_.path + method;
-    co_return co_await send_with_retries(method, target, "application/x-www-form-urlencoded",
-                                         encode_form(arguments), std::move(channel), true);
-}
-
-asio::awaitable<std::string> web_api::send_with_retries(std::string method, std::string target,
-                                                        std::string content_type, std::string body,
-                                                        std::string channel, bool authorized) {
-    ++stats_.calls;
-    auto backoff = options_.first_backoff;
-    std::chrono::seconds rate_limited_for{0};
-    for (int attempt = 1;; ++attempt) {
-        net::http_request request;
-        request.method = "POST";
-        request.target = target;
-        request.content_type = content_type;
-        request.body = body;
-        if (authorized) request.headers.emplace_back("Authorization", "Bearer " + token_);
-        std::optional<net::http_response> response;
-        std::string failure;
-        try {
-            response = co_await http_->request(std::move(request));
-        } catch (const net::error& e) {
-            failure = e.what();
-        }
-        if (response && response->status == 429) {
-            const auto wait = retry_after(*response);
-            rate_limited_for += wait;
-            ++stats_.rate_limited;
-            if (rate_limited_for > options_.max_rate_limit_wait) {
-                throw api_error(method, "ratelimited", channel);
-            }
-            spdlog::warn("Slack {}{} rate limited; retrying in {}s", method,
-                         channel.empty() ? "" : " in " + channel, wait.count());
-            co_await net::sleep_for(std::chrono::duration_cast<std::chrono::milliseconds>(wait));
-            --attempt;  // waiting out a rate limit is not a failed attempt
-            continue;
-        }
-        if (response && response->status < 500) {
-            const json reply = parse_object(response->body);
-            const auto ok = reply.find("ok");
-            if (ok != reply.end() && ok->is_boolean() && ok->get<bool>()) co_return response->body;
-            std::string code = string_field(reply, "error");
-            if (code.empty()) {
-                code = response->status == 200 ? "malformed response"
-                                               : "HTTP " + std::to_string(response->status);
-            }
-            const bool transient = code == "internal_error" || code == "fatal_error" ||
-                                   code == "request_timeout" || code == "service_unavailable";
-            if (!transient || attempt >= options_.max_attempts) {
-                throw api_error(method, code, channel);
-            }
-            failure = code;
-        } else if (response) {
-            failure = "HTTP " + std::to_string(response->status);
-        }
-        if (attempt >= options_.max_attempts) {
-            throw api_error(method, failure, channel);
-        }
-        ++stats_.retries;
-        spdlog::warn("Slack {}{} failed ({}); retry {} in {}ms", method,
-                     channel.empty() ? "" : " in " + channel, failure, attempt, backoff.count());
-        co_await net::sleep_for(backoff);
-        backoff = std::min(backoff * 2, options_.max_backoff);
-    }
+    net::http_request request;
+    request.method = "POST";
+    request.target = base_.path + method;
+    request.content_type = "application/x-www-form-urlencoded";
+    request.body = encode_form(arguments);
+    request.headers.emplace_back("Authorization", "Bearer " + token_);
+    // Built before the co_await: g++ 12 destroys the temporaries of a braced list in one twice.
+    api_call c{std::move(request), "Slack " + method + (channel.empty() ? "" : " in " + channel),
+               true};
+    auto response = co_await api_.call(std::move(c));
+    co_return std::move(response.body);
 }
 
 asio::awaitable<identity> web_api::auth_test() {
@@ -195,7 +129,7 @@ asio::awaitable<identity> web_api::auth_test() {
 asio::awaitable<std::string> web_api::open_connection() {
     const json reply = parse_object(co_await call("apps.connections.open", form{}));
     std::string url = string_field(reply, "url");
-    if (url.empty()) throw api_error("apps.connections.open", "no url in the response");
+    if (url.empty()) throw unusable("Slack apps.connections.open gave no url", "no_url");
     co_return url;
 }
 
@@ -212,7 +146,7 @@ asio::awaitable<void> web_api::add_reaction(std::string channel, std::string ts,
     form arguments = make_form("channel", channel, "timestamp", std::move(ts), "name", std::move(name));
     try {
         co_await call("reactions.add", std::move(arguments), channel);
-    } catch (const api_error& e) {
+    } catch (const api_failure& e) {
         if (e.code() != "already_reacted") throw;
     }
 }
@@ -229,7 +163,7 @@ asio::awaitable<std::string> web_api::create_channel(std::string name) {
         parse_object(co_await call("conversations.create", std::move(arguments), std::string()));
     const auto channel = reply.find("channel");
     if (channel == reply.end() || !channel->is_object() || string_field(*channel, "id").empty()) {
-        throw api_error("conversations.create", "no channel id in the answer");
+        throw unusable("Slack conversations.create gave no channel id", "no_channel");
     }
     co_return string_field(*channel, "id");
 }
@@ -238,7 +172,7 @@ asio::awaitable<void> web_api::invite(std::string channel, std::string user) {
     form arguments = make_form("channel", channel, "users", std::move(user));
     try {
         co_await call("conversations.invite", std::move(arguments), channel);
-    } catch (const api_error& e) {
+    } catch (const api_failure& e) {
         if (e.code() != "already_in_channel") throw;
     }
 }
@@ -284,7 +218,7 @@ asio::awaitable<std::optional<web_api::message_info>> web_api::message(std::stri
         json reply;
         try {
             reply = parse_object(co_await call(method, std::move(arguments), channel));
-        } catch (const api_error& e) {
+        } catch (const api_failure& e) {
             if (e.code() == "thread_not_found" || e.code() == "message_not_found") continue;
             throw;
         }
@@ -309,7 +243,8 @@ asio::awaitable<void> web_api::upload_file(std::string channel, std::string file
     const std::string file_id = string_field(ticket, "file_id");
     const auto parsed = net::parse_url(upload_url);
     if (!parsed || file_id.empty()) {
-        throw api_error("files.getUploadURLExternal", "no usable upload_url", channel);
+        throw unusable("Slack files.getUploadURLExternal in " + channel + " gave no upload_url",
+                       "no_upload_url");
     }
     // The upload URL is on its own host and carries its own credential: no token goes there.
     net::http_client_options http;
@@ -323,7 +258,9 @@ asio::awaitable<void> web_api::upload_file(std::string channel, std::string file
     upload.body = std::move(content);
     const auto uploaded = co_await uploads.request(std::move(upload));
     if (uploaded.status != 200) {
-        throw api_error("file upload", "HTTP " + std::to_string(uploaded.status), channel);
+        throw unusable("Slack file upload in " + channel + " failed: HTTP " +
+                           std::to_string(uploaded.status),
+                       "HTTP " + std::to_string(uploaded.status));
     }
     form arguments = make_form("files", files_argument(file_id, title), "channel_id", channel,
                                "initial_comment", std::move(initial_comment));

@@ -1,5 +1,5 @@
-// The Slack Web API client: one call path that honours rate limits and retries transient
-// failures, and the typed methods the bot uses.
+// The Slack Web API client: calls through the one retrying caller, and the typed methods the
+// bot uses.
 #pragma once
 
 #include <boost/asio/any_io_executor.hpp>
@@ -12,40 +12,20 @@
 #include <utility>
 #include <vector>
 
+#include "adapters/api_caller.hpp"
 #include "adapters/net/url.hpp"
 
 namespace boost::asio::ssl {
 class context;
 }
 
-namespace scribe::adapters::net {
-class http_client;
-}
-
 namespace scribe::adapters::slack {
-
-// `{"ok":false,"error":…}` after retries, named with its method (and channel when there is one).
-class api_error : public std::runtime_error {
-  public:
-    api_error(std::string method, std::string code, std::string channel = {});
-    const std::string& method() const { return method_; }
-    const std::string& code() const { return code_; }
-    // The token is wrong, revoked or of the wrong kind: retrying cannot help.
-    bool fatal_auth() const;
-
-  private:
-    std::string method_;
-    std::string code_;
-};
 
 using form = std::vector<std::pair<std::string, std::string>>;
 
 struct web_api_options {
     std::chrono::milliseconds request_timeout{15'000};
-    int max_attempts = 6;  // transient failures (transport, 5xx) before giving up
-    std::chrono::milliseconds first_backoff{250};
-    std::chrono::milliseconds max_backoff{8'000};
-    std::chrono::seconds max_rate_limit_wait{120};  // total Retry-After a call may sit out
+    api_limits limits;
     bool allow_plaintext = false;
 };
 
@@ -62,13 +42,6 @@ struct user_profile {
     std::string time_zone;     // IANA name, may be empty
 };
 
-// Counters for diagnostics and tests.
-struct web_api_stats {
-    std::uint64_t calls = 0;
-    std::uint64_t retries = 0;
-    std::uint64_t rate_limited = 0;
-};
-
 class web_api {
   public:
     // `base` is the API root, e.g. https://slack.com/api/. `token` goes in the Authorization
@@ -79,9 +52,9 @@ class web_api {
     web_api(const web_api&) = delete;
     web_api& operator=(const web_api&) = delete;
 
-    // POSTs a form-encoded call and returns the response body (ok:true). Waits out 429 with
-    // Retry-After; retries transport failures and 5xx with backoff; throws api_error for
-    // ok:false and net::error when the transport keeps failing.
+    // POSTs a form-encoded call and returns the response body (ok:true), through the retrying
+    // caller with Slack's answers classified (answers.hpp): throws credential_refused,
+    // api_failure (its code is Slack's error, e.g. name_taken), or net::error.
     boost::asio::awaitable<std::string> call(std::string method, form arguments,
                                              std::string channel = {});
 
@@ -97,7 +70,7 @@ class web_api {
     // chat.update of a message the bot posted.
     boost::asio::awaitable<void> update_message(std::string channel, std::string ts,
                                                 std::string text);
-    // conversations.create: a public channel; its id. Throws api_error, e.g. name_taken.
+    // conversations.create: a public channel; its id. Throws api_failure, e.g. name_taken.
     boost::asio::awaitable<std::string> create_channel(std::string name);
     // conversations.invite of one user; one already there is not an error.
     boost::asio::awaitable<void> invite(std::string channel, std::string user);
@@ -115,21 +88,15 @@ class web_api {
                                              std::string initial_comment,
                                              std::string thread_ts = {});
 
-    const web_api_stats& stats() const { return stats_; }
+    const api_stats& stats() const { return api_.stats(); }
 
   private:
-    boost::asio::awaitable<std::string> send_with_retries(std::string method, std::string target,
-                                                          std::string content_type,
-                                                          std::string body, std::string channel,
-                                                          bool authorized);
-
     boost::asio::any_io_executor executor_;
     std::shared_ptr<boost::asio::ssl::context> tls_;
     net::url base_;
     std::string token_;
     web_api_options options_;
-    std::unique_ptr<net::http_client> http_;
-    web_api_stats stats_;
+    api_caller api_;
 };
 
 // application/x-www-form-urlencoded

@@ -22,6 +22,10 @@
 namespace scribe::app {
 namespace {
 
+// How long a command may wait for its commit: a lock held by another writer is waited out
+// three times five seconds (the store's busy timeout), and then some.
+constexpr std::chrono::milliseconds store_patience{60'000};
+
 model::timestamp wall_clock() {
     return std::chrono::time_point_cast<std::chrono::milliseconds>(
         std::chrono::system_clock::now());
@@ -152,7 +156,11 @@ int run_console(const cli_context& cli, const console_args& args, std::istream& 
         while (auto message = console.next(wall_clock())) {
             bot.handle(std::move(*message),
                        [&console](adapters::outbound_reply reply) { console.deliver(reply); });
-            queue.run_until([&bot] { return bot.idle(); });
+            if (!queue.run_until([&bot] { return bot.idle(); }, store_patience)) {
+                cli.err << "scribe: the store did not answer within "
+                        << store_patience.count() / 1000 << " s; stopping\n";
+                return static_cast<int>(exit_failure);
+            }
         }
         store->flush();
         return static_cast<int>(exit_ok);
@@ -207,7 +215,10 @@ int run_demo(const cli_context& cli, const std::filesystem::path& output_dir, bo
                     written.push_back(path);
                 }
             });
-            queue.run_until([&bot] { return bot.idle(); });
+            if (!queue.run_until([&bot] { return bot.idle(); }, store_patience)) {
+                cli.err << "scribe: the store did not answer; the demo stopped\n";
+                return static_cast<int>(exit_failure);
+            }
         }
         store->flush();
         if (written.empty()) {

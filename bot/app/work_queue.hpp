@@ -1,6 +1,7 @@
 // Continuations posted from other threads (the store's writer) to run on the caller's thread.
 #pragma once
 
+#include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <functional>
@@ -18,19 +19,21 @@ public:
         ready_.notify_one();
     }
 
-    // Runs posted work on this thread until `done()` holds.
+    // Runs posted work on this thread until `done()` holds; false when nothing was posted for
+    // `patience` while it did not hold.
     template <class Predicate>
-    void run_until(Predicate done) {
+    bool run_until(Predicate done, std::chrono::milliseconds patience) {
         while (!done()) {
             std::function<void()> work;
             {
                 std::unique_lock lock(mutex_);
-                ready_.wait(lock, [&] { return !items_.empty(); });
+                if (!ready_.wait_for(lock, patience, [&] { return !items_.empty(); })) return false;
                 work = std::move(items_.front());
                 items_.pop_front();
             }
             work();
         }
+        return true;
     }
 
 private:

@@ -33,7 +33,7 @@ struct harness {
         bot.handle(m, [this](adapters::outbound_reply r) { replies.push_back(std::move(r)); });
     }
     void settle() {
-        queue.run_until([this] { return bot.idle(); });
+        REQUIRE(queue.run_until([this] { return bot.idle(); }, std::chrono::seconds(30)));
     }
 };
 
@@ -322,7 +322,7 @@ struct reminder_harness {
         return next;
     }
     void settle() {
-        queue.run_until([this] { return bot->idle(); });
+        REQUIRE(queue.run_until([this] { return bot->idle(); }, std::chrono::seconds(30)));
     }
 
     model::timestamp now;

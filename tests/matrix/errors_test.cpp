@@ -67,12 +67,23 @@ TEST_CASE("rate limits: Retry-After preferred, then retry_after_ms, then the fal
     const auto header_only = parse_error(429, R"({"errcode":"M_LIMIT_EXCEEDED","error":"x"})");
     CHECK(rate_limit_wait(header_only, " 7 ", oct_21) == 7000ms);
     CHECK(rate_limit_wait(header_only, std::nullopt, oct_21) == 5000ms);
-    CHECK(rate_limit_wait(header_only, "86400", oct_21) == 10min);
+    CHECK(rate_limit_wait(header_only, "86400", oct_21) == 5min);
     CHECK(rate_limit_wait(parse_error(429, R"({"errcode":"M_LIMIT_EXCEEDED","retry_after_ms":-5})"),
                           std::nullopt, oct_21, 1s) == 1s);
 }
 
+TEST_CASE("every wait a server asks for is bounded, however it is written") {
+    using scribe::adapters::max_server_wait;
+    CHECK(scribe::adapters::parse_retry_after("Fri, 31 Dec 9999 23:59:59 GMT", oct_21) ==
+          max_server_wait);
+    CHECK(scribe::adapters::parse_retry_after("99999999999999999999999", oct_21) ==
+          max_server_wait);
+    CHECK(rate_limit_wait(parse_error(429, R"({"errcode":"M_LIMIT_EXCEEDED","retry_after_ms":9223372036854775807})"),
+                          std::nullopt, oct_21) == max_server_wait);
+}
+
 TEST_CASE("Retry-After as an HTTP date") {
+    using scribe::adapters::parse_retry_after;
     CHECK(parse_retry_after("Wed, 21 Oct 2015 07:28:30 GMT", oct_21) == 30s);
     CHECK(parse_retry_after("Wed, 21 Oct 2015 07:27:00 GMT", oct_21) == 0ms);
     CHECK(parse_retry_after("Wed, 31 Feb 2015 07:28:30 GMT", oct_21) == std::nullopt);
@@ -114,4 +125,25 @@ TEST_CASE("invite policy: users exactly, servers by host case-insensitively") {
     CHECK_FALSE(invite_policy({"[::1]"}).allows("@a:[::1]:8448"));
     CHECK(same_server("Example.org", "example.ORG"));
     CHECK_FALSE(same_server("", ""));
+}
+
+TEST_CASE("homeserver answers as verdicts for the retrying caller") {
+    using scribe::adapters::api_verdict;
+    const auto verdict = [](unsigned status, std::string_view body,
+                            std::optional<std::string_view> retry_after = std::nullopt) {
+        return classify(scribe::adapters::api_answer{status, body, retry_after}, oct_21);
+    };
+    CHECK(verdict(200, "{}").what == api_verdict::kind::success);
+    const auto token = verdict(401, R"({"errcode":"M_UNKNOWN_TOKEN","error":"Invalid token"})");
+    CHECK(token.what == api_verdict::kind::credential_refused);
+    CHECK(token.code == "M_UNKNOWN_TOKEN");
+    CHECK(token.message == "HTTP 401: Invalid token");
+    const auto limited = verdict(429, R"({"errcode":"M_LIMIT_EXCEEDED","retry_after_ms":1500})");
+    CHECK(limited.what == api_verdict::kind::rate_limited);
+    CHECK(limited.wait == 1500ms);
+    CHECK(verdict(429, "{}", "4").wait == 4s);
+    CHECK(verdict(502, "<html/>").what == api_verdict::kind::transient);
+    CHECK(verdict(502, "<html/>").code == "HTTP 502");
+    CHECK(verdict(403, R"({"errcode":"M_FORBIDDEN"})").what == api_verdict::kind::refused);
+    CHECK(verdict(400, R"({"errcode":"M_BAD_JSON"})").code == "M_BAD_JSON");
 }
