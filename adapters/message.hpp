@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -18,6 +19,9 @@ struct inbound_message {
     model::source_key source;  // platform, channel, the platform's message id
     std::string text;
     model::timestamp sent_at{};
+    // The platform mentions in the text ("<@U123>", "@alice:example.org"), resolved by the
+    // adapter to people with their display names.
+    std::map<std::string, model::person, std::less<>> mentions;
 };
 
 // A document posted along with a reply (the postmortem draft, the agenda).
@@ -65,19 +69,12 @@ struct message_change {
     model::timestamp at{};
 };
 
-// What an adapter hands its messages to: the bot, through these calls. Each runs `done` once
-// what it carried is durably recorded (or needs no record), which is when a platform may be
-// told the delivery succeeded; replies come through `reply`, in order, possibly before `done`.
-struct bot_interface {
-    using reply_sink = std::function<void(outbound_reply)>;
-    using done_callback = std::function<void()>;
-    // Turns a platform mention into a person with a display name.
-    using mention_resolver = std::function<std::optional<model::person>(std::string_view)>;
-
-    std::function<void(inbound_message, reply_sink, mention_resolver, done_callback)> message;
-    std::function<void(pin_request, reply_sink, done_callback)> pin;
-    std::function<void(pin_request, reply_sink, done_callback)> unpin;
-    std::function<void(message_change, reply_sink, done_callback)> change;
+// A room the adapter opened for an incident (Slack's incident channels), to join it.
+struct room_link {
+    model::source_key room;  // platform and channel; message_id keys the link, so it is made once
+    model::person by;        // whom the room was opened for
+    std::int64_t incident = 0;
+    model::timestamp at{};
 };
 
 }  // namespace scribe::adapters

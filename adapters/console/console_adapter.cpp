@@ -26,8 +26,26 @@ std::string_view trim_right(std::string_view s) {
 
 }  // namespace
 
-console_adapter::console_adapter(std::istream& in, std::ostream& out, console_options options)
-    : in_(in), out_(out), options_(std::move(options)) {}
+console_adapter::console_adapter(std::istream& in, std::ostream& out, console_options options,
+                                 bot& to_bot)
+    : in_(in), out_(out), options_(std::move(options)), bot_(to_bot) {}
+
+boost::asio::awaitable<void> console_adapter::run() {
+    mark_up(std::chrono::system_clock::now());
+    while (!stopping_) {
+        auto message = next(std::chrono::time_point_cast<std::chrono::milliseconds>(
+            std::chrono::system_clock::now()));
+        if (!message) break;
+        ++stats_.received;
+        bot::reply_sink print = [this](outbound_reply r) { deliver(r); };
+        const auto result = co_await bot_.message(std::move(*message), std::move(print));
+        if (result == delivery_result::handled) {
+            ++stats_.acked;
+        } else {
+            ++not_recorded_;
+        }
+    }
+}
 
 std::string new_session_id() {
     std::random_device entropy;

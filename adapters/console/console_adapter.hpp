@@ -3,11 +3,13 @@
 #pragma once
 
 #include <filesystem>
-#include <functional>
+#include <cstdint>
 #include <iosfwd>
 #include <optional>
 #include <string>
 
+#include "adapters/adapter.hpp"
+#include "adapters/bot.hpp"
 #include "adapters/message.hpp"
 
 namespace scribe::adapters::console {
@@ -22,9 +24,20 @@ struct console_options {
 // A fresh id for a run's messages: random, so two runs started at once never share one.
 std::string new_session_id();
 
-class console_adapter {
+class console_adapter final : public adapter {
 public:
-    console_adapter(std::istream& in, std::ostream& out, console_options options);
+    console_adapter(std::istream& in, std::ostream& out, console_options options, bot& to_bot);
+
+    std::string_view platform() const override { return "console"; }
+    // Hands each message to the bot and prints its answers before reading the next line;
+    // returns at the end of input or after stop(). Reading blocks the loop, which has nothing
+    // else to do meanwhile: the console's loop serves the console alone.
+    boost::asio::awaitable<void> run() override;
+    void stop() override { stopping_ = true; }
+    void post(outbound_reply reply) override { deliver(reply); }
+    std::size_t pending_replies() const override { return 0; }
+    adapter_stats stats() const override { return stats_; }
+    std::string pin_hint() const override { return {}; }
 
     // The next message, or nullopt at end of input. A line that is only "!sitrep" starts a
     // block: the lines after it belong to the same message, up to an empty line or a line that
@@ -36,6 +49,8 @@ public:
     void deliver(const outbound_reply& reply);
 
     const console_options& options() const { return options_; }
+    // Messages the store could not record (they were answered with the reason).
+    std::uint64_t not_recorded() const { return not_recorded_; }
 
 private:
     std::optional<std::string> read_message();
@@ -45,11 +60,14 @@ private:
     std::istream& in_;
     std::ostream& out_;
     console_options options_;
+    bot& bot_;
     // Makes message ids unique across runs and concurrent processes on the same store.
     std::string session_ = new_session_id();
     long long count_ = 0;
     std::optional<std::string> pushed_back_;  // a line read past the end of a SitRep
+    adapter_stats stats_;
+    std::uint64_t not_recorded_ = 0;
+    bool stopping_ = false;
 };
-
 
 }  // namespace scribe::adapters::console

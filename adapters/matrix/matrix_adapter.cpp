@@ -4,9 +4,6 @@
 
 #include <spdlog/spdlog.h>
 
-#include <atomic>
-#include <boost/asio/post.hpp>
-#include <boost/asio/steady_timer.hpp>
 
 #include "adapters/matrix/backfill.hpp"
 #include "adapters/matrix/client.hpp"
@@ -57,41 +54,19 @@ std::string login_user(const std::string& user) {
     return user.starts_with('@') ? std::string(localpart(user)) : user;
 }
 
-// Waits on `timer` until `ready` holds; whoever makes it hold cancels the timer.
-template <class Ready>
-asio::awaitable<void> wait_until(asio::steady_timer& timer, Ready ready) {
-    while (!ready()) {
-        timer.expires_at(asio::steady_timer::time_point::max());
-        co_await timer.async_wait(net::nothrow);
-    }
-}
+// A refusal for good (forbidden, not found) is the homeserver's answer about one thing; any
+// other failure (retries spent on a server error) is an outage, for the supervisor.
+bool refused(const api_failure& e) { return e.verdict().what == api_verdict::kind::refused; }
 
 }  // namespace
 
-// The events of one /sync batch handed to the bot and not yet durably handled.
-struct matrix_adapter::batch {
-    explicit batch(asio::any_io_executor executor) : wake(std::move(executor)) {}
-
-    void finished(bool ok) {
-        --outstanding;
-        if (!ok) failed = true;
-        if (outstanding == 0) wake.cancel();
-    }
-
-    std::size_t outstanding = 0;
-    bool failed = false;  // the bot dropped a delivery without recording it
-    asio::steady_timer wake;
-    std::size_t events = 0;  // handed to the bot
-    std::chrono::steady_clock::time_point arrived = std::chrono::steady_clock::now();
-};
-
 matrix_adapter::matrix_adapter(asio::any_io_executor executor,
                                std::shared_ptr<asio::ssl::context> tls, matrix_settings settings,
-                               bot_interface bot, position_keeper positions)
+                               bot& to_bot)
     : executor_(std::move(executor)),
       settings_(std::move(settings)),
-      bot_(std::move(bot)),
-      positions_(std::move(positions)),
+      bot_(to_bot),
+      names_([this](std::string user) { return ask_name(std::move(user)); }),
       random_(std::random_device{}()) {
     client_options options;
     options.allow_plaintext = settings_.allow_plaintext;
@@ -103,6 +78,10 @@ matrix_adapter::matrix_adapter(asio::any_io_executor executor,
 matrix_adapter::~matrix_adapter() = default;
 
 std::size_t matrix_adapter::pending_replies() const { return outbox_->pending(); }
+
+std::string matrix_adapter::pin_hint() const {
+    return "React with " + settings_.pin_key + " to put any message on the timeline.";
+}
 
 adapter_stats matrix_adapter::stats() const {
     adapter_stats out = stats_;
@@ -153,6 +132,7 @@ asio::awaitable<void> matrix_adapter::log_in() {
 }
 
 asio::awaitable<void> matrix_adapter::run() {
+    stopping_ = false;
     try {
         co_await serve();
     } catch (const credential_refused& e) {
@@ -170,8 +150,7 @@ asio::awaitable<void> matrix_adapter::serve() {
     config.our_user_id = user_id_;
     config.invites = invite_policy(settings_.allowed_inviters);
     state_.emplace(std::move(config));
-    const std::string position_key = "matrix:" + user_id_;
-    if (auto since = positions_.load(position_key)) {
+    if (auto since = co_await bot_.load_cursor("matrix:" + user_id_)) {
         state_->resume(std::move(*since));
         spdlog::info("Matrix: resuming from the stored sync position");
     }
@@ -183,6 +162,7 @@ asio::awaitable<void> matrix_adapter::serve() {
             filter = std::move(*id);
         }
     } catch (const api_failure& e) {
+        if (!refused(e)) throw;
         spdlog::warn("Matrix: the filter was not stored ({}); sending it with every sync",
                      e.what());
     }
@@ -191,43 +171,29 @@ asio::awaitable<void> matrix_adapter::serve() {
 
 asio::awaitable<void> matrix_adapter::sync_once(std::string filter) {
     const milliseconds timeout = state_->initial() ? milliseconds{0} : settings_.sync_timeout;
-    std::string body;
-    std::string problem;
-    try {
-        body = co_await client_->call(sync(state_->since(), filter, timeout), long_poll(timeout));
-    } catch (const credential_refused&) {
-        throw;
-    } catch (const std::exception& e) {
-        problem = e.what();
+    const std::string body =
+        co_await client_->call(sync(state_->since(), filter, timeout), long_poll(timeout));
+    auto parsed = parse_sync(body, user_id_);
+    if (auto* bad = std::get_if<malformed>(&parsed)) {
+        throw std::runtime_error("Matrix /sync gave an unreadable answer: " + bad->reason);
     }
-    if (problem.empty()) {
-        auto parsed = parse_sync(body, user_id_);
-        if (auto* response = std::get_if<sync_response>(&parsed)) {
-            if (!connected_) {
-                spdlog::info("Matrix: syncing");
-                if (synced_once_) ++stats_.reconnects;
-                synced_once_ = true;
-            }
-            connected_ = true;
-            failures_ = 0;
-            auto progress = std::make_shared<batch>(executor_);
-            co_await perform(state_->on_sync(*response), progress);
-            co_return;
-        }
-        problem = "unreadable answer: " + std::get<malformed>(parsed).reason;
+    if (!status().connected) {
+        spdlog::info("Matrix: syncing");
+        if (synced_once_) ++stats_.reconnects;
+        synced_once_ = true;
     }
-    connected_ = false;
-    if (stopping_) co_return;
-    const auto wait = settings_.backoff.delay(failures_++, random_);
-    spdlog::warn("Matrix: sync failed ({}); trying again in {} ms", problem, wait.count());
-    co_await net::sleep_for(wait);
+    mark_up(std::chrono::system_clock::now());
+    batch progress;
+    co_await perform(state_->on_sync(std::get<sync_response>(parsed)), progress);
 }
 
-asio::awaitable<void> matrix_adapter::perform(std::vector<sync_action> actions,
-                                              std::shared_ptr<batch> progress) {
+asio::awaitable<void> matrix_adapter::perform(std::vector<sync_action> actions, batch& progress) {
     for (auto& action : actions) {
         if (auto* d = std::get_if<deliver>(&action)) {
-            co_await handle(std::move(d->event), progress);
+            ++progress.events;
+            if (co_await handle(std::move(d->event)) == delivery_result::not_recorded) {
+                progress.failed = true;
+            }
         } else if (auto* j = std::get_if<join_room>(&action)) {
             co_await answer_invite(j->room_id, j->inviter, true);
         } else if (auto* decline = std::get_if<decline_invite>(&action)) {
@@ -244,16 +210,15 @@ asio::awaitable<void> matrix_adapter::perform(std::vector<sync_action> actions,
     }
 }
 
-asio::awaitable<void> matrix_adapter::fill_gap(fetch_gap gap, std::shared_ptr<batch> progress) {
+asio::awaitable<void> matrix_adapter::fill_gap(fetch_gap gap, batch& progress) {
     gap_filler filler(gap);
     bool more = true;
     while (more) {
         std::string body;
         try {
             body = co_await client_->call(filler.next_request(), in_room(gap.room_id));
-        } catch (const credential_refused&) {
-            throw;
-        } catch (const std::exception& e) {
+        } catch (const api_failure& e) {
+            if (!refused(e)) throw;
             spdlog::warn("Matrix: events missed in room {} could not be fetched: {}",
                          gap.room_id, e.what());
             break;
@@ -274,96 +239,62 @@ asio::awaitable<void> matrix_adapter::fill_gap(fetch_gap gap, std::shared_ptr<ba
     co_await perform(state_->on_gap_filled(filler.take_events()), progress);
 }
 
-asio::awaitable<void> matrix_adapter::finish_batch(std::string next_batch,
-                                                   std::shared_ptr<batch> progress) {
-    co_await wait_until(progress->wake, [&] { return progress->outstanding == 0; });
+asio::awaitable<void> matrix_adapter::finish_batch(std::string next_batch, batch& progress) {
     bool saved = false;
-    if (!progress->failed) {
-        bool answered = false;
-        positions_.save("matrix:" + user_id_, next_batch, [progress, &answered, &saved](bool ok) {
-            answered = true;
-            saved = ok;
-            progress->wake.cancel();
-        });
-        co_await wait_until(progress->wake, [&] { return answered; });
-    }
+    if (!progress.failed) saved = co_await bot_.save_cursor("matrix:" + user_id_, next_batch);
     if (saved) {
+        store_failures_ = 0;
         state_->on_committed();
-        stats_.acked += progress->events;
-        const auto elapsed = std::chrono::steady_clock::now() - progress->arrived;
-        for (std::size_t i = 0; i < progress->events; ++i) stats_.ack_latency.observe(elapsed);
+        stats_.acked += progress.events;
+        const auto elapsed = std::chrono::steady_clock::now() - progress.arrived;
+        for (std::size_t i = 0; i < progress.events; ++i) stats_.ack_latency.observe(elapsed);
         co_return;
     }
     // Not moving on: the same batch comes again and what was recorded is recognised.
-    const auto wait = settings_.backoff.delay(failures_++, random_);
+    const auto wait = settings_.backoff.delay(store_failures_++, random_);
     spdlog::warn("Matrix: not everything of the last sync could be recorded; fetching it again "
                  "in {} ms",
                  wait.count());
     co_await net::sleep_for(wait);
 }
 
-bot_interface::done_callback matrix_adapter::track(const std::shared_ptr<batch>& progress) {
-    // Reports to the batch when the bot calls it, or when the bot drops it uncalled (it could
-    // not record what it carried). Either may happen on the store's thread: post back.
-    struct delivery {
-        delivery(std::shared_ptr<batch> b, asio::any_io_executor e)
-            : progress(std::move(b)), executor(std::move(e)) {}
-        ~delivery() {
-            asio::post(executor, [progress = progress, ok = done.load()] {
-                progress->finished(ok);
-            });
-        }
-        std::shared_ptr<batch> progress;
-        asio::any_io_executor executor;
-        std::atomic<bool> done{false};
-    };
-    ++progress->outstanding;
-    auto token = std::make_shared<delivery>(progress, executor_);
-    return [token] { token->done = true; };
-}
-
-asio::awaitable<void> matrix_adapter::handle(room_event event, std::shared_ptr<batch> progress) {
+asio::awaitable<delivery_result> matrix_adapter::handle(room_event event) {
     ++stats_.received;
-    ++progress->events;
     if (auto* message = std::get_if<text_message>(&event)) {
-        co_await handle_message(std::move(*message), progress);
-    } else if (auto* e = std::get_if<edit>(&event)) {
-        co_await handle_edit(std::move(*e), progress);
-    } else if (auto* annotation = std::get_if<reaction>(&event)) {
-        if (is_pin(*annotation, settings_.pin_key)) {
-            co_await handle_pin(std::move(*annotation), progress);
-        }
-    } else if (auto* removal = std::get_if<redaction>(&event)) {
-        co_await handle_redaction(std::move(*removal), progress);
-    } else if (auto* m = std::get_if<member>(&event)) {
+        co_return co_await handle_message(std::move(*message));
+    }
+    if (auto* e = std::get_if<edit>(&event)) co_return co_await handle_edit(std::move(*e));
+    if (auto* annotation = std::get_if<reaction>(&event)) {
+        if (!is_pin(*annotation, settings_.pin_key)) co_return delivery_result::handled;
+        co_return co_await handle_pin(std::move(*annotation));
+    }
+    if (auto* removal = std::get_if<redaction>(&event)) {
+        co_return co_await handle_redaction(std::move(*removal));
+    }
+    if (auto* m = std::get_if<member>(&event)) {
         if (m->state == membership::join && !m->display_name.empty()) {
-            names_[m->user] = m->display_name;
+            names_.remember(m->user, m->display_name);
         }
     } else if (auto* odd = std::get_if<unreadable>(&event)) {
         spdlog::warn("Matrix: skipped an unreadable event ({})", odd->reason);
     }
+    co_return delivery_result::handled;
 }
 
 void matrix_adapter::remember(const text_message& message) {
     recent_.insert_or_assign(message.event_id, message);
 }
 
-asio::awaitable<void> matrix_adapter::handle_message(text_message message,
-                                                     std::shared_ptr<batch> progress) {
+asio::awaitable<delivery_result> matrix_adapter::handle_message(text_message message) {
     remember(message);
     auto text = addressed_text(message, user_id_, display_name_, settings_.prefix);
-    if (!text) co_return;
+    if (!text) co_return delivery_result::handled;
     inbound_message inbound = to_inbound_message(message);
     inbound.author.name = co_await name_of(message.sender);
     inbound.text = co_await with_mentions_as_ids(message, std::move(*text));
-    auto resolve = [this](std::string_view mention) -> std::optional<model::person> {
-        if (!mention.starts_with('@') || !names_.contains(std::string(mention))) {
-            return std::nullopt;
-        }
-        return person_of(std::string(mention));
-    };
-    bot_.message(std::move(inbound), reply_to(message.room, message.event_id, message.thread_root),
-                 std::move(resolve), track(progress));
+    inbound.mentions = mentions_in(inbound.text);
+    co_return co_await bot_.message(std::move(inbound),
+                                    reply_to(message.room, message.event_id, message.thread_root));
 }
 
 // Clients show a mention as a pill whose text is the display name, and put the id in
@@ -378,7 +309,7 @@ asio::awaitable<std::string> matrix_adapter::with_mentions_as_ids(text_message m
             text.replace(at, name.size(), user);
         }
     }
-    // Ids typed out get their display names too, for the resolver.
+    // Ids typed out get their display names too.
     for (std::size_t at = text.find('@'); at != std::string::npos; at = text.find('@', at + 1)) {
         const auto end = text.find_first_of(" \t\n", at);
         const std::string token = text.substr(at, end == std::string::npos ? end : end - at);
@@ -387,16 +318,27 @@ asio::awaitable<std::string> matrix_adapter::with_mentions_as_ids(text_message m
     co_return text;
 }
 
-asio::awaitable<void> matrix_adapter::handle_edit(edit e, std::shared_ptr<batch> progress) {
+std::map<std::string, model::person, std::less<>> matrix_adapter::mentions_in(
+    const std::string& text) const {
+    std::map<std::string, model::person, std::less<>> people;
+    for (std::size_t at = text.find('@'); at != std::string::npos; at = text.find('@', at + 1)) {
+        const auto end = text.find_first_of(" \t\n", at);
+        const std::string token = text.substr(at, end == std::string::npos ? end : end - at);
+        if (names_.find(token)) people.emplace(token, person_of(token));
+    }
+    return people;
+}
+
+asio::awaitable<delivery_result> matrix_adapter::handle_edit(edit e) {
     auto original = co_await find_message(e.room, e.target);
     if (!original) {
         spdlog::debug("Matrix: edit {} of an unknown message ignored", e.event_id);
-        co_return;
+        co_return delivery_result::handled;
     }
     // The spec's rule: only the sender of a message may replace it.
     if (original->sender != e.sender) {
         spdlog::info("Matrix: ignored {}'s edit of a message by {}", e.sender, original->sender);
-        co_return;
+        co_return delivery_result::handled;
     }
     text_message edited = *original;
     edited.body = e.new_body;
@@ -405,38 +347,38 @@ asio::awaitable<void> matrix_adapter::handle_edit(edit e, std::shared_ptr<batch>
     change.by.name = co_await name_of(e.sender);
     change.new_text = addressed_text(edited, user_id_, display_name_, settings_.prefix)
                           .value_or(e.new_body);
-    bot_.change(std::move(change), reply_to(e.room, e.event_id, original->thread_root),
-                track(progress));
+    co_return co_await bot_.change(std::move(change),
+                                   reply_to(e.room, e.event_id, original->thread_root));
 }
 
-asio::awaitable<void> matrix_adapter::handle_pin(reaction r, std::shared_ptr<batch> progress) {
+asio::awaitable<delivery_result> matrix_adapter::handle_pin(reaction r) {
     reactions_.remember(r);
     auto target = co_await find_message(r.room, r.target);
     if (!target) {
         spdlog::warn("Matrix: message {} pinned in {} could not be read; not recorded", r.target,
                      r.room);
-        co_return;
+        co_return delivery_result::handled;
     }
     pin_request pin = to_pin_request(r, *target);
     pin.pinned_by.name = co_await name_of(r.sender);
     pin.pinned.author.name = co_await name_of(target->sender);
-    bot_.pin(std::move(pin), reply_to(r.room, r.event_id, target->thread_root), track(progress));
+    co_return co_await bot_.pin(std::move(pin),
+                                reply_to(r.room, r.event_id, target->thread_root));
 }
 
-asio::awaitable<void> matrix_adapter::handle_redaction(redaction r,
-                                                       std::shared_ptr<batch> progress) {
+asio::awaitable<delivery_result> matrix_adapter::handle_redaction(redaction r) {
     if (const auto* pin = reactions_.find(r.redacts)) {
         pin_request unpin = to_unpin_request(r, *pin);
         unpin.pinned_by.name = co_await name_of(r.sender);
         reactions_.forget(r.redacts);
-        bot_.unpin(std::move(unpin), reply_to(r.room, r.event_id, std::string()), track(progress));
-        co_return;
+        co_return co_await bot_.unpin(std::move(unpin),
+                                      reply_to(r.room, r.event_id, std::string()));
     }
     // A message, or a pin reaction from before a restart: the bot knows which by the id.
     message_change change = to_message_change(r);
     change.by.name = co_await name_of(r.sender);
     recent_.erase(r.redacts);
-    bot_.change(std::move(change), reply_to(r.room, r.event_id, std::string()), track(progress));
+    co_return co_await bot_.change(std::move(change), reply_to(r.room, r.event_id, std::string()));
 }
 
 asio::awaitable<std::optional<text_message>> matrix_adapter::find_message(std::string room,
@@ -446,6 +388,7 @@ asio::awaitable<std::optional<text_message>> matrix_adapter::find_message(std::s
     try {
         body = co_await client_->call(get_event(room, event_id), in_room(room));
     } catch (const api_failure& e) {
+        if (!refused(e)) throw;
         spdlog::warn("{}", e.what());
         co_return std::nullopt;
     }
@@ -456,25 +399,20 @@ asio::awaitable<std::optional<text_message>> matrix_adapter::find_message(std::s
     co_return *message;
 }
 
+asio::awaitable<std::string> matrix_adapter::ask_name(std::string user_id) {
+    const auto body = co_await client_->call(display_name(user_id), anywhere());
+    co_return response_field(body, "displayname").value_or(std::string());
+}
+
 asio::awaitable<std::string> matrix_adapter::name_of(std::string user_id) {
-    if (const auto it = names_.find(user_id); it != names_.end()) co_return it->second;
-    std::string name(localpart(user_id));
-    try {
-        const auto body = co_await client_->call(display_name(user_id), anywhere());
-        if (auto found = response_field(body, "displayname"); found && !found->empty()) {
-            name = std::move(*found);
-        }
-    } catch (const api_failure& e) {
-        // The localpart stands in: the entry is worth more than the display name.
-        spdlog::debug("Matrix: no display name for {}: {}", user_id, e.what());
-    }
-    names_[user_id] = name;
-    co_return name;
+    // The localpart stands in when the homeserver cannot say.
+    std::string fallback(localpart(user_id));
+    co_return co_await names_.name_of(std::move(user_id), std::move(fallback));
 }
 
 model::person matrix_adapter::person_of(const std::string& user_id) const {
     model::person p = to_person(user_id);
-    if (const auto it = names_.find(user_id); it != names_.end()) p.name = it->second;
+    if (const auto* name = names_.find(user_id)) p.name = *name;
     return p;
 }
 
@@ -493,12 +431,13 @@ asio::awaitable<void> matrix_adapter::answer_invite(std::string room, std::strin
                          inviter.empty() ? std::string("someone") : inviter, room);
         }
     } catch (const api_failure& e) {
+        if (!refused(e)) throw;
         spdlog::warn("{}", e.what());
     }
 }
 
-bot_interface::reply_sink matrix_adapter::reply_to(std::string room, std::string origin,
-                                                   std::string thread) {
+bot::reply_sink matrix_adapter::reply_to(std::string room, std::string origin,
+                                         std::string thread) {
     // Each reply to one event takes the next parts of its txn ids, so a reply made again for
     // the same event (after a restart) reuses them and the homeserver posts it once.
     auto next_part = std::make_shared<int>(0);

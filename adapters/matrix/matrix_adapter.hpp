@@ -6,8 +6,6 @@
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <chrono>
-#include <deque>
-#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -15,8 +13,11 @@
 #include <string>
 #include <vector>
 
+#include "adapters/adapter.hpp"
 #include "adapters/backoff.hpp"
+#include "adapters/bot.hpp"
 #include "adapters/bounded_map.hpp"
+#include "adapters/display_names.hpp"
 #include "adapters/matrix/events.hpp"
 #include "adapters/matrix/sync_state.hpp"
 #include "adapters/message.hpp"
@@ -55,95 +56,87 @@ struct matrix_settings {
                            std::chrono::seconds{60}};
 };
 
-// Where the sync position is kept, under a key naming the account. `save` calls `done` on the
-// adapter's executor once the position is durable (true) or could not be stored (false).
-struct position_keeper {
-    std::function<std::optional<std::string>(const std::string& key)> load;
-    std::function<void(const std::string& key, const std::string& value,
-                       std::function<void(bool saved)> done)>
-        save;
-};
-
-class matrix_adapter {
+class matrix_adapter final : public adapter {
   public:
+    // Throws std::invalid_argument when matrix.homeserver is not a URL.
     matrix_adapter(boost::asio::any_io_executor executor,
                    std::shared_ptr<boost::asio::ssl::context> tls, matrix_settings settings,
-                   bot_interface bot, position_keeper positions);
-    ~matrix_adapter();
+                   bot& to_bot);
+    ~matrix_adapter() override;
     matrix_adapter(const matrix_adapter&) = delete;
     matrix_adapter& operator=(const matrix_adapter&) = delete;
 
-    // Logs in, then syncs until stop(). Throws credential_refused when the homeserver
-    // refuses the token or the password.
-    boost::asio::awaitable<void> run();
+    std::string_view platform() const override { return "matrix"; }
+    // Logs in, then syncs until stop(). Throws credential_refused when the homeserver refuses
+    // the token or the password, and whatever else ended the sync (an outage): the position
+    // is saved only after what a sync delivered is recorded, so the next run goes on from there.
+    boost::asio::awaitable<void> run() override;
     // Ends the sync loop after the current long poll; nothing undelivered is acknowledged.
-    void stop();
-
+    void stop() override;
     // Posts a message that answers none (reply.channel, reply.text); reply.key makes its txn
     // id, so a post made again for the same key is not shown twice.
-    void post(outbound_reply reply);
-
-    // The last /sync succeeded.
-    bool connected() const { return connected_; }
-    // Replies queued or being sent.
-    std::size_t pending_replies() const;
+    void post(outbound_reply reply) override;
+    std::size_t pending_replies() const override;
     // Events received and durably handled (their sync position saved), the time from a sync
     // answer to its position saved, reconnects, rate-limit waits.
-    adapter_stats stats() const;
+    adapter_stats stats() const override;
+    std::string pin_hint() const override;
 
   private:
-    struct batch;
+    // What became of a sync's events: any the bot could not record holds the position back.
+    struct batch {
+        bool failed = false;
+        std::size_t events = 0;
+        std::chrono::steady_clock::time_point arrived = std::chrono::steady_clock::now();
+    };
 
     boost::asio::awaitable<void> serve();
     boost::asio::awaitable<void> log_in();
     boost::asio::awaitable<void> sync_once(std::string filter);
-    boost::asio::awaitable<void> perform(std::vector<sync_action> actions,
-                                         std::shared_ptr<batch> progress);
-    boost::asio::awaitable<void> fill_gap(fetch_gap gap, std::shared_ptr<batch> progress);
-    boost::asio::awaitable<void> finish_batch(std::string next_batch,
-                                              std::shared_ptr<batch> progress);
-    boost::asio::awaitable<void> handle(room_event event, std::shared_ptr<batch> progress);
-    boost::asio::awaitable<void> handle_message(text_message message,
-                                                std::shared_ptr<batch> progress);
-    boost::asio::awaitable<void> handle_edit(edit e, std::shared_ptr<batch> progress);
-    boost::asio::awaitable<void> handle_pin(reaction r, std::shared_ptr<batch> progress);
-    boost::asio::awaitable<void> handle_redaction(redaction r, std::shared_ptr<batch> progress);
+    boost::asio::awaitable<void> perform(std::vector<sync_action> actions, batch& progress);
+    boost::asio::awaitable<void> fill_gap(fetch_gap gap, batch& progress);
+    boost::asio::awaitable<void> finish_batch(std::string next_batch, batch& progress);
+    boost::asio::awaitable<delivery_result> handle(room_event event);
+    boost::asio::awaitable<delivery_result> handle_message(text_message message);
+    boost::asio::awaitable<delivery_result> handle_edit(edit e);
+    boost::asio::awaitable<delivery_result> handle_pin(reaction r);
+    boost::asio::awaitable<delivery_result> handle_redaction(redaction r);
     boost::asio::awaitable<void> answer_invite(std::string room, std::string inviter, bool join);
     boost::asio::awaitable<std::optional<text_message>> find_message(std::string room,
                                                                      std::string event_id);
+    boost::asio::awaitable<std::string> ask_name(std::string user_id);
     boost::asio::awaitable<std::string> name_of(std::string user_id);
+    // The text with mention pills turned into ids, and the people the ids in it name.
     boost::asio::awaitable<std::string> with_mentions_as_ids(text_message message,
                                                              std::string text);
+    std::map<std::string, model::person, std::less<>> mentions_in(const std::string& text) const;
     boost::asio::awaitable<void> send_reply(std::string origin, int first_part,
                                             std::string thread, outbound_reply reply);
     boost::asio::awaitable<void> send_notice(std::string room, std::string origin,
                                              std::string text);
 
-    bot_interface::done_callback track(const std::shared_ptr<batch>& progress);
-    bot_interface::reply_sink reply_to(std::string room, std::string origin, std::string thread);
+    bot::reply_sink reply_to(std::string room, std::string origin, std::string thread);
     model::person person_of(const std::string& user_id) const;
     void remember(const text_message& message);
 
     boost::asio::any_io_executor executor_;
     matrix_settings settings_;
-    bot_interface bot_;
-    position_keeper positions_;
+    bot& bot_;
     std::unique_ptr<client> client_;
     std::unique_ptr<net::channel_queue> outbox_;
     std::string user_id_;
     std::string display_name_;
     std::optional<sync_state> state_;
     reaction_index reactions_;
-    std::map<std::string, std::string> names_;  // user id -> display name
+    display_names names_;  // by user id
     // Recent messages by event id, so a pin or an edit needs no API call.
     bounded_map<std::string, text_message> recent_{5'000};
     // The bot's notice answering each recent message ("room/event"), for edits of it.
     bounded_map<std::string, std::string> notices_{5'000};
     std::mt19937_64 random_;
-    unsigned failures_ = 0;  // consecutive failed syncs
+    unsigned store_failures_ = 0;  // syncs in a row whose position could not be saved
     bool synced_once_ = false;
     adapter_stats stats_;
-    bool connected_ = false;
     bool stopping_ = false;
 };
 

@@ -59,17 +59,13 @@ std::string address_to_bot(std::string text, const std::string& bot_user_id,
 
 slack_adapter::slack_adapter(asio::any_io_executor executor,
                              std::shared_ptr<asio::ssl::context> tls, slack_settings settings,
-                             bot_interface bot)
+                             bot& to_bot)
     : executor_(std::move(executor)),
       tls_(std::move(tls)),
       settings_(std::move(settings)),
-      bot_(std::move(bot)),
+      bot_(to_bot),
       api_url_(parse_or_throw(settings_.api_url)),
-      session_([this] {
-          session_config config = settings_.session;
-          config.links = settings_.links;
-          return config;
-      }()) {
+      names_([this](std::string user) { return ask_name(std::move(user)); }) {
     web_api_options options;
     options.allow_plaintext = settings_.allow_plaintext;
     bot_api_ = std::make_unique<web_api>(executor_, tls_, api_url_, settings_.bot_token, options);
@@ -79,11 +75,13 @@ slack_adapter::slack_adapter(asio::any_io_executor executor,
 
 slack_adapter::~slack_adapter() = default;
 
-bool slack_adapter::connected() const { return session_.ready_links() > 0; }
-
 std::size_t slack_adapter::pending_replies() const { return outbox_->pending(); }
 
 void slack_adapter::post(outbound_reply reply) { outbox_->post(std::move(reply)); }
+
+std::string slack_adapter::pin_hint() const {
+    return "React with :" + settings_.pin_emoji + ": to put any message on the timeline.";
+}
 
 adapter_stats slack_adapter::stats() const {
     adapter_stats out = stats_;
@@ -93,6 +91,8 @@ adapter_stats slack_adapter::stats() const {
 }
 
 asio::awaitable<void> slack_adapter::run() {
+    stopping_ = false;
+    refused_.reset();
     try {
         const identity me = co_await bot_api_->auth_test();
         bot_user_id_ = me.user_id;
@@ -103,26 +103,35 @@ asio::awaitable<void> slack_adapter::run() {
                                      "); check slack.bot_token",
                                  e.code());
     }
+    if (stopping_) co_return;
+    session_config config = settings_.session;
+    config.links = settings_.links;
+    session_.emplace(config);
     clock_ = std::make_unique<asio::steady_timer>(executor_);
-    execute(session_.start(clock::now()));
+    execute(session_->start(clock::now()));
     co_await keep_time();
+    if (refused_) {
+        throw credential_refused("the Slack app-level token was refused (" + *refused_ +
+                                     "); check slack.app_token",
+                                 *refused_);
+    }
 }
 
 void slack_adapter::stop() {
     if (stopping_) return;
     stopping_ = true;
-    execute(session_.stop());
+    if (session_) execute(session_->stop());
     if (clock_) clock_->cancel();
 }
 
 // Fires the session's deadlines; wakes early whenever execute() may have moved them.
 asio::awaitable<void> slack_adapter::keep_time() {
-    while (!stopping_ || session_.links() > 0) {
-        const auto deadline = session_.next_deadline();
+    while (!stopping_ || session_->links() > 0) {
+        const auto deadline = session_->next_deadline();
         clock_->expires_at(deadline.value_or(clock::now() + std::chrono::hours(1)));
         auto [ec] = co_await clock_->async_wait(net::nothrow);
-        if (!ec) execute(session_.tick(clock::now()));
-        if (stopping_ && session_.links() == 0) break;
+        if (!ec) execute(session_->tick(clock::now()));
+        if (stopping_ && session_->links() == 0) break;
     }
 }
 
@@ -147,13 +156,21 @@ void slack_adapter::execute(std::vector<action> actions) {
                                spdlog::warn("Slack: no open link to ack on; Slack will redeliver");
                            }
                        },
-                       [&](deliver& d) {
+                       [&](slack::deliver& d) {
                            asio::co_spawn(executor_, dispatch(std::move(d.message)),
                                           log_failure("dispatch"));
                        },
                        [&](log_entry& entry) { write_log("Slack", entry); },
                    },
                    a);
+    }
+    if (const bool up = session_ && session_->ready_links() > 0; up != link_up_) {
+        link_up_ = up;
+        if (up) {
+            mark_up(std::chrono::system_clock::now());
+        } else {
+            mark_down("no Socket Mode link is open", std::chrono::system_clock::now());
+        }
     }
     if (clock_) clock_->cancel();  // deadlines may have moved
 }
@@ -178,6 +195,7 @@ asio::awaitable<void> slack_adapter::run_link(link_id id, std::chrono::milliseco
     } catch (const credential_refused& e) {
         end.what = link_end::kind::rejected;
         end.detail = e.what();
+        refused_ = e.code();
     } catch (const std::exception& e) {
         end.what = link_end::kind::failed;
         end.detail = e.what();
@@ -185,14 +203,14 @@ asio::awaitable<void> slack_adapter::run_link(link_id id, std::chrono::milliseco
     if (socket && !cancelled_.contains(id)) {
         sockets_[id] = socket.get();
         ++links_opened_;
-        execute(session_.on_link_opened(id, clock::now()));
+        execute(session_->on_link_opened(id, clock::now()));
         try {
             while (auto message = co_await socket->read()) {
                 if (message->binary) {
                     spdlog::warn("Slack: ignored a binary frame of {} bytes", message->data.size());
                     continue;
                 }
-                execute(session_.on_frame(id, message->data, clock::now()));
+                execute(session_->on_frame(id, message->data, clock::now()));
             }
             end.detail = "closed (" + std::to_string(socket->close_code()) + ")";
         } catch (const std::exception& e) {
@@ -203,7 +221,9 @@ asio::awaitable<void> slack_adapter::run_link(link_id id, std::chrono::milliseco
         end.detail = "cancelled";
     }
     cancelled_.erase(id);
-    execute(session_.on_link_closed(id, end, clock::now()));
+    execute(session_->on_link_closed(id, end, clock::now()));
+    // A refused app-level token: nothing helps until a person acts; run() says so.
+    if (refused_) stop();
 }
 
 void slack_adapter::committed(const envelope& e, std::optional<std::string> response) {
@@ -212,15 +232,16 @@ void slack_adapter::committed(const envelope& e, std::optional<std::string> resp
         stats_.ack_latency.observe(std::chrono::steady_clock::now() - *arrived);
         arrivals_.erase(e.envelope_id);
     }
+    if (!session_) return;
     if (response) {
-        execute(session_.on_committed(e.envelope_id, std::string_view(*response)));
+        execute(session_->on_committed(e.envelope_id, std::string_view(*response)));
     } else {
-        execute(session_.on_committed(e.envelope_id));
+        execute(session_->on_committed(e.envelope_id));
     }
 }
 
-bot_interface::reply_sink slack_adapter::reply_to(std::string channel, std::string thread,
-                                                  std::string requester) {
+bot::reply_sink slack_adapter::reply_to(std::string channel, std::string thread,
+                                        std::string requester) {
     return [this, channel = std::move(channel), thread = std::move(thread),
             requester = std::move(requester)](outbound_reply r) {
         r.channel = channel;
@@ -239,8 +260,8 @@ void slack_adapter::on_reply(const outbound_reply& reply, const std::string& req
                                std::to_string(reply.declared_incident)));
 }
 
-// Creates the channel (another name when that one is taken), invites the requester, then
-// links it to the incident as if they had typed `!link-room #N` there, and says where it is.
+// Creates the channel (another name when that one is taken), invites the requester, links it
+// to the incident and says where it is.
 asio::awaitable<void> slack_adapter::open_incident_channel(std::int64_t incident, std::string title,
                                                            std::string requester,
                                                            std::string origin) {
@@ -258,16 +279,14 @@ asio::awaitable<void> slack_adapter::open_incident_channel(std::int64_t incident
     }
     co_await bot_api_->invite(channel, requester);
     spdlog::info("Slack: opened channel {} for incident {}", channel, incident);
-    inbound_message link;
-    const auto who = co_await profile(requester);
-    link.author = {std::string(platform), requester, who.display_name};
-    link.source = {std::string(platform), channel, "open-channel:" + std::to_string(incident), 0};
-    link.text = settings_.prefix + "link-room #" + std::to_string(incident);
-    link.sent_at = std::chrono::time_point_cast<std::chrono::milliseconds>(
+    room_link link;
+    link.by = co_await person_of(requester);
+    link.room = {std::string(slack::platform), channel, "open-channel:" + std::to_string(incident),
+                 0};
+    link.incident = incident;
+    link.at = std::chrono::time_point_cast<std::chrono::milliseconds>(
         std::chrono::system_clock::now());
-    bot_.message(
-        std::move(link), reply_to(channel, std::string(), std::string()),
-        [this](std::string_view mention) { return known_person(mention); }, [] {});
+    co_await bot_.link_room(std::move(link), reply_to(channel, std::string(), std::string()));
     outbound_reply pointer;
     pointer.channel = origin;
     pointer.text = "Incident #" + std::to_string(incident) + " has a channel of its own: #" +
@@ -275,39 +294,31 @@ asio::awaitable<void> slack_adapter::open_incident_channel(std::int64_t incident
     outbox_->post(std::move(pointer));
 }
 
-std::optional<model::person> slack_adapter::known_person(std::string_view mention) const {
-    if (mention.size() < 4 || mention.substr(0, 2) != "<@" || mention.back() != '>') {
-        return std::nullopt;
-    }
-    std::string_view id = mention.substr(2, mention.size() - 3);
-    id = id.substr(0, id.find('|'));
-    const auto it = people_.find(std::string(id));
-    if (it == people_.end()) return std::nullopt;
-    return it->second;
+asio::awaitable<std::string> slack_adapter::ask_name(std::string user) {
+    const auto found = co_await bot_api_->user_info(user);
+    co_return found.display_name;
 }
 
-asio::awaitable<user_profile> slack_adapter::profile(std::string user) {
-    if (const auto it = people_.find(user); it != people_.end()) {
-        co_return user_profile{user, it->second.name, {}};
-    }
-    user_profile found{user, user, {}};
-    try {
-        found = co_await bot_api_->user_info(user);
-    } catch (const std::exception& e) {
-        // The id stands in for the name; the entry is worth more than the display name.
-        spdlog::warn("Slack: no display name for {}: {}", user, e.what());
-        co_return found;
-    }
-    people_[user] = model::person{std::string(platform), user, found.display_name};
-    co_return found;
+asio::awaitable<model::person> slack_adapter::person_of(std::string user) {
+    // The id stands in for the name when Slack cannot say.
+    std::string name = co_await names_.name_of(user, user);
+    co_return model::person{std::string(slack::platform), std::move(user), std::move(name)};
 }
 
-asio::awaitable<void> slack_adapter::resolve_mentions(std::string text) {
+asio::awaitable<std::map<std::string, model::person, std::less<>>> slack_adapter::mentions_in(
+    std::string text) {
+    std::map<std::string, model::person, std::less<>> people;
     for (std::size_t at = text.find("<@"); at != std::string::npos; at = text.find("<@", at + 2)) {
-        const auto end = text.find_first_of("|>", at);
-        if (end == std::string::npos) break;
-        co_await profile(text.substr(at + 2, end - at - 2));
+        const auto close = text.find('>', at);
+        if (close == std::string::npos) break;
+        const std::string mention = text.substr(at, close - at + 1);
+        const std::string id = mention.substr(2, mention.find('|') == std::string::npos
+                                                     ? mention.size() - 3
+                                                     : mention.find('|') - 2);
+        if (id.empty() || people.contains(mention)) continue;
+        people.emplace(mention, co_await person_of(id));
     }
+    co_return people;
 }
 
 void slack_adapter::remember_message(const std::string& channel, const std::string& ts,
@@ -319,152 +330,157 @@ asio::awaitable<void> slack_adapter::dispatch(envelope e) {
     ++stats_.received;
     arrivals_.insert(e.envelope_id, std::chrono::steady_clock::now());
     const inbound_event event = parse_payload(e);
-    if (is_own(event, bot_user_id_, bot_id_)) {
-        committed(e);
-        co_return;
-    }
+    std::optional<delivery_result> result;
+    auto answer = std::make_shared<std::string>();  // a slash command's, riding on the ack
     try {
-        if (const auto* posted = std::get_if<message_posted>(&event)) {
-            remember_message(posted->channel, posted->ts, posted->user, posted->text);
-        }
-        if (std::holds_alternative<message_posted>(event) ||
-            std::holds_alternative<app_mention>(event)) {
-            auto message = to_inbound_message(event);
-            const auto& fields =
-                std::holds_alternative<message_posted>(event)
-                    ? static_cast<const message_fields&>(std::get<message_posted>(event))
-                    : std::get<app_mention>(event);
-            if (!message) {
-                committed(e);
-                co_return;
-            }
-            message->text =
-                address_to_bot(std::move(message->text), bot_user_id_, settings_.prefix);
-            co_await deliver_message(std::move(e), std::move(*message), fields.thread_ts);
-        } else if (const auto* changed = std::get_if<message_changed>(&event)) {
-            remember_message(changed->channel, changed->ts, changed->user, changed->text);
-            const auto who = co_await profile(changed->user);
-            message_change change;
-            change.message = message_key(changed->channel, changed->ts);
-            change.by = {std::string(platform), changed->user, who.display_name};
-            change.new_text =
-                address_to_bot(decode_markup(changed->text), bot_user_id_, settings_.prefix);
-            change.change_id = changed->edit_ts;
-            change.at = parse_ts(changed->edit_ts).value_or(model::timestamp{});
-            bot_.change(std::move(change), reply_to(changed->channel, std::string(), changed->user),
-                        [this, e] { committed(e); });
-        } else if (const auto* deleted = std::get_if<message_deleted>(&event)) {
-            message_change change;
-            change.message = message_key(deleted->channel, deleted->deleted_ts);
-            change.by = {std::string(platform), deleted->user, deleted->user};
-            change.deleted = true;
-            change.change_id = deleted->event_ts;
-            change.at = parse_ts(deleted->event_ts).value_or(model::timestamp{});
-            bot_.change(std::move(change), bot_interface::reply_sink(),
-                        [this, e] { committed(e); });
-        } else if (const auto* r = std::get_if<reaction>(&event)) {
-            if (r->name != settings_.pin_emoji) {
-                committed(e);
-                co_return;
-            }
-            co_await deliver_pin(std::move(e), r->channel, r->ts, r->user, r->added,
-                                 r->event_id.empty() ? r->event_ts : r->event_id);
-        } else if (const auto* slash = std::get_if<slash_command>(&event)) {
-            co_await deliver_slash(std::move(e), slash->channel_id, slash->user_id,
-                                   decode_markup(slash->text), slash->trigger_id);
-        } else if (const auto* joined = std::get_if<member_joined>(&event)) {
-            spdlog::info("Slack: {} joined channel {}", joined->user, joined->channel);
-            committed(e);
-        } else if (const auto* odd = std::get_if<unreadable>(&event)) {
-            spdlog::warn("Slack: unreadable event ({}); acknowledged and dropped", odd->reason);
-            committed(e);
+        result = co_await deliver(event, answer);
+    } catch (const api_failure& failure) {
+        if (failure.verdict().what == api_verdict::kind::refused) {
+            // Slack refused what handling the event needs; another delivery would fare no
+            // better, so it is acked and the log says what was lost.
+            spdlog::error("Slack: could not handle envelope {}: {}", e.envelope_id,
+                          failure.what());
+            result = delivery_result::handled;
         } else {
-            committed(e);
+            spdlog::warn("Slack: envelope {} not handled ({}); Slack will deliver it again",
+                         e.envelope_id, failure.what());
         }
-    } catch (const std::exception& ex) {
-        // Retries are spent; acking lets Slack stop, and the log says what was lost.
-        spdlog::error("Slack: could not handle envelope {}: {}", e.envelope_id, ex.what());
+    } catch (const std::exception& failure) {
+        // Slack or the network is failing: not acked, so Slack delivers it again.
+        spdlog::warn("Slack: envelope {} not handled ({}); Slack will deliver it again",
+                     e.envelope_id, failure.what());
+    }
+    if (result != delivery_result::handled) co_return;
+    if (answer->empty()) {
         committed(e);
+    } else {
+        committed(e, *answer);
     }
 }
 
-asio::awaitable<void> slack_adapter::deliver_message(envelope e, inbound_message message,
-                                                     std::string thread) {
-    const auto author = co_await profile(message.author.id);
-    message.author.name = author.display_name;
-    co_await resolve_mentions(message.text);
+asio::awaitable<delivery_result> slack_adapter::deliver(
+    const inbound_event& event, std::shared_ptr<std::string> answer) {
+    if (is_own(event, bot_user_id_, bot_id_)) co_return delivery_result::handled;
+    if (const auto* posted = std::get_if<message_posted>(&event)) {
+        remember_message(posted->channel, posted->ts, posted->user, posted->text);
+    }
+    if (std::holds_alternative<message_posted>(event) ||
+        std::holds_alternative<app_mention>(event)) {
+        auto message = to_inbound_message(event);
+        if (!message) co_return delivery_result::handled;
+        const auto& fields = std::holds_alternative<message_posted>(event)
+                                 ? static_cast<const message_fields&>(std::get<message_posted>(event))
+                                 : std::get<app_mention>(event);
+        message->text = address_to_bot(std::move(message->text), bot_user_id_, settings_.prefix);
+        co_return co_await deliver_message(std::move(*message), fields.thread_ts);
+    }
+    if (const auto* changed = std::get_if<message_changed>(&event)) {
+        remember_message(changed->channel, changed->ts, changed->user, changed->text);
+        message_change change;
+        change.message = message_key(changed->channel, changed->ts);
+        change.by = co_await person_of(changed->user);
+        change.new_text =
+            address_to_bot(decode_markup(changed->text), bot_user_id_, settings_.prefix);
+        change.change_id = changed->edit_ts;
+        change.at = parse_ts(changed->edit_ts).value_or(model::timestamp{});
+        co_return co_await bot_.change(
+            std::move(change), reply_to(changed->channel, std::string(), changed->user));
+    }
+    if (const auto* deleted = std::get_if<message_deleted>(&event)) {
+        message_change change;
+        change.message = message_key(deleted->channel, deleted->deleted_ts);
+        change.by = {std::string(slack::platform), deleted->user, deleted->user};
+        change.deleted = true;
+        change.change_id = deleted->event_ts;
+        change.at = parse_ts(deleted->event_ts).value_or(model::timestamp{});
+        co_return co_await bot_.change(std::move(change), bot::reply_sink());
+    }
+    if (const auto* r = std::get_if<reaction>(&event)) {
+        if (r->name != settings_.pin_emoji) co_return delivery_result::handled;
+        co_return co_await deliver_pin(r->channel, r->ts, r->user, r->added,
+                                       r->event_id.empty() ? r->event_ts : r->event_id);
+    }
+    if (const auto* slash = std::get_if<slash_command>(&event)) {
+        co_return co_await deliver_slash(slash->channel_id, slash->user_id,
+                                         decode_markup(slash->text), slash->trigger_id,
+                                         std::move(answer));
+    }
+    if (const auto* joined = std::get_if<member_joined>(&event)) {
+        spdlog::info("Slack: {} joined channel {}", joined->user, joined->channel);
+    } else if (const auto* odd = std::get_if<unreadable>(&event)) {
+        spdlog::warn("Slack: unreadable event ({}); acknowledged and dropped", odd->reason);
+    }
+    co_return delivery_result::handled;
+}
+
+asio::awaitable<delivery_result> slack_adapter::deliver_message(inbound_message message,
+                                                                std::string thread) {
+    message.author = co_await person_of(message.author.id);
+    message.mentions = co_await mentions_in(message.text);
     const std::string channel = message.source.channel;
     const std::string requester = message.author.id;
-    bot_.message(
-        std::move(message), reply_to(channel, std::move(thread), requester),
-        [this](std::string_view mention) { return known_person(mention); },
-        [this, e] { committed(e); });
+    co_return co_await bot_.message(std::move(message),
+                                    reply_to(channel, std::move(thread), requester));
 }
 
-asio::awaitable<void> slack_adapter::deliver_pin(envelope e, std::string channel, std::string ts,
-                                                 std::string reactor, bool added,
-                                                 std::string event_id) {
+asio::awaitable<delivery_result> slack_adapter::deliver_pin(
+    std::string channel, std::string ts, std::string reactor, bool added, std::string event_id) {
     pin_request request;
     request.event_id = std::move(event_id);
-    const auto by = co_await profile(reactor);
-    request.pinned_by = {std::string(platform), reactor, by.display_name};
+    request.pinned_by = co_await person_of(reactor);
     request.pinned.source = message_key(channel, ts);
     request.pinned.sent_at = parse_ts(ts).value_or(model::timestamp{});
-    if (added) {
-        std::string user;
-        std::string text;
-        if (const auto* known = recent_.find(channel + "/" + ts)) {
-            std::tie(user, text) = *known;
-        } else if (auto found = co_await bot_api_->message(channel, ts)) {
-            user = found->user;
-            text = found->text;
-        } else {
-            spdlog::warn("Slack: pinned message {} in {} could not be read; not recorded", ts,
-                         channel);
-            committed(e);
-            co_return;
-        }
-        const auto author = co_await profile(user);
-        request.pinned.author = {std::string(platform), user, author.display_name};
-        request.pinned.text = decode_markup(text);
-        request.permalink = co_await bot_api_->permalink(channel, ts);
-        bot_.pin(std::move(request), reply_to(channel, std::string(), reactor),
-                 [this, e] { committed(e); });
-    } else {
-        bot_.unpin(std::move(request), reply_to(channel, std::string(), reactor),
-                   [this, e] { committed(e); });
+    if (!added) {
+        co_return co_await bot_.unpin(std::move(request),
+                                      reply_to(channel, std::string(), reactor));
     }
+    std::string user;
+    std::string text;
+    if (const auto* known = recent_.find(channel + "/" + ts)) {
+        std::tie(user, text) = *known;
+    } else if (auto found = co_await bot_api_->message(channel, ts)) {
+        user = found->user;
+        text = found->text;
+    } else {
+        spdlog::warn("Slack: pinned message {} in {} could not be read; not recorded", ts,
+                     channel);
+        co_return delivery_result::handled;
+    }
+    request.pinned.author = co_await person_of(user);
+    request.pinned.text = decode_markup(text);
+    request.permalink = co_await bot_api_->permalink(channel, ts);
+    co_return co_await bot_.pin(std::move(request), reply_to(channel, std::string(), reactor));
 }
 
-asio::awaitable<void> slack_adapter::deliver_slash(envelope e, std::string channel,
-                                                   std::string user, std::string text,
-                                                   std::string trigger_id) {
+asio::awaitable<delivery_result> slack_adapter::deliver_slash(
+    std::string channel, std::string user, std::string text, std::string trigger_id,
+    std::shared_ptr<std::string> answer) {
     inbound_message message;
-    const auto author = co_await profile(user);
-    message.author = {std::string(platform), user, author.display_name};
-    message.source = {std::string(platform), channel, "slash:" + trigger_id, 0};
+    message.author = co_await person_of(user);
+    message.source = {std::string(slack::platform), channel, "slash:" + trigger_id, 0};
     // "/incident" alone asks for help, as it would in any Slack app.
     message.text = settings_.prefix + (text.empty() ? std::string("help") : text);
-    co_await resolve_mentions(text);
-    // The reply rides on the ack (Slack shows it in the channel); documents follow as files.
-    auto answer = std::make_shared<std::optional<std::string>>();
-    auto sink = [this, answer, channel, user](outbound_reply reply) {
+    message.mentions = co_await mentions_in(text);
+    co_return co_await bot_.message(std::move(message),
+                                    slash_answer(std::move(answer), channel, user));
+}
+
+bot::reply_sink slack_adapter::slash_answer(std::shared_ptr<std::string> answer,
+                                            std::string channel, std::string user) {
+    // The answer rides on the ack (Slack shows it in the channel); documents follow as files.
+    return [this, answer = std::move(answer), channel = std::move(channel),
+            user = std::move(user)](outbound_reply reply) {
         nlohmann::json payload{{"response_type", "in_channel"},
                                {"text", escape_markup(reply.text)}};
         *answer = payload.dump();
         reply.channel = channel;
         on_reply(reply, user);
         if (!reply.files.empty()) {
-            reply.channel = channel;
             reply.text.clear();
             reply.recorded = false;
             outbox_->post(std::move(reply));
         }
     };
-    bot_.message(
-        std::move(message), std::move(sink),
-        [this](std::string_view mention) { return known_person(mention); },
-        [this, e, answer] { committed(e, *answer); });
 }
 
 }  // namespace scribe::adapters::slack

@@ -4,6 +4,11 @@
 
 #include <sys/stat.h>
 
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+
 #include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -13,7 +18,7 @@
 #include "adapters/console/console_adapter.hpp"
 #include "bot/app/demo_story.hpp"
 #include "bot/app/router.hpp"
-#include "bot/app/work_queue.hpp"
+#include "bot/app/router_port.hpp"
 #include "bot/model/codec.hpp"
 #include "bot/render/render.hpp"
 #include "bot/store/import.hpp"
@@ -22,8 +27,10 @@
 namespace scribe::app {
 namespace {
 
-// How long a command may wait for its commit: a lock held by another writer is waited out
-// three times five seconds (the store's busy timeout), and then some.
+namespace asio = boost::asio;
+
+// How long the demo waits for a commit: a lock held by another writer is waited out three
+// times five seconds (the store's busy timeout), and then some.
 constexpr std::chrono::milliseconds store_patience{60'000};
 
 model::timestamp wall_clock() {
@@ -144,26 +151,31 @@ int run_console(const cli_context& cli, const console_args& args, std::istream& 
         const auto tmpl = configured_template(cli);
         if (!tmpl) return static_cast<int>(exit_usage);
         auto store = open_store(cli);
-        work_queue queue;
+        // One loop carries the console, the router and the store's completions.
+        asio::io_context io(1);
         router bot(*store, options_for(cli.settings, wall_clock, *tmpl),
-                   [&queue](std::function<void()> work) { queue.post(std::move(work)); });
+                   [&io](std::function<void()> work) { asio::post(io, std::move(work)); });
+        router_port port(bot, io.get_executor(), *store);
         adapters::console::console_options options;
         options.user = args.user;
         options.channel = args.channel;
         options.prefix = cli.settings.prefix;
         options.output_dir = args.output_dir.value_or(cli.settings.output_dir);
-        adapters::console::console_adapter console(in, cli.out, options);
-        while (auto message = console.next(wall_clock())) {
-            bot.handle(std::move(*message),
-                       [&console](adapters::outbound_reply reply) { console.deliver(reply); });
-            if (!queue.run_until([&bot] { return bot.idle(); }, store_patience)) {
-                cli.err << "scribe: the store did not answer within "
-                        << store_patience.count() / 1000 << " s; stopping\n";
-                return static_cast<int>(exit_failure);
+        adapters::console::console_adapter console(in, cli.out, options, port);
+        int code = exit_ok;
+        asio::co_spawn(io, console.run(), [&](std::exception_ptr failure) {
+            if (!failure) return;
+            try {
+                std::rethrow_exception(failure);
+            } catch (const std::exception& e) {
+                cli.err << "scribe: " << e.what() << "\n";
             }
-        }
+            code = exit_failure;
+        });
+        io.run();
         store->flush();
-        return static_cast<int>(exit_ok);
+        if (code == exit_ok && console.not_recorded() > 0) code = exit_failure;
+        return code;
     });
 }
 
@@ -181,9 +193,11 @@ int run_demo(const cli_context& cli, const std::filesystem::path& output_dir, bo
         auto store = open_store(demo);
         const auto story = data_sync_story();
         model::timestamp now = *model::parse_utc(story.front().at);
-        work_queue queue;
+        asio::io_context io(1);
+        // Commits complete on the store's thread: the loop waits for them, not for work.
+        const auto waiting = asio::make_work_guard(io);
         router bot(*store, options_for(cli.settings, [&now] { return now; }, {}),
-                   [&queue](std::function<void()> work) { queue.post(std::move(work)); });
+                   [&io](std::function<void()> work) { asio::post(io, std::move(work)); });
 
         const std::string session = adapters::console::new_session_id();
         const std::regex number(R"(#(\d+))");
@@ -204,19 +218,30 @@ int run_demo(const cli_context& cli, const std::filesystem::path& output_dir, bo
             message.text = text;
             message.sent_at = now;
             cli.out << line.author << "> " << text << "\n";
-            bot.handle(std::move(message), [&](adapters::outbound_reply reply) {
-                cli.out << "scribe> " << reply.text << "\n\n";
-                std::smatch match;
-                if (std::regex_search(reply.text, match, number)) last_number = match[1];
-                for (const auto& file : reply.files) {
-                    const auto path = output_dir / file.filename;
-                    std::ofstream out(path, std::ios::binary | std::ios::trunc);
-                    out << file.content;
-                    written.push_back(path);
+            std::optional<adapters::delivery_result> outcome;
+            bot.handle(
+                std::move(message),
+                [&](adapters::outbound_reply reply) {
+                    cli.out << "scribe> " << reply.text << "\n\n";
+                    std::smatch match;
+                    if (std::regex_search(reply.text, match, number)) last_number = match[1];
+                    for (const auto& file : reply.files) {
+                        const auto path = output_dir / file.filename;
+                        std::ofstream out(path, std::ios::binary | std::ios::trunc);
+                        out << file.content;
+                        written.push_back(path);
+                    }
+                },
+                [&outcome](adapters::delivery_result result) { outcome = result; });
+            // The commit completes on the store's thread and comes back through the loop.
+            while (!outcome) {
+                if (io.run_one_for(store_patience) == 0) {
+                    cli.err << "scribe: the store did not answer; the demo stopped\n";
+                    return static_cast<int>(exit_failure);
                 }
-            });
-            if (!queue.run_until([&bot] { return bot.idle(); }, store_patience)) {
-                cli.err << "scribe: the store did not answer; the demo stopped\n";
+            }
+            if (*outcome != adapters::delivery_result::handled) {
+                cli.err << "scribe: the demo's store could not record a message\n";
                 return static_cast<int>(exit_failure);
             }
         }

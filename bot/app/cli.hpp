@@ -16,6 +16,9 @@ enum exit_code : int {
     exit_failure = 1,     // the store could not be read or written, a file not written
     exit_usage = 2,       // bad arguments or configuration
     exit_not_found = 3,   // no such incident
+    // A platform refused a credential (a revoked token): restarting cannot help, so the
+    // service files (deploy/) do not restart on it.
+    exit_credential_refused = 4,
 };
 
 struct cli_context {

@@ -1,25 +1,23 @@
 // One table of keys drives reading the TOML file, the environment and the key listing.
 #include "bot/app/config.hpp"
 
-#include <sys/stat.h>
 
 #include <array>
-#include <fstream>
 #include <cstdlib>
 #include <toml++/toml.h>
 #include <variant>
 
+#include "bot/app/platforms.hpp"
 #include "bot/model/zone.hpp"
 #include "commands/time_spec.hpp"
 
 namespace scribe::app {
 namespace {
 
-// text_list: a TOML array of strings, or in the environment one string split at commas.
-enum class kind { text, integer, boolean, text_list };
+using kind = adapters::setting_kind;
+using value = adapters::setting_value;
 
-using value = std::variant<std::string, long long, bool, std::vector<std::string>>;
-
+// One key of the core sections, stored into config's own fields.
 struct key_spec {
     std::string_view section;
     std::string_view key;
@@ -30,35 +28,6 @@ struct key_spec {
 };
 
 std::string text_of(const value& v) { return std::get<std::string>(v); }
-
-// A secret read from a file must not be readable by anyone but its owner.
-std::string read_secret_file(const std::string& path, std::string& secret) {
-    struct stat info {};
-    if (::stat(path.c_str(), &info) != 0) return "cannot read " + path;
-    if ((info.st_mode & 077) != 0) {
-        return path + " is readable by others; chmod 600 it";
-    }
-    std::ifstream in(path);
-    std::string line;
-    if (!in || !std::getline(in, line)) return "cannot read " + path;
-    while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.pop_back();
-    secret = line;
-    return {};
-}
-
-std::string strip_colons(std::string text) {
-    if (text.size() > 2 && text.front() == ':' && text.back() == ':') {
-        text = text.substr(1, text.size() - 2);
-    }
-    return text;
-}
-
-std::string check_url(const std::string& text) {
-    if (text.rfind("https://", 0) != 0 && text.rfind("http://", 0) != 0) {
-        return "must be an https:// URL";
-    }
-    return {};
-}
 
 // "30m", "1h30m"; "off" or "" for none.
 std::string read_interval(const value& v, std::optional<model::duration>& out) {
@@ -83,11 +52,6 @@ std::string store_sitrep_interval(config& c, const value& v) {
     } else {
         c.reminders.sitrep_every.erase(Level);
     }
-    return {};
-}
-
-std::string check_token(const std::string& token, std::string_view prefix) {
-    if (token.rfind(prefix, 0) != 0) return "must start with " + std::string(prefix);
     return {};
 }
 
@@ -197,167 +161,62 @@ constexpr std::array keys{
                  c.tls_ca_file = text_of(v);
                  return {};
              }},
-    key_spec{"slack", "app_token", kind::text,
-             "the app-level token (xapp-…) for Socket Mode; better in the environment",
-             [](config& c, const auto& v) -> std::string {
-                 c.slack_app_token = text_of(v);
-                 return check_token(c.slack_app_token, "xapp-");
-             }},
-    key_spec{"slack", "bot_token", kind::text,
-             "the bot token (xoxb-…) for the Web API; better in the environment",
-             [](config& c, const auto& v) -> std::string {
-                 c.slack_bot_token = text_of(v);
-                 return check_token(c.slack_bot_token, "xoxb-");
-             }},
-    key_spec{"slack", "app_token_file", kind::text,
-             "a file (mode 600) holding the app-level token",
-             [](config& c, const auto& v) -> std::string {
-                 if (auto problem = read_secret_file(text_of(v), c.slack_app_token);
-                     !problem.empty()) {
-                     return problem;
-                 }
-                 return check_token(c.slack_app_token, "xapp-");
-             }},
-    key_spec{"slack", "bot_token_file", kind::text, "a file (mode 600) holding the bot token",
-             [](config& c, const auto& v) -> std::string {
-                 if (auto problem = read_secret_file(text_of(v), c.slack_bot_token);
-                     !problem.empty()) {
-                     return problem;
-                 }
-                 return check_token(c.slack_bot_token, "xoxb-");
-             }},
-    key_spec{"slack", "api_url", kind::text, "the Web API base (default https://slack.com/api/)",
-             [](config& c, const auto& v) -> std::string {
-                 auto text = text_of(v);
-                 if (auto problem = check_url(text); !problem.empty()) return problem;
-                 if (text.back() != '/') text += '/';
-                 c.slack_api_url = text;
-                 return {};
-             }},
-    key_spec{"slack", "pin_emoji", kind::text,
-             "the reaction that pins a message to the timeline, without colons (default pushpin)",
-             [](config& c, const auto& v) -> std::string {
-                 const auto text = strip_colons(text_of(v));
-                 if (text.empty()) return "must not be empty";
-                 c.slack_pin_emoji = text;
-                 return {};
-             }},
-    key_spec{"slack", "links", kind::integer, "Socket Mode links held at once, 1 to 10 (default 1)",
-             [](config& c, const auto& v) -> std::string {
-                 const auto n = std::get<long long>(v);
-                 if (n < 1 || n > 10) return "must be between 1 and 10";
-                 c.slack_links = n;
-                 return {};
-             }},
-    key_spec{"slack", "mark_emoji", kind::text,
-             "the reaction the bot puts on each message it recorded (default memo)",
-             [](config& c, const auto& v) -> std::string {
-                 c.slack_mark_emoji = strip_colons(text_of(v));
-                 return {};
-             }},
-    key_spec{"slack", "allow_plaintext", kind::boolean,
-             "allow http:// and ws:// to loopback addresses, for tests (default false)",
-             [](config& c, const auto& v) -> std::string {
-                 c.slack_allow_plaintext = std::get<bool>(v);
-                 return {};
-             }},
-    key_spec{"slack", "incident_channels", kind::boolean,
-             "open a channel for each incident declared (#inc-2026-11-21-title), invite who "
-             "declared it and link it to the incident (default false)",
-             [](config& c, const auto& v) -> std::string {
-                 c.slack_incident_channels = std::get<bool>(v);
-                 return {};
-             }},
-    key_spec{"matrix", "homeserver", kind::text,
-             "the homeserver's client-server URL, e.g. https://matrix.example.org",
-             [](config& c, const auto& v) -> std::string {
-                 auto text = text_of(v);
-                 if (auto problem = check_url(text); !problem.empty()) return problem;
-                 while (text.size() > 8 && text.back() == '/') text.pop_back();
-                 c.matrix_homeserver = text;
-                 return {};
-             }},
-    key_spec{"matrix", "access_token", kind::text,
-             "the bot account's access token; better in the environment",
-             [](config& c, const auto& v) -> std::string {
-                 c.matrix_access_token = text_of(v);
-                 return c.matrix_access_token.empty() ? "must not be empty" : std::string();
-             }},
-    key_spec{"matrix", "access_token_file", kind::text,
-             "a file (mode 600) holding the access token",
-             [](config& c, const auto& v) -> std::string {
-                 return read_secret_file(text_of(v), c.matrix_access_token);
-             }},
-    key_spec{"matrix", "user", kind::text,
-             "the bot account (\"scribe\" or \"@scribe:example.org\") for password login",
-             [](config& c, const auto& v) -> std::string {
-                 c.matrix_user = text_of(v);
-                 return c.matrix_user.empty() ? "must not be empty" : std::string();
-             }},
-    key_spec{"matrix", "password", kind::text,
-             "the bot account's password, when there is no access token; better in a file",
-             [](config& c, const auto& v) -> std::string {
-                 c.matrix_password = text_of(v);
-                 return {};
-             }},
-    key_spec{"matrix", "password_file", kind::text, "a file (mode 600) holding the password",
-             [](config& c, const auto& v) -> std::string {
-                 return read_secret_file(text_of(v), c.matrix_password);
-             }},
-    key_spec{"matrix", "device_id", kind::text,
-             "the device password login asks for each time (default SCRIBE)",
-             [](config& c, const auto& v) -> std::string {
-                 c.matrix_device_id = text_of(v);
-                 return c.matrix_device_id.empty() ? "must not be empty" : std::string();
-             }},
-    key_spec{"matrix", "allowed_inviters", kind::text_list,
-             "who may invite the bot into a room: user ids (@alice:example.org) and server "
-             "names (example.org); others are declined (default: none)",
-             [](config& c, const auto& v) -> std::string {
-                 c.matrix_allowed_inviters.clear();
-                 for (const auto& entry : std::get<std::vector<std::string>>(v)) {
-                     if (entry.empty()) continue;
-                     if (entry.front() == '@' && entry.find(':') == std::string::npos) {
-                         return "'" + entry + "' is not a user id (@name:server)";
-                     }
-                     c.matrix_allowed_inviters.push_back(entry);
-                 }
-                 return {};
-             }},
-    key_spec{"matrix", "pin_key", kind::text,
-             "the reaction that pins a message to the timeline (default \U0001F4CC)",
-             [](config& c, const auto& v) -> std::string {
-                 c.matrix_pin_key = text_of(v);
-                 return c.matrix_pin_key.empty() ? "must not be empty" : std::string();
-             }},
-    key_spec{"matrix", "mark_key", kind::text,
-             "the reaction the bot puts on each message it recorded (default \U0001F4DD; "
-             "empty: none)",
-             [](config& c, const auto& v) -> std::string {
-                 c.matrix_mark_key = text_of(v);
-                 return {};
-             }},
-    key_spec{"matrix", "allow_plaintext", kind::boolean,
-             "allow http:// to loopback addresses, for tests (default false)",
-             [](config& c, const auto& v) -> std::string {
-                 c.matrix_allow_plaintext = std::get<bool>(v);
-                 return {};
-             }},
 };
 
-const key_spec* find_key(std::string_view section, std::string_view key) {
-    for (const auto& spec : keys) {
-        if (spec.section == section && spec.key == key) return &spec;
+// A key of any section: a core one, or one of a platform's.
+struct any_key {
+    std::string_view section;
+    std::string_view key;
+    kind type = kind::text;
+    std::string_view description;
+    const key_spec* core = nullptr;                 // set for core keys
+    const adapters::platform* platform = nullptr;  // set for platforms' keys
+};
+
+const std::vector<any_key>& all_keys() {
+    static const std::vector<any_key> all = [] {
+        std::vector<any_key> out;
+        for (const auto& spec : keys) {
+            out.push_back({spec.section, spec.key, spec.type, spec.description, &spec, nullptr});
+        }
+        for (const auto* p : platforms()) {
+            for (const auto& key : p->keys) {
+                out.push_back({p->name, key.name, key.kind, key.description, nullptr, p});
+            }
+        }
+        return out;
+    }();
+    return all;
+}
+
+const any_key* find_key(std::string_view section, std::string_view key) {
+    for (const auto& candidate : all_keys()) {
+        if (candidate.section == section && candidate.key == key) return &candidate;
     }
     return nullptr;
 }
 
-std::string env_name(const key_spec& spec) {
+std::string env_name(const any_key& spec) {
     std::string name = "SCRIBE_";
     for (const char c : spec.section) name += static_cast<char>(std::toupper(c));
     name += '_';
     for (const char c : spec.key) name += static_cast<char>(std::toupper(c));
     return name;
+}
+
+// Checks and stores one value into its section.
+std::string store(config& values, const any_key& spec, const value& v) {
+    if (spec.core) return spec.core->store(values, v);
+    for (auto& section : values.platforms) {
+        if (section.kind == spec.platform) return section.settings->set(spec.key, v);
+    }
+    return "unknown key";
+}
+
+config with_platform_defaults() {
+    config values;
+    for (const auto* p : platforms()) values.platforms.push_back({p, p->defaults()});
+    return values;
 }
 
 void read_file(const std::filesystem::path& file, config_result& result) {
@@ -383,7 +242,7 @@ void read_file(const std::filesystem::path& file, config_result& result) {
         for (const auto& [key_name, node] : *section_table) {
             const std::string key(key_name.str());
             const std::string name = where + ": " + section + "." + key;
-            const key_spec* spec = find_key(section, key);
+            const any_key* spec = find_key(section, key);
             if (!spec) {
                 result.problems.push_back({name, "unknown key"});
                 continue;
@@ -427,7 +286,7 @@ void read_file(const std::filesystem::path& file, config_result& result) {
                 }
                 parsed = *number;
             }
-            if (auto problem = spec->store(result.values, parsed); !problem.empty()) {
+            if (auto problem = store(result.values, *spec, parsed); !problem.empty()) {
                 result.problems.push_back({name, problem});
             }
         }
@@ -443,13 +302,13 @@ void read_environment(char** environment, config_result& result) {
         if (equals == std::string_view::npos) continue;
         const std::string name(line.substr(0, equals));
         const std::string text(line.substr(equals + 1));
-        const key_spec* spec = nullptr;
-        for (const auto& candidate : keys) {
+        const any_key* spec = nullptr;
+        for (const auto& candidate : all_keys()) {
             if (env_name(candidate) == name) spec = &candidate;
         }
         if (!spec) {
             // A typo in one of our sections is worth naming; other SCRIBE_ names are not ours.
-            for (const auto& candidate : keys) {
+            for (const auto& candidate : all_keys()) {
                 const std::string section_prefix =
                     env_name(candidate).substr(0, 7 + candidate.section.size() + 1);
                 if (name.rfind(section_prefix, 0) == 0) {
@@ -490,7 +349,7 @@ void read_environment(char** environment, config_result& result) {
             }
             parsed = std::move(items);
         }
-        if (auto problem = spec->store(result.values, parsed); !problem.empty()) {
+        if (auto problem = store(result.values, *spec, parsed); !problem.empty()) {
             result.problems.push_back({name, problem});
         }
     }
@@ -500,9 +359,17 @@ void read_environment(char** environment, config_result& result) {
 
 config_result load_config(const std::optional<std::filesystem::path>& file, char** environment) {
     config_result result;
+    result.values = with_platform_defaults();
     if (file) read_file(*file, result);
     read_environment(environment, result);
     return result;
+}
+
+const adapters::platform_settings* config::section(std::string_view platform) const {
+    for (const auto& s : platforms) {
+        if (s.kind->name == platform) return s.settings.get();
+    }
+    return nullptr;
 }
 
 std::filesystem::path default_store_path() {
@@ -517,7 +384,7 @@ std::filesystem::path default_store_path() {
 
 std::vector<std::pair<std::string, std::string>> config_keys() {
     std::vector<std::pair<std::string, std::string>> out;
-    for (const auto& spec : keys) {
+    for (const auto& spec : all_keys()) {
         out.emplace_back(std::string(spec.section) + "." + std::string(spec.key) + " (" +
                              env_name(spec) + ")",
                          std::string(spec.description));

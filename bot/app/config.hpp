@@ -2,14 +2,25 @@
 #pragma once
 
 #include <filesystem>
+#include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
+
+#include "adapters/platform.hpp"
 
 #include "bot/model/reminders.hpp"
 #include "bot/model/vocabulary.hpp"
 
 namespace scribe::app {
+
+// One platform's part of the configuration. Shared between copies of a configuration: it is
+// only changed while the configuration is read.
+struct platform_section {
+    const adapters::platform* kind = nullptr;
+    std::shared_ptr<adapters::platform_settings> settings;
+};
 
 struct config {
     // [bot]
@@ -32,29 +43,11 @@ struct config {
     std::string log_format = "text";  // or "json": one object a line
     // [tls]
     std::string tls_ca_file;  // trusted in addition to the system's CAs
-    // [slack]
-    std::string slack_app_token;  // xapp-…: Socket Mode
-    std::string slack_bot_token;  // xoxb-…: Web API
-    std::string slack_api_url = "https://slack.com/api/";
-    std::string slack_pin_emoji = "pushpin";
-    long long slack_links = 1;  // Socket Mode links held at once
-    std::string slack_mark_emoji = "memo";  // on messages that became entries; empty: none
-    bool slack_allow_plaintext = false;   // http:// and ws:// to loopback, for tests only
-    bool slack_incident_channels = false;  // a channel of its own for each incident
+    // [slack], [matrix], …: each platform's own section (platforms.hpp), in registry order.
+    std::vector<platform_section> platforms;
 
-    // [matrix]
-    std::string matrix_homeserver;    // https://matrix.example.org
-    std::string matrix_access_token;  // or user + password
-    std::string matrix_user;
-    std::string matrix_password;
-    std::string matrix_device_id = "SCRIBE";
-    std::vector<std::string> matrix_allowed_inviters;  // user ids and server names
-    std::string matrix_pin_key = "\xF0\x9F\x93\x8C";   // U+1F4CC PUSHPIN
-    std::string matrix_mark_key = "\xF0\x9F\x93\x9D";  // U+1F4DD MEMO; empty: none
-    bool matrix_allow_plaintext = false;
-
-    bool slack_enabled() const { return !slack_app_token.empty() || !slack_bot_token.empty(); }
-    bool matrix_enabled() const { return !matrix_homeserver.empty(); }
+    // The section of that platform, or nullptr.
+    const adapters::platform_settings* section(std::string_view platform) const;
 };
 
 struct config_problem {

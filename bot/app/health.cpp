@@ -4,6 +4,8 @@
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
+#include "bot/model/time.hpp"
+
 namespace scribe::app {
 namespace {
 
@@ -71,14 +73,16 @@ std::string metrics_text(const health_snapshot& now) {
         }
     };
     per_platform("scribe_platform_connected", "gauge", "1 while the platform's link is up.",
-                 [](const platform_health& p) { return p.connected ? 1 : 0; });
+                 [](const platform_health& p) { return p.link.connected ? 1 : 0; });
+    per_platform("scribe_platform_outages_total", "counter",
+                 "Times the platform was lost, or could not be reached.",
+                 [](const platform_health& p) { return p.link.outages; });
     per_platform("scribe_events_received_total", "counter", "Events received from the platform.",
                  [](const platform_health& p) { return p.stats.received; });
     per_platform("scribe_events_acked_total", "counter",
                  "Events confirmed to the platform as durably handled.",
                  [](const platform_health& p) { return p.stats.acked; });
-    const router_stats empty;
-    const router_stats& router = now.router ? *now.router : empty;
+    const router_stats& router = now.router;
     per_platform("scribe_events_recorded_total", "counter", "Events stored in incidents.",
                  [&](const platform_health& p) { return value_for(router.recorded, p.name); });
     per_platform("scribe_events_deduplicated_total", "counter",
@@ -106,7 +110,7 @@ std::string metrics_text(const health_snapshot& now) {
     out.family("scribe_store_failures_total", "counter", "Appends the store could not commit.");
     out.sample("scribe_store_failures_total", "", static_cast<double>(router.store_failures));
     out.family("scribe_open_incidents", "gauge", "Incidents declared and not closed.");
-    out.sample("scribe_open_incidents", "", static_cast<double>(now.open_incidents));
+    out.sample("scribe_open_incidents", "", static_cast<double>(router.open_incidents));
     return out.text;
 }
 
@@ -122,8 +126,16 @@ adapters::net::http_answer answer_probe(const std::string& target, const health_
         body["store"] = ready ? "ok" : now.store_problem;
         nlohmann::json platforms = nlohmann::json::object();
         for (const auto& p : now.platforms) {
-            platforms[p.name] = p.connected ? "connected" : "not connected";
-            ready = ready && p.connected;
+            nlohmann::json state;
+            state["state"] = p.link.connected ? "connected" : "not connected";
+            if (p.link.since != std::chrono::system_clock::time_point{}) {
+                state["since"] = model::format_utc(
+                    std::chrono::time_point_cast<std::chrono::milliseconds>(p.link.since));
+            }
+            if (!p.link.connected && !p.link.problem.empty()) state["problem"] = p.link.problem;
+            state["outages"] = p.link.outages;
+            platforms[p.name] = std::move(state);
+            ready = ready && p.link.connected;
         }
         body["platforms"] = std::move(platforms);
         body["ready"] = ready;

@@ -16,21 +16,6 @@ std::string channel_key_of(const model::source_key& source) {
     return source.platform + '\x1f' + source.channel;
 }
 
-std::string format_date(const std::chrono::year_month_day& d) {
-    char buf[16];
-    std::snprintf(buf, sizeof buf, "%04d-%02u-%02u", static_cast<int>(d.year()),
-                  static_cast<unsigned>(d.month()), static_cast<unsigned>(d.day()));
-    return buf;
-}
-
-std::string upper(std::string_view s) {
-    std::string out(s);
-    for (char& c : out) {
-        if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
-    }
-    return out;
-}
-
 // When a message was sent, by the platform's stamp; a stamp missing, or ahead of our clock,
 // gives way to when it was received.
 model::timestamp sent_time(model::timestamp stamped, model::timestamp received) {
@@ -88,8 +73,7 @@ const model::timeline_entry* pin_made_by(const model::incident& state,
 router::router(store::event_store& store, router_options options, executor post)
     : store_(store), options_(std::move(options)), post_(std::move(post)) {}
 
-void router::handle(adapters::inbound_message message, reply_sink reply, mention_resolver resolve,
-                    done_callback done) {
+void router::handle(adapters::inbound_message message, reply_sink reply, done_callback done) {
     message.text = model::without_control_characters(message.text);
     // "Now" in a message is when it was sent: typed while Scribe was down, or delivered late,
     // it keeps its own time.
@@ -105,10 +89,13 @@ void router::handle(adapters::inbound_message message, reply_sink reply, mention
     context.platform = message.source.platform;
     context.max_text = options_.max_text;
     context.default_severity = options_.default_severity;
-    context.resolve_mention = std::move(resolve);
+    context.resolve_mention = [&mentions = message.mentions](std::string_view mention) {
+        const auto it = mentions.find(mention);
+        return it == mentions.end() ? std::nullopt : std::optional(it->second);
+    };
     auto parsed = commands::parse(message.text, context);
     if (!parsed) {
-        if (done) done();
+        if (done) done(adapters::delivery_result::handled);
         return;
     }
     // Errors wait their turn too, so a channel's replies come in the order of its messages.
@@ -140,22 +127,17 @@ void router::message_changed(adapters::message_change change, reply_sink reply,
     enqueue({std::move(origin), std::move(change), std::move(reply), std::move(done)});
 }
 
-adapters::bot_interface router::interface() {
-    adapters::bot_interface bot;
-    bot.message = [this](adapters::inbound_message m, reply_sink r, mention_resolver resolve,
-                         done_callback d) {
-        handle(std::move(m), std::move(r), std::move(resolve), std::move(d));
-    };
-    bot.pin = [this](adapters::pin_request p, reply_sink r, done_callback d) {
-        pin(std::move(p), std::move(r), std::move(d));
-    };
-    bot.unpin = [this](adapters::pin_request p, reply_sink r, done_callback d) {
-        unpin(std::move(p), std::move(r), std::move(d));
-    };
-    bot.change = [this](adapters::message_change c, reply_sink r, done_callback d) {
-        message_changed(std::move(c), std::move(r), std::move(d));
-    };
-    return bot;
+void router::link_room(adapters::room_link link, reply_sink reply, done_callback done) {
+    adapters::inbound_message origin;
+    origin.author = link.by;
+    origin.source = link.room;
+    origin.sent_at = sent_time(link.at, options_.clock());
+    enqueue({std::move(origin), std::move(link), std::move(reply), std::move(done)});
+}
+
+router_stats router::stats() const {
+    std::lock_guard lock(stats_mutex_);
+    return stats_;
 }
 
 void router::enqueue(pending item) {
@@ -171,8 +153,8 @@ void router::load_channel(channel_state& channel, const model::source_key& where
     // Another room linked to the same incident may have closed, reopened or unlinked it.
     if (channel.loaded) {
         const model::source_key room{where.platform, where.channel, {}, 0};
-        const model::incident* open = channel.open ? incident(*channel.open) : nullptr;
-        const model::incident* latest = channel.latest ? incident(*channel.latest) : nullptr;
+        const auto open = channel.open ? incident(*channel.open) : nullptr;
+        const auto latest = channel.latest ? incident(*channel.latest) : nullptr;
         const bool stale = (open && (!open->is_open() || !open->serves(room))) ||
                            (!open && latest && latest->is_open()) ||
                            (latest && !latest->serves(room));
@@ -181,22 +163,22 @@ void router::load_channel(channel_state& channel, const model::source_key& where
     channel.open = store_.open_incident_in(where);
     channel.latest = store_.latest_incident_in(where);
     for (const auto& id : {channel.open, channel.latest}) {
-        if (id && !incidents_.contains(*id)) {
-            const auto events = store_.load_incident(*id);
-            incidents_[*id] = model::fold(events);
-        }
+        if (id) incident(*id);
     }
     channel.loaded = true;
 }
 
-const model::incident* router::incident(std::int64_t id) {
-    auto it = incidents_.find(id);
-    if (it == incidents_.end()) {
-        auto events = store_.load_incident(id);
-        if (events.empty()) return nullptr;
-        it = incidents_.emplace(id, model::fold(events)).first;
+router::incident_ptr router::incident(std::int64_t id) {
+    if (const auto* cached = incidents_.find(id)) {
+        auto state = *cached;
+        incidents_.touch(id);
+        return state;
     }
-    return &it->second;
+    auto events = store_.load_incident(id);
+    if (events.empty()) return nullptr;
+    auto state = std::make_shared<model::incident>(model::fold(events));
+    incidents_.insert_or_assign(id, state);
+    return state;
 }
 
 void router::process_next(const std::string& key) {
@@ -226,6 +208,7 @@ void router::process_next(const std::string& key) {
                     return plan_change(item, change, channel);
                 },
                 [&](const reminder_work& reminder) { return plan_reminder(item, reminder); },
+                [&](const adapters::room_link& link) { return plan_link(item, link); },
             },
             item.what);
     } catch (const std::exception& e) {
@@ -237,7 +220,7 @@ void router::process_next(const std::string& key) {
         if (!planned.reply.empty() || !planned.files.empty()) {
             send(item, std::move(planned.reply), std::move(planned.files));
         }
-        finish(key, item);
+        finish(key, item, adapters::delivery_result::handled);
         return;
     }
     for (std::size_t part = 0; part < planned.events.size(); ++part) {
@@ -252,15 +235,16 @@ void router::process_next(const std::string& key) {
                       post_([this, key, item = std::move(item), events = std::move(events),
                              notes = std::move(notes), result = std::move(result),
                              took]() mutable {
-                          stats_.commit_latency.observe(took);
+                          count([&](router_stats& s) { s.commit_latency.observe(took); });
                           on_committed(key, std::move(item), std::move(events), std::move(notes),
                                        std::move(result));
                       });
                   });
 }
 
-void router::finish(const std::string& key, const pending& item) {
-    if (item.done) item.done();
+void router::finish(const std::string& key, const pending& item,
+                    adapters::delivery_result result) {
+    if (item.done) item.done(result);
     if (std::holds_alternative<reminder_work>(item.what)) {
         reminding_.erase(item.message.source.message_id);
     }
@@ -274,10 +258,11 @@ router::outcome router::plan_command(const pending& item, const commands::comman
                                       item.message.sent_at, options_.prefix, options_.clock(),
                                       options_.zone};
     const auto named = commands::named_incident(command);
-    const commands::channel_incidents incidents{
-        channel.open ? incident(*channel.open) : nullptr,
-        channel.latest ? incident(*channel.latest) : nullptr,
-        named != 0 ? incident(named) : nullptr};
+    // Held here, so the plan reads them even if the cache forgets them meanwhile.
+    const auto open = channel.open ? incident(*channel.open) : nullptr;
+    const auto latest = channel.latest ? incident(*channel.latest) : nullptr;
+    const auto named_state = named != 0 ? incident(named) : nullptr;
+    const commands::channel_incidents incidents{open.get(), latest.get(), named_state.get()};
     auto planned = commands::plan_command(command, context, incidents);
     if (const auto* error = std::get_if<commands::parse_error>(&planned)) {
         return {{}, error_text(*error), {}, {}};
@@ -293,7 +278,7 @@ router::outcome router::plan_command(const pending& item, const commands::comman
 router::outcome router::plan_pin(const pending& item, const pin_work& pin,
                                  const channel_state& channel) {
     const auto& request = pin.request;
-    const model::incident* open = channel.open ? incident(*channel.open) : nullptr;
+    const auto open = channel.open ? incident(*channel.open) : nullptr;
     if (!open) {
         spdlog::debug("pin in channel {} ignored: no open incident", item.message.source.channel);
         return {};
@@ -324,7 +309,7 @@ router::outcome router::plan_pin(const pending& item, const pin_work& pin,
             {}};
 }
 
-std::optional<model::timestamp> router::remind(model::timestamp now) {
+std::optional<model::timestamp> router::remind(model::timestamp now, bool post_due) {
     std::optional<model::timestamp> next;
     std::vector<store::incident_summary> open;
     try {
@@ -333,13 +318,14 @@ std::optional<model::timestamp> router::remind(model::timestamp now) {
         spdlog::error("could not read the open incidents for reminders: {}", e.what());
         return now + std::chrono::minutes(1);
     }
+    count([&](router_stats& s) { s.open_incidents = static_cast<std::int64_t>(open.size()); });
     for (const auto& summary : open) {
-        const model::incident* state = incident(summary.id);
+        const auto state = incident(summary.id);
         if (!state) continue;
         const auto due = model::next_reminder(*state, options_.reminders);
         if (!due) continue;
-        if (due->due > now) {
-            if (!next || due->due < *next) next = due->due;
+        if (due->due > now || !post_due) {
+            if (!next || due->due < *next) next = std::max(due->due, now);
             continue;
         }
         // The id is the incident's and the due time's, so the store keeps one per due time.
@@ -362,7 +348,7 @@ std::optional<model::timestamp> router::remind(model::timestamp now) {
 }
 
 router::outcome router::plan_reminder(const pending& item, const reminder_work& reminder) {
-    const model::incident* state = incident(reminder.incident_id);
+    const auto state = incident(reminder.incident_id);
     const auto due = state ? model::next_reminder(*state, options_.reminders) : std::nullopt;
     // Something may have happened since it was queued: a SitRep, a resolve, `!remind off`.
     if (!due || due->kind != reminder.due.kind || due->due != reminder.due.due) return {};
@@ -375,7 +361,7 @@ router::outcome router::plan_reminder(const pending& item, const reminder_work& 
 
 router::outcome router::plan_change(const pending& item, const adapters::message_change& change,
                                     const channel_state& channel) {
-    const model::incident* open = channel.open ? incident(*channel.open) : nullptr;
+    const auto open = channel.open ? incident(*channel.open) : nullptr;
     if (!open) return {};
     const auto& message_id = change.message.message_id;
     const auto now = options_.clock();
@@ -436,16 +422,26 @@ router::outcome router::plan_change(const pending& item, const adapters::message
     return {std::move(events), {}, {}};
 }
 
-const model::incident& router::advance(const model::event& e) {
-    auto it = incidents_.find(e.incident_id);
-    if (it != incidents_.end() && it->second.last_sequence + 1 == e.sequence) {
-        model::apply(it->second, e);
-        return it->second;
+router::incident_ptr router::advance(const model::event& e) {
+    if (const auto* cached = incidents_.find(e.incident_id);
+        cached && (*cached)->last_sequence + 1 == e.sequence) {
+        auto state = *cached;
+        model::apply(*state, e);
+        incidents_.touch(e.incident_id);
+        return state;
     }
-    auto state = model::fold(store_.load_incident(e.incident_id));
-    if (it == incidents_.end()) return incidents_.emplace(e.incident_id, std::move(state)).first->second;
-    it->second = std::move(state);
-    return it->second;
+    auto state = std::make_shared<model::incident>(model::fold(store_.load_incident(e.incident_id)));
+    incidents_.insert_or_assign(e.incident_id, state);
+    return state;
+}
+
+router::outcome router::plan_link(const pending& item, const adapters::room_link& link) {
+    const auto state = incident(link.incident);
+    if (!state || !state->is_open() || state->serves(link.room)) return {};
+    return {{make_event(link.incident, item.message.sent_at, options_.clock(), link.by, link.room,
+                        model::payload::room_linked{link.room.platform, link.room.channel})},
+            {},
+            {}};
 }
 
 void router::on_committed(const std::string& key, pending item, std::vector<model::event> events,
@@ -453,18 +449,19 @@ void router::on_committed(const std::string& key, pending item, std::vector<mode
     log_scope scope(item.message.source.platform, item.message.source.channel,
                     events.empty() ? 0 : events.front().incident_id);
     if (!result.ok()) {
-        ++stats_.store_failures;
-        stats_.last_store_error = result.error;
+        count([&](router_stats& s) {
+            ++s.store_failures;
+            s.last_store_error = result.error;
+        });
         spdlog::error("could not record message {} in channel {}: {}",
                       item.message.source.message_id, item.message.source.channel, result.error);
         send(item, "Sorry: that could not be recorded (" + result.error +
                        "). Nothing was changed; please try again.");
-        // Not durable: no `done`, so the platform redelivers instead of losing the message.
-        item.done = nullptr;
-        finish(key, item);
+        // Not durable: the platform delivers it again instead of it being lost.
+        finish(key, item, adapters::delivery_result::not_recorded);
         return;
     }
-    stats_.last_store_error.clear();
+    count([](router_stats& s) { s.last_store_error.clear(); });
     std::pair<std::int64_t, std::string> declaration{0, {}};  // a new incident, if one was declared
     spdlog::debug("message {}: {} event(s) committed", item.message.source.message_id,
                   events.size());
@@ -475,20 +472,20 @@ void router::on_committed(const std::string& key, pending item, std::vector<mode
         const auto& stored = result.outcomes[i];
         const auto& platform = item.message.source.platform;
         if (stored.duplicate) {
-            ++stats_.deduplicated[platform];
+            count([&](router_stats& s) { ++s.deduplicated[platform]; });
             continue;  // redelivered: recorded and answered the first time
         }
-        ++stats_.recorded[platform];
+        count([&](router_stats& s) { ++s.recorded[platform]; });
         model::event& e = events[i];
         e.incident_id = stored.incident_id;
         e.sequence = stored.sequence;
         if (const auto* declared = std::get_if<model::payload::declared>(&e.data)) {
             declaration = {e.incident_id, declared->title};
-            if (channel.latest && channel.latest != channel.open) incidents_.erase(*channel.latest);
-            incidents_[e.incident_id] = model::incident{};
+            incidents_.insert_or_assign(e.incident_id, std::make_shared<model::incident>());
             channel.open = channel.latest = e.incident_id;
         }
-        const model::incident& state = advance(e);
+        const auto held = advance(e);
+        const model::incident& state = *held;
         if (std::holds_alternative<model::payload::room_linked>(e.data)) {
             channel.open = channel.latest = state.id;
         } else if (std::holds_alternative<model::payload::room_unlinked>(e.data)) {
@@ -503,12 +500,7 @@ void router::on_committed(const std::string& key, pending item, std::vector<mode
             try {
                 files.push_back(postmortem_file(state));
                 files.push_back(agenda_file(state));
-                const auto m = model::compute_metrics(state);
-                auto figure = [](const std::optional<model::duration>& d) {
-                    return d ? model::format_span(*d) : std::string("not recorded");
-                };
-                reply += "\nMTTD " + figure(m.time_to_detect) + ", time to mitigate " +
-                         figure(m.time_to_mitigate) + ", MTTR " + figure(m.time_to_resolve) + ".";
+                reply += "\n" + render::metrics_line(state);
             } catch (const std::exception& ex) {
                 spdlog::error("could not render incident {}: {}", state.id, ex.what());
                 reply += "\nThe draft could not be rendered: " + std::string(ex.what());
@@ -527,7 +519,7 @@ void router::on_committed(const std::string& key, pending item, std::vector<mode
     } else if (!reply.empty() || !files.empty()) {
         send(item, std::move(reply), std::move(files), true, declaration);
     }
-    finish(key, item);
+    finish(key, item, adapters::delivery_result::handled);
 }
 
 adapters::attachment router::postmortem_file(const model::incident& state) const {
@@ -546,18 +538,12 @@ adapters::attachment router::agenda_file(const model::incident& state) const {
 }
 
 router::outcome router::show(const commands::cmd::show& what) {
-    std::optional<model::incident> loaded;
-    const model::incident* state = incident(what.incident_id);
+    const auto state = incident(what.incident_id);
     if (!state) {
-        const auto events = store_.load_incident(what.incident_id);
-        if (events.empty()) {
-            return {{},
-                    "Sorry: there is no incident #" + std::to_string(what.incident_id) +
-                        ".\nsee " + options_.prefix + "incidents",
-                    {}};
-        }
-        loaded = model::fold(events);
-        state = &*loaded;
+        return {{},
+                "Sorry: there is no incident #" + std::to_string(what.incident_id) +
+                    ".\nsee " + options_.prefix + "incidents",
+                {}};
     }
     const render::options opts{options_.zone, options_.clock()};
     const std::string id = std::to_string(state->id);
@@ -573,35 +559,19 @@ router::outcome router::show(const commands::cmd::show& what) {
 }
 
 std::string router::list_incidents() const {
-    const auto incidents = store_.list_incidents(false);
-    if (incidents.empty()) {
-        return "No incidents yet. Declare one with " + options_.prefix + "declare <title>.";
+    std::vector<render::listed_incident> listed;
+    for (const auto& i : store_.list_incidents(false)) {
+        listed.push_back({i.id, i.title, i.level, i.current, i.channel.channel, i.declared_at});
     }
-    std::string out = "Incidents (newest first):";
-    std::size_t shown = 0;
-    for (const auto& i : incidents) {
-        if (++shown > 50) {
-            out += "\n… and " + std::to_string(incidents.size() - 50) + " more (scribe list)";
-            break;
-        }
-        out += "\n#" + std::to_string(i.id) + " " + upper(model::to_string(i.level)) + " " +
-               std::string(model::to_string(i.current)) + " — " + i.title + " (declared " +
-               options_.zone.format_date_time(i.declared_at) + " in " + i.channel.channel + ")";
-    }
-    return out;
+    return render::incident_list_text(listed, {options_.zone, options_.clock()}, options_.prefix);
 }
 
 std::string router::list_actions() const {
-    const auto actions = store_.list_open_actions();
-    if (actions.empty()) return "No open action items.";
-    std::string out = "Open action items:";
-    for (const auto& a : actions) {
-        out += "\n#" + std::to_string(a.incident_id) + "/" + std::to_string(a.number) + " " +
-               a.owner.name + ": " + a.text;
-        if (a.due) out += " (due " + format_date(*a.due) + ")";
-        out += " — " + a.incident_title;
+    std::vector<render::listed_action> listed;
+    for (const auto& a : store_.list_open_actions()) {
+        listed.push_back({a.incident_id, a.incident_title, a.number, a.owner.name, a.text, a.due});
     }
-    return out;
+    return render::action_list_text(listed, {options_.zone, options_.clock()});
 }
 
 void router::send(const pending& item, std::string text, std::vector<adapters::attachment> files,
@@ -610,7 +580,7 @@ void router::send(const pending& item, std::string text, std::vector<adapters::a
     if (!item.reply) return;
     if (const auto* reminder = std::get_if<reminder_work>(&item.what)) {
         // To every room of the incident, answering no message.
-        const model::incident* state = incident(reminder->incident_id);
+        const auto state = incident(reminder->incident_id);
         if (!state) return;
         std::vector<model::source_key> rooms{state->channel};
         rooms.insert(rooms.end(), state->linked_rooms.begin(), state->linked_rooms.end());
@@ -624,8 +594,8 @@ void router::send(const pending& item, std::string text, std::vector<adapters::a
         }
         return;
     }
-    stats_.reply_latency[item.message.source.platform].observe(std::chrono::steady_clock::now() -
-                                                               item.arrived);
+    const auto took = std::chrono::steady_clock::now() - item.arrived;
+    count([&](router_stats& s) { s.reply_latency[item.message.source.platform].observe(took); });
     adapters::outbound_reply reply;
     reply.platform = item.message.source.platform;
     reply.channel = item.message.source.channel;

@@ -1,18 +1,24 @@
 // The router: messages, pins and edits from any adapter go through the command language to the
 // store, and confirmations and documents go back. One channel's work is handled one item at a
 // time, in order; different channels proceed side by side while their appends share group
-// commits.
+// commits. It runs on a thread of its own (its store reads stay off the adapters' loop):
+// every call but stats() and idle() is made there.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <deque>
 #include <functional>
 #include <map>
-#include <set>
+#include <memory>
+#include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <variant>
 
+#include "adapters/bot.hpp"
+#include "adapters/bounded_map.hpp"
 #include "adapters/message.hpp"
 #include "adapters/stats.hpp"
 #include "bot/model/incident.hpp"
@@ -46,13 +52,14 @@ struct router_stats {
     adapters::latency_histogram commit_latency;  // from append to durable
     std::uint64_t store_failures = 0;
     std::string last_store_error;  // empty since the last successful commit
+    std::int64_t open_incidents = 0;  // as of the last look for reminders
 };
 
 class router {
 public:
-    using reply_sink = adapters::bot_interface::reply_sink;
-    using done_callback = adapters::bot_interface::done_callback;
-    using mention_resolver = adapters::bot_interface::mention_resolver;
+    using reply_sink = adapters::bot::reply_sink;
+    // Runs once per item, with what became of it, after its replies.
+    using done_callback = std::function<void(adapters::delivery_result)>;
     // Runs a continuation on the router's own thread; the store's callbacks come back via it.
     using executor = std::function<void(std::function<void()>)>;
 
@@ -60,8 +67,7 @@ public:
 
     // A message: ignored without the prefix, otherwise exactly one reply once its events are
     // committed (none for a redelivered message).
-    void handle(adapters::inbound_message message, reply_sink reply, mention_resolver resolve = {},
-                done_callback done = {});
+    void handle(adapters::inbound_message message, reply_sink reply, done_callback done = {});
 
     // A message marked for the timeline, or unmarked (which retracts its entry).
     void pin(adapters::pin_request request, reply_sink reply, done_callback done = {});
@@ -72,17 +78,23 @@ public:
     void message_changed(adapters::message_change change, reply_sink reply,
                          done_callback done = {});
 
-    // The calls adapters make, bound to this router.
-    adapters::bot_interface interface();
+    // A room opened for an incident joins it (room_linked), as `!link-room` would.
+    void link_room(adapters::room_link link, reply_sink reply, done_callback done = {});
 
     // Posts the reminders due at `now` (once each, across restarts) in the rooms of their
-    // incidents; returns when the next one falls due, if any will.
-    std::optional<model::timestamp> remind(model::timestamp now);
+    // incidents, unless `post_due` is false (the platforms are not connected); returns when the
+    // next one falls due, if any will. Counts the open incidents meanwhile.
+    std::optional<model::timestamp> remind(model::timestamp now, bool post_due = true);
     void set_reminder_policy(model::reminder_policy policy) { options_.reminders = std::move(policy); }
+    // What !help says about pinning on that platform.
+    void set_pin_hint(const std::string& platform, std::string hint) {
+        options_.pin_hints[platform] = std::move(hint);
+    }
 
-    // No item waiting or in flight.
+    // No item waiting or in flight; callable from any thread.
     bool idle() const { return in_flight_ == 0; }
-    const router_stats& stats() const { return stats_; }
+    // A copy, callable from any thread (the health probes).
+    router_stats stats() const;
 
     // The documents of one incident, as files, for `!close`, `!draft` and the CLI.
     adapters::attachment postmortem_file(const model::incident& incident) const;
@@ -93,12 +105,13 @@ private:
         adapters::pin_request request;
         bool remove = false;
     };
+    using incident_ptr = std::shared_ptr<model::incident>;
     struct reminder_work {
         std::int64_t incident_id = 0;
         model::due_reminder due;
     };
     using work = std::variant<commands::parse_result, pin_work, adapters::message_change,
-                              reminder_work>;
+                              reminder_work, adapters::room_link>;
     struct pending {
         adapters::inbound_message message;  // the item's channel and origin
         work what;
@@ -123,24 +136,34 @@ private:
 
     void enqueue(pending item);
     void process_next(const std::string& channel_key);
-    void finish(const std::string& channel_key, const pending& item);
+    void finish(const std::string& channel_key, const pending& item,
+                adapters::delivery_result result);
     void load_channel(channel_state& channel, const model::source_key& where);
-    const model::incident* incident(std::int64_t id);
+    // The incident's state, from the cache or folded from the store; null when there is none.
+    // Held by pointer-owning handles, so the cache may forget it while a plan still reads it.
+    incident_ptr incident(std::int64_t id);
     outcome plan_command(const pending& item, const commands::command& command,
                          const channel_state& channel);
     outcome plan_pin(const pending& item, const pin_work& pin, const channel_state& channel);
     outcome plan_change(const pending& item, const adapters::message_change& change,
                         const channel_state& channel);
     outcome plan_reminder(const pending& item, const reminder_work& reminder);
+    outcome plan_link(const pending& item, const adapters::room_link& link);
     void on_committed(const std::string& channel_key, pending item,
                       std::vector<model::event> events, std::vector<std::string> notes,
                       store::append_result result);
     // The incident with `e` applied: the cached state when it is current, else read again
     // (another process may have written to the store meanwhile).
-    const model::incident& advance(const model::event& e);
+    incident_ptr advance(const model::event& e);
     outcome show(const commands::cmd::show& what);
     std::string list_incidents() const;
     std::string list_actions() const;
+    // Changes the stats under their lock.
+    template <class Change>
+    void count(Change change) {
+        std::lock_guard lock(stats_mutex_);
+        change(stats_);
+    }
     // `declaration`: the number and title of an incident the reply confirms was declared.
     void send(const pending& item, std::string text, std::vector<adapters::attachment> files = {},
               bool recorded = false,
@@ -151,9 +174,12 @@ private:
     router_options options_;
     executor post_;
     std::map<std::string, channel_state> channels_;
-    std::map<std::int64_t, model::incident> incidents_;  // open ones and each channel's latest
-    std::size_t in_flight_ = 0;
+    // The incidents folded lately (channels' open and latest ones, those named by number),
+    // least recently used forgotten first; one forgotten is folded from the store again.
+    adapters::bounded_map<std::int64_t, incident_ptr> incidents_{256};
+    std::atomic<std::size_t> in_flight_ = 0;
     std::set<std::string> reminding_;  // source ids of reminders queued or being recorded
+    mutable std::mutex stats_mutex_;
     router_stats stats_;
 };
 

@@ -1,31 +1,35 @@
-// `scribe run`: the long-lived bot. One io_context on one thread carries the adapters (Slack,
-// Matrix or both) and the router; the store commits on its own thread and posts completions
-// back.
+// `scribe run`: the long-lived bot. One loop on the main thread carries the adapters, each
+// kept running by its supervisor, and the health listener; the router runs on a thread of its
+// own, and the store commits on its thread; each posts completions back.
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
 #include <csignal>
-#include <functional>
+#include <memory>
+#include <thread>
 #include <unistd.h>
 #include <spdlog/spdlog.h>
 
-#include "adapters/matrix/matrix_adapter.hpp"
-#include "adapters/net/tls.hpp"
-#include "adapters/slack/slack_adapter.hpp"
+#include "adapters/net/constants.hpp"
 #include "adapters/net/http_server.hpp"
+#include "adapters/net/tls.hpp"
+#include "adapters/supervisor.hpp"
 #include "bot/app/cli.hpp"
 #include "bot/app/health.hpp"
 #include "bot/app/logging.hpp"
 #include "bot/app/router.hpp"
+#include "bot/app/router_port.hpp"
 #include "bot/store/sqlite_store.hpp"
 
 namespace scribe::app {
 namespace {
 
 namespace asio = boost::asio;
+using adapters::net::nothrow;
 
 model::timestamp wall_clock() {
     return std::chrono::time_point_cast<std::chrono::milliseconds>(
@@ -37,68 +41,183 @@ constexpr std::chrono::seconds drain_limit{10};
 // Reminders are looked for at least this often, and as soon as one falls due.
 constexpr std::chrono::seconds reminder_check{60};
 
-// What is missing for a platform to run, or empty when it can; names the keys to set.
+// Logs what a coroutine of the service threw: each runs on its own, and one failing must not
+// end the others silently.
+auto log_failure(std::string what) {
+    return [what = std::move(what)](std::exception_ptr failure) {
+        if (!failure) return;
+        try {
+            std::rethrow_exception(failure);
+        } catch (const std::exception& e) {
+            spdlog::error("{}: {}", what, e.what());
+        }
+    };
+}
+
+// What is missing for the configured platforms to run, or empty when they can; names the keys.
 std::string missing_settings(const config& settings) {
-    if (!settings.slack_enabled() && !settings.matrix_enabled()) {
-        return "nothing to run: configure Slack (SCRIBE_SLACK_APP_TOKEN and "
-               "SCRIBE_SLACK_BOT_TOKEN, or slack.* in the configuration) or Matrix "
-               "(SCRIBE_MATRIX_HOMESERVER and SCRIBE_MATRIX_ACCESS_TOKEN, or matrix.*)";
+    std::string turn_on;
+    bool any = false;
+    for (const auto& section : settings.platforms) {
+        if (!section.settings->enabled()) {
+            turn_on += (turn_on.empty() ? "" : ", or ") + std::string(section.kind->turn_on);
+            continue;
+        }
+        any = true;
+        if (auto missing = section.settings->missing(); !missing.empty()) return missing;
     }
-    if (settings.slack_enabled() &&
-        (settings.slack_app_token.empty() || settings.slack_bot_token.empty())) {
-        return "Slack needs both tokens: the app-level token (xapp-…) for Socket Mode and the "
-               "bot token (xoxb-…) for the Web API";
-    }
-    if (settings.matrix_enabled() && settings.matrix_access_token.empty() &&
-        (settings.matrix_user.empty() || settings.matrix_password.empty())) {
-        return "Matrix needs the bot account's access token (matrix.access_token), or its user "
-               "and password (matrix.user, matrix.password)";
-    }
+    if (!any) return "nothing to run: configure a platform (" + turn_on + ")";
     return {};
 }
 
-adapters::slack::slack_settings slack_settings_of(const config& settings) {
-    adapters::slack::slack_settings slack;
-    slack.app_token = settings.slack_app_token;
-    slack.bot_token = settings.slack_bot_token;
-    slack.api_url = settings.slack_api_url;
-    slack.prefix = settings.prefix;
-    slack.pin_emoji = settings.slack_pin_emoji;
-    slack.mark_emoji = settings.slack_mark_emoji;
-    slack.links = static_cast<std::size_t>(settings.slack_links);
-    slack.allow_plaintext = settings.slack_allow_plaintext;
-    slack.incident_channels = settings.slack_incident_channels;
-    return slack;
-}
+// Everything the running service holds; its loops are coroutines over it.
+struct service {
+    const cli_context& cli;
+    asio::io_context& io;
+    store::sqlite_store& store;
+    router& bot;
+    router_port& port;
+    std::vector<std::unique_ptr<adapters::adapter>> adapters;
+    std::vector<std::unique_ptr<adapters::supervisor>> supervisors;
+    asio::steady_timer reminders{io};
+    asio::signal_set hangup{io, SIGHUP};
+    asio::signal_set termination{io, SIGINT, SIGTERM};
+    std::unique_ptr<adapters::net::http_server> probes;
+    int exit = exit_ok;
+    bool stopping = false;
 
-adapters::matrix::matrix_settings matrix_settings_of(const config& settings) {
-    adapters::matrix::matrix_settings matrix;
-    matrix.homeserver = settings.matrix_homeserver;
-    matrix.access_token = settings.matrix_access_token;
-    matrix.user = settings.matrix_user;
-    matrix.password = settings.matrix_password;
-    matrix.device_id = settings.matrix_device_id;
-    matrix.prefix = settings.prefix;
-    matrix.pin_key = settings.matrix_pin_key;
-    matrix.mark_key = settings.matrix_mark_key;
-    matrix.allowed_inviters = settings.matrix_allowed_inviters;
-    matrix.allow_plaintext = settings.matrix_allow_plaintext;
-    return matrix;
-}
+    adapters::adapter* adapter_for(const std::string& platform) {
+        for (auto& a : adapters) {
+            if (a->platform() == platform) return a.get();
+        }
+        return nullptr;
+    }
 
-// The Matrix sync position lives in the store; its callback comes back to the loop's thread.
-adapters::matrix::position_keeper positions_in(store::event_store& store, asio::io_context& io) {
-    adapters::matrix::position_keeper keeper;
-    keeper.load = [&store](const std::string& key) { return store.load_cursor(key); };
-    keeper.save = [&store, &io](const std::string& key, const std::string& value,
-                                std::function<void(bool)> done) {
-        store.save_cursor(key, value, [&io, done = std::move(done)](store::append_result r) {
-            if (!r.ok()) spdlog::error("the Matrix sync position was not stored: {}", r.error);
-            asio::post(io, [done, ok = r.ok()] { done(ok); });
-        });
-    };
-    return keeper;
-}
+    bool connected() const {
+        return std::all_of(adapters.begin(), adapters.end(),
+                           [](const auto& a) { return a->status().connected; });
+    }
+
+    std::size_t pending_replies() const {
+        std::size_t total = 0;
+        for (const auto& a : adapters) total += a->pending_replies();
+        return total;
+    }
+
+    health_snapshot snapshot() const {
+        health_snapshot now;
+        for (const auto& a : adapters) {
+            now.platforms.push_back({std::string(a->platform()), a->status(), a->stats()});
+        }
+        now.router = bot.stats();
+        if (!now.router.last_store_error.empty()) {
+            now.store_problem = now.router.last_store_error;
+        } else if (::access(cli.store_path.c_str(), W_OK) != 0) {
+            now.store_problem = cli.store_path.string() + " is not writable";
+        }
+        return now;
+    }
+
+    // Stops taking events and lets what is in flight finish (bounded), then ends the loop.
+    void begin_stop() {
+        if (stopping) return;
+        stopping = true;
+        for (auto& s : supervisors) s->stop();
+        reminders.cancel();
+        hangup.cancel();
+        termination.cancel();
+        if (probes) probes->stop();
+        asio::co_spawn(io, drain(), log_failure("stopping"));
+    }
+
+    asio::awaitable<void> drain() {
+        const auto deadline = std::chrono::steady_clock::now() + drain_limit;
+        asio::steady_timer wait(io);
+        while (!(bot.idle() && pending_replies() == 0)) {
+            if (std::chrono::steady_clock::now() >= deadline) {
+                spdlog::warn("stopping with work unfinished; what was not acknowledged is "
+                             "delivered again on the next start");
+                break;
+            }
+            wait.expires_after(std::chrono::milliseconds(50));
+            co_await wait.async_wait(nothrow);
+        }
+        io.stop();
+    }
+
+    // Posts the reminders that fall due, once the platforms are connected (one posted before
+    // would be lost), and sleeps until the next.
+    asio::awaitable<void> remind() {
+        while (!stopping) {
+            const bool ready = connected();
+            const auto now = wall_clock();
+            const auto next = co_await port.remind(now, ready);
+            std::chrono::milliseconds wait = ready ? reminder_check : std::chrono::seconds(5);
+            if (next) {
+                wait = std::clamp<std::chrono::milliseconds>(*next - now, std::chrono::seconds(1),
+                                                             wait);
+            }
+            reminders.expires_after(wait);
+            co_await reminders.async_wait(nothrow);
+        }
+    }
+
+    // SIGHUP: what can change at run time (log level, reminder intervals) without dropping a
+    // connection; a file with problems is refused and the running settings stay.
+    asio::awaitable<void> reload_on_hangup() {
+        while (!stopping) {
+            auto [ec, signal] = co_await hangup.async_wait(nothrow);
+            if (ec) co_return;
+            const auto reloaded = load_config(cli.config_file, environ);
+            if (!reloaded.problems.empty()) {
+                for (const auto& problem : reloaded.problems) {
+                    spdlog::error("reload refused: {}: {}", problem.where, problem.message);
+                }
+                continue;
+            }
+            set_log_level(reloaded.values.log_level);
+            port.set_reminder_policy(reloaded.values.reminders);
+            reminders.cancel();  // the next due time may have moved
+            spdlog::info("configuration reloaded: log level {}", reloaded.values.log_level);
+        }
+    }
+
+    asio::awaitable<void> stop_on_signal() {
+        auto [ec, signal] = co_await termination.async_wait(nothrow);
+        if (ec) co_return;
+        spdlog::info("received signal {}; stopping", signal);
+        begin_stop();
+    }
+
+    // A supervisor ends only when stopped, or when a credential was refused: then the service
+    // stops with its own exit status, since restarting cannot help.
+    void on_supervisor_end(std::exception_ptr failure) {
+        if (!failure) return;
+        try {
+            std::rethrow_exception(failure);
+        } catch (const std::exception& e) {
+            spdlog::error("{}", e.what());
+            cli.err << "scribe: " << e.what() << "\n";
+        }
+        exit = exit_credential_refused;
+        begin_stop();
+    }
+
+    void on_store_checked(const std::string& problem,
+                          std::chrono::steady_clock::time_point opened) {
+        if (problem.empty()) {
+            spdlog::info("{} checked for damage: sound ({} ms)", cli.store_path.string(),
+                         std::chrono::duration_cast<std::chrono::milliseconds>(
+                             std::chrono::steady_clock::now() - opened)
+                             .count());
+            return;
+        }
+        spdlog::error("{}", problem);
+        cli.err << "scribe: " << problem << "\n";
+        exit = exit_failure;
+        begin_stop();
+    }
+};
 
 }  // namespace
 
@@ -113,11 +232,14 @@ int run_service(const cli_context& cli) {
     asio::io_context io(1);
     // A large store takes a while to read through for damage: Scribe serves meanwhile, its
     // commits held in the WAL until the check passes (see open_options).
-    std::function<void(const std::string&)> on_store_checked;
+    service* running = nullptr;
+    const auto store_opened = std::chrono::steady_clock::now();
     store::open_options store_options;
     store_options.check_in_background = true;
-    store_options.on_checked = [&io, &on_store_checked](const std::string& problem) {
-        asio::post(io, [&on_store_checked, problem] { on_store_checked(problem); });
+    store_options.on_checked = [&io, &running, store_opened](const std::string& problem) {
+        asio::post(io, [&running, problem, store_opened] {
+            if (running) running->on_store_checked(problem, store_opened);
+        });
     };
     store_options.on_check_postponed = [&io, &cli](const std::string& reason) {
         asio::post(io, [&cli, reason] {
@@ -126,7 +248,6 @@ int run_service(const cli_context& cli) {
                          cli.store_path.string(), reason);
         });
     };
-    const auto store_opened = std::chrono::steady_clock::now();
     std::unique_ptr<store::sqlite_store> store;
     std::shared_ptr<asio::ssl::context> tls;
     try {
@@ -137,6 +258,9 @@ int run_service(const cli_context& cli) {
         return exit_failure;
     }
 
+    // The router's own thread: its store reads and folds never hold up the adapters' loop.
+    asio::io_context router_io(1);
+    auto router_work = asio::make_work_guard(router_io);
     router_options options;
     options.prefix = settings.prefix;
     options.zone = model::zone::locate(settings.time_zone).value_or(model::zone::utc());
@@ -145,190 +269,71 @@ int run_service(const cli_context& cli) {
     options.postmortem_template = *postmortem_template;
     options.clock = wall_clock;
     options.reminders = settings.reminders;
-    options.pin_hints = {
-        {"slack", "React with :" + settings.slack_pin_emoji + ": to put any message on the timeline."},
-        {"matrix", "React with " + settings.matrix_pin_key + " to put any message on the timeline."}};
-    // Set once the adapters exist; reminders start only after they are connected.
-    std::function<void(adapters::outbound_reply)> announce;
-    options.announce = [&announce](adapters::outbound_reply reply) { announce(std::move(reply)); };
+    // Reminders answer nothing: they go to the adapter of the room's platform, on its loop.
+    options.announce = [&io, &running](adapters::outbound_reply reply) {
+        asio::post(io, [&running, reply = std::move(reply)]() mutable {
+            auto* adapter = running ? running->adapter_for(reply.platform) : nullptr;
+            if (!adapter) {
+                spdlog::warn("no {} connection: a reminder for channel {} was not posted",
+                             reply.platform, reply.channel);
+                return;
+            }
+            adapter->post(std::move(reply));
+        });
+    };
+    std::vector<std::unique_ptr<adapters::adapter>> adapters;
+    // Filled in below, before the router's thread starts.
     router bot(*store, options,
-               [&io](std::function<void()> work) { asio::post(io, std::move(work)); });
-
-    std::unique_ptr<adapters::slack::slack_adapter> slack;
-    std::unique_ptr<adapters::matrix::matrix_adapter> matrix;
+               [&router_io](std::function<void()> work) { asio::post(router_io, std::move(work)); });
+    router_port port(bot, router_io.get_executor(), *store);
     try {
-        if (settings.slack_enabled()) {
-            slack = std::make_unique<adapters::slack::slack_adapter>(
-                io.get_executor(), tls, slack_settings_of(settings), bot.interface());
-        }
-        if (settings.matrix_enabled()) {
-            matrix = std::make_unique<adapters::matrix::matrix_adapter>(
-                io.get_executor(), tls, matrix_settings_of(settings), bot.interface(),
-                positions_in(*store, io));
+        for (const auto& section : settings.platforms) {
+            if (!section.settings->enabled()) continue;
+            adapters.push_back(section.kind->make({io.get_executor(), tls, port, settings.prefix},
+                                                  *section.settings));
+            bot.set_pin_hint(std::string(section.kind->name), adapters.back()->pin_hint());
         }
     } catch (const std::exception& e) {
         cli.err << "scribe: " << e.what() << "\n";
         return exit_usage;
     }
-    announce = [&](adapters::outbound_reply reply) {
-        if (reply.platform == "slack" && slack) {
-            slack->post(std::move(reply));
-        } else if (reply.platform == "matrix" && matrix) {
-            matrix->post(std::move(reply));
-        } else {
-            spdlog::warn("no {} connection: a reminder for channel {} was not posted",
-                         reply.platform, reply.channel);
+    std::thread router_thread([&router_io] { router_io.run(); });
+    struct join_router {
+        asio::io_context& io;
+        std::thread& thread;
+        ~join_router() {
+            io.stop();
+            thread.join();
         }
-    };
-    auto connected = [&] {
-        return (!slack || slack->connected()) && (!matrix || matrix->connected());
-    };
-    auto pending_replies = [&] {
-        return (slack ? slack->pending_replies() : 0) + (matrix ? matrix->pending_replies() : 0);
-    };
+    } joined{router_io, router_thread};
 
-    int exit = exit_ok;
-    bool stopping = false;
-    asio::steady_timer drain(io);
-    asio::steady_timer reminders(io);
-    asio::signal_set hangup(io, SIGHUP);
-    std::unique_ptr<adapters::net::http_server> probes;
+    service s{cli, io, *store, bot, port, std::move(adapters), {}};
+    running = &s;
     if (settings.health_port != 0) {
-        const std::string store_file = cli.store_path.string();
-        auto snapshot = [&, store_file] {
-            health_snapshot now;
-            if (slack) now.platforms.push_back({"slack", slack->connected(), slack->stats()});
-            if (matrix) now.platforms.push_back({"matrix", matrix->connected(), matrix->stats()});
-            now.router = &bot.stats();
-            try {
-                now.open_incidents = static_cast<std::int64_t>(store->list_incidents(true).size());
-            } catch (const std::exception& e) {
-                now.store_problem = e.what();
-            }
-            if (!bot.stats().last_store_error.empty()) {
-                now.store_problem = bot.stats().last_store_error;
-            } else if (::access(store_file.c_str(), W_OK) != 0) {
-                now.store_problem = store_file + " is not writable";
-            }
-            return now;
-        };
         try {
-            probes = std::make_unique<adapters::net::http_server>(
+            s.probes = std::make_unique<adapters::net::http_server>(
                 io.get_executor(), settings.health_address,
                 static_cast<unsigned short>(settings.health_port),
-                [snapshot](const std::string& target) { return answer_probe(target, snapshot()); });
+                [&s](const std::string& target) { return answer_probe(target, s.snapshot()); });
             spdlog::info("health and metrics on http://{}:{}/", settings.health_address,
-                         probes->port());
+                         s.probes->port());
         } catch (const std::exception& e) {
             cli.err << "scribe: health listener: " << e.what() << "\n";
             return exit_usage;
         }
     }
-    std::chrono::steady_clock::time_point drain_deadline{};
-    // Waits (bounded) for commits in flight and queued replies, then ends the loop.
-    std::function<void()> check_drained = [&] {
-        const bool drained = bot.idle() && pending_replies() == 0;
-        if (drained || std::chrono::steady_clock::now() >= drain_deadline) {
-            if (!drained) {
-                spdlog::warn("stopping with work unfinished; what was not acknowledged is "
-                             "delivered again on the next start");
-            }
-            io.stop();
-            return;
-        }
-        drain.expires_after(std::chrono::milliseconds(50));
-        drain.async_wait([&](boost::system::error_code) { check_drained(); });
-    };
-    auto begin_stop = [&] {
-        if (stopping) return;
-        stopping = true;
-        if (slack) slack->stop();
-        if (matrix) matrix->stop();
-        reminders.cancel();
-        hangup.cancel();
-        if (probes) probes->stop();
-        drain_deadline = std::chrono::steady_clock::now() + drain_limit;
-        check_drained();
-    };
-    // One platform failing for good (a refused token) stops the service: running on with half
-    // its rooms unserved would look healthy while losing what people type there.
-    auto on_adapter_end = [&](std::exception_ptr failure) {
-        if (!failure) return;
-        try {
-            std::rethrow_exception(failure);
-        } catch (const std::exception& e) {
-            spdlog::error("{}", e.what());
-            cli.err << "scribe: " << e.what() << "\n";
-        }
-        exit = exit_failure;
-        begin_stop();
-    };
-
-    on_store_checked = [&](const std::string& problem) {
-        if (problem.empty()) {
-            spdlog::info("{} checked for damage: sound ({} ms)", cli.store_path.string(),
-                         std::chrono::duration_cast<std::chrono::milliseconds>(
-                             std::chrono::steady_clock::now() - store_opened)
-                             .count());
-            return;
-        }
-        spdlog::error("{}", problem);
-        cli.err << "scribe: " << problem << "\n";
-        exit = exit_failure;
-        begin_stop();
-    };
-
-    std::function<void()> check_reminders = [&] {
-        if (stopping) return;
-        std::chrono::milliseconds wait = reminder_check;
-        if (!connected()) {
-            wait = std::chrono::seconds(5);  // a reminder posted before then would be lost
-        } else {
-            const auto now = wall_clock();
-            if (const auto next = bot.remind(now)) {
-                wait = std::clamp<std::chrono::milliseconds>(*next - now, std::chrono::seconds(1),
-                                                             reminder_check);
-            }
-        }
-        reminders.expires_after(wait);
-        reminders.async_wait([&](boost::system::error_code ec) {
-            if (!ec || (ec == asio::error::operation_aborted && !stopping)) check_reminders();
-        });
-    };
-    check_reminders();
-
-    // SIGHUP: what can change at run time (log level, reminder intervals) without dropping a
-    // connection; a file with problems is refused and the running settings stay.
-    std::function<void()> reload_on_hangup = [&] {
-        hangup.async_wait([&](boost::system::error_code ec, int) {
-            if (ec) return;
-            const auto reloaded = load_config(cli.config_file, environ);
-            if (!reloaded.problems.empty()) {
-                for (const auto& problem : reloaded.problems) {
-                    spdlog::error("reload refused: {}: {}", problem.where, problem.message);
-                }
-            } else {
-                set_log_level(reloaded.values.log_level);
-                bot.set_reminder_policy(reloaded.values.reminders);
-                reminders.cancel();  // the next due time may have moved
-                spdlog::info("configuration reloaded: log level {}", reloaded.values.log_level);
-            }
-            reload_on_hangup();
-        });
-    };
-    reload_on_hangup();
-
-    asio::signal_set signals(io, SIGINT, SIGTERM);
-    signals.async_wait([&](boost::system::error_code ec, int signal) {
-        if (ec) return;
-        spdlog::info("received signal {}; stopping", signal);
-        begin_stop();
-    });
-    if (slack) asio::co_spawn(io, slack->run(), on_adapter_end);
-    if (matrix) asio::co_spawn(io, matrix->run(), on_adapter_end);
+    for (auto& adapter : s.adapters) {
+        s.supervisors.push_back(
+            std::make_unique<adapters::supervisor>(io.get_executor(), *adapter));
+        asio::co_spawn(io, s.supervisors.back()->run(),
+                       [&s](std::exception_ptr e) { s.on_supervisor_end(e); });
+    }
+    asio::co_spawn(io, s.remind(), log_failure("reminders"));
+    asio::co_spawn(io, s.reload_on_hangup(), log_failure("reloading the configuration"));
+    asio::co_spawn(io, s.stop_on_signal(), log_failure("signals"));
     io.run();
     store->flush();
-    return exit;
+    return s.exit;
 }
 
 }  // namespace scribe::app

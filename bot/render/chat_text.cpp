@@ -94,4 +94,49 @@ std::string summary_text(const model::incident& incident, const options& opts) {
     return out;
 }
 
+std::string metrics_line(const model::incident& incident) {
+    const auto m = model::compute_metrics(incident);
+    const auto figure = [](const std::optional<model::duration>& d) {
+        return d ? model::format_span(*d) : std::string("not recorded");
+    };
+    return "MTTD " + figure(m.time_to_detect) + ", time to mitigate " +
+           figure(m.time_to_mitigate) + ", MTTR " + figure(m.time_to_resolve) + ".";
+}
+
+std::string incident_list_text(std::span<const listed_incident> incidents, const options& opts,
+                               std::string_view prefix, std::size_t limit) {
+    if (incidents.empty()) {
+        return "No incidents yet. Declare one with " + std::string(prefix) + "declare <title>.";
+    }
+    std::string out = "Incidents (newest first):";
+    std::size_t shown = 0;
+    for (const auto& i : incidents) {
+        if (++shown > limit) {
+            out += "\n… and " + std::to_string(incidents.size() - limit) + " more (scribe list)";
+            break;
+        }
+        out += "\n#" + std::to_string(i.id) + " " + detail::severity_label(i.level) + " " +
+               std::string(model::to_string(i.current)) + " — " + detail::one_line(i.title) +
+               " (declared " + opts.zone.format_date_time(i.declared_at) + " in " + i.channel +
+               ")";
+    }
+    return out;
+}
+
+std::string action_list_text(std::span<const listed_action> actions, const options& opts) {
+    if (actions.empty()) return "No open action items.";
+    const auto today = std::chrono::sys_days{opts.zone.local_date(opts.generated_at)};
+    std::string out = "Open action items:";
+    for (const auto& a : actions) {
+        out += "\n#" + std::to_string(a.incident_id) + "/" + std::to_string(a.number) + " " +
+               detail::one_line(a.owner) + ": " + detail::one_line(a.text);
+        if (a.due) {
+            out += " (due " + detail::format_date(*a.due) +
+                   (std::chrono::sys_days{*a.due} < today ? ", overdue" : "") + ")";
+        }
+        out += " — " + detail::one_line(a.incident_title);
+    }
+    return out;
+}
+
 }  // namespace scribe::render

@@ -2,6 +2,9 @@
 // and the short texts the bot replies with in chat.
 #pragma once
 
+#include <chrono>
+#include <cstdint>
+#include <optional>
 #include <span>
 #include <stdexcept>
 #include <string>
@@ -44,6 +47,35 @@ std::string markdown_to_html(std::string_view markdown, std::string_view title);
 // Chat-sized texts: the timeline so far, and a summary of the incident.
 std::string timeline_text(const model::incident& incident, const options& opts);
 std::string summary_text(const model::incident& incident, const options& opts);
+
+// The metrics in one line for the answer to `!close`: "MTTD 12m 00s, time to mitigate …".
+std::string metrics_line(const model::incident& incident);
+
+// One incident of a list across incidents, as the store lists them.
+struct listed_incident {
+    std::int64_t id = 0;
+    std::string title;
+    model::severity level = model::severity::sev3;
+    model::phase current = model::phase::investigating;
+    std::string channel;
+    model::timestamp declared_at{};
+};
+
+// One open action item of a list across incidents.
+struct listed_action {
+    std::int64_t incident_id = 0;
+    std::string incident_title;
+    std::int64_t number = 0;
+    std::string owner;
+    std::string text;
+    std::optional<std::chrono::year_month_day> due;
+};
+
+// `!incidents` and `!actions` in chat: newest incidents first, at most `limit` of them;
+// actions past their due date (in the zone, on `today`) marked overdue.
+std::string incident_list_text(std::span<const listed_incident> incidents, const options& opts,
+                               std::string_view prefix, std::size_t limit = 50);
+std::string action_list_text(std::span<const listed_action> actions, const options& opts);
 
 // User text made safe for Markdown: it cannot open a heading, list, table cell, code block,
 // HTML tag or link of its own. One line; newlines become spaces.

@@ -6,6 +6,8 @@
 #include <vector>
 
 #include "adapters/console/console_adapter.hpp"
+#include "tests/support/coro.hpp"
+#include "tests/support/recording_bot.hpp"
 
 using namespace scribe;
 using scribe::adapters::console::console_adapter;
@@ -15,7 +17,8 @@ namespace {
 std::vector<std::string> messages_of(const std::string& input) {
     std::istringstream in(input);
     std::ostringstream out;
-    console_adapter console(in, out, {});
+    testing::recording_bot bot;
+    console_adapter console(in, out, {}, bot);
     std::vector<std::string> texts;
     while (auto message = console.next(model::timestamp{})) texts.push_back(message->text);
     return texts;
@@ -48,10 +51,27 @@ TEST_CASE("two consoles never share message ids") {
 TEST_CASE("control characters never reach the terminal") {
     std::istringstream in;
     std::ostringstream out;
-    console_adapter console(in, out, {});
+    testing::recording_bot bot;
+    console_adapter console(in, out, {}, bot);
     adapters::outbound_reply reply;
     using namespace std::string_literals;
     reply.text = "#2: \"\x1b[31mred\x07 \x00text\"\x7f"s;
     console.deliver(reply);
     CHECK(out.str() == "#2: \"[31mred text\"\n");
+}
+
+TEST_CASE("the console hands each message to the bot and prints the answer before the next") {
+    std::istringstream in("!tl first\nchatter\n!tl second\n");
+    std::ostringstream out;
+    testing::recording_bot bot;
+    bot.reply_text = "noted";
+    console_adapter console(in, out, {}, bot);
+    boost::asio::io_context io;
+    testing::run_coro(io, console.run());
+    REQUIRE(bot.messages.size() == 3);
+    CHECK(bot.messages[0].text == "!tl first");
+    CHECK(bot.messages[0].source.message_id != bot.messages[1].source.message_id);
+    CHECK(out.str() == "noted\nnoted\nnoted\n");
+    CHECK(console.status().connected);
+    CHECK(console.not_recorded() == 0);
 }

@@ -5,6 +5,8 @@
 #include <fstream>
 #include <set>
 
+#include "adapters/matrix/factory.hpp"
+#include "adapters/slack/factory.hpp"
 #include "bot/app/config.hpp"
 #include "tests/support/temp_dir.hpp"
 
@@ -12,6 +14,14 @@ using namespace scribe::app;
 using scribe::testing::temp_dir;
 
 namespace {
+
+const scribe::adapters::slack::slack_settings& slack_of(const scribe::app::config& c) {
+    return scribe::adapters::slack::settings_of(*c.section("slack"));
+}
+const scribe::adapters::matrix::matrix_settings& matrix_of(const scribe::app::config& c) {
+    return scribe::adapters::matrix::settings_of(*c.section("matrix"));
+}
+
 
 config_result load_with(const std::string& toml, std::vector<std::string> environment) {
     temp_dir dir;
@@ -38,8 +48,8 @@ TEST_CASE("defaults, file values and environment overrides") {
     CHECK(r.values.max_text == 100);
     CHECK(r.values.store_path == "/tmp/x.db");
     CHECK(r.values.default_severity == scribe::model::severity::sev2);
-    CHECK(r.values.slack_app_token == "xapp-1-A1-2-abc");
-    CHECK(r.values.slack_allow_plaintext);
+    CHECK(slack_of(r.values).app_token == "xapp-1-A1-2-abc");
+    CHECK(slack_of(r.values).allow_plaintext);
 }
 
 TEST_CASE("tokens: the right kind, and from files only the owner can read") {
@@ -50,7 +60,7 @@ TEST_CASE("tokens: the right kind, and from files only the owner can read") {
                                              std::filesystem::perms::owner_write);
     auto r = load_with("[slack]\nbot_token_file = \"" + secret.string() + "\"\n",
                        {"SCRIBE_SLACK_APP_TOKEN=xoxb-wrong-kind"});
-    CHECK(r.values.slack_bot_token == "xoxb-123-abc");
+    CHECK(slack_of(r.values).bot_token == "xoxb-123-abc");
     REQUIRE(r.problems.size() == 1);
     CHECK(r.problems[0].where == "SCRIBE_SLACK_APP_TOKEN");
     CHECK(r.problems[0].message == "must start with xapp-");
@@ -95,17 +105,17 @@ TEST_CASE("Matrix keys: the inviter allow-list from a TOML array or a comma-sepa
         "allowed_inviters = [\"example.org\", \"@alice:partner.example\"]\n",
         {"SCRIBE_MATRIX_ACCESS_TOKEN=syt_abc"});
     CHECK(r.problems.empty());
-    CHECK(r.values.matrix_enabled());
-    CHECK(r.values.matrix_homeserver == "https://matrix.example.org");
-    CHECK(r.values.matrix_allowed_inviters ==
+    CHECK(r.values.section("matrix")->enabled());
+    CHECK(matrix_of(r.values).homeserver == "https://matrix.example.org");
+    CHECK(matrix_of(r.values).allowed_inviters ==
           std::vector<std::string>{"example.org", "@alice:partner.example"});
-    CHECK(r.values.matrix_pin_key == "\xF0\x9F\x93\x8C");
+    CHECK(matrix_of(r.values).pin_key == "\xF0\x9F\x93\x8C");
 
     r = load_with("", {"SCRIBE_MATRIX_ALLOWED_INVITERS= example.org , @bob:example.org,,"});
     CHECK(r.problems.empty());
-    CHECK(r.values.matrix_allowed_inviters ==
+    CHECK(matrix_of(r.values).allowed_inviters ==
           std::vector<std::string>{"example.org", "@bob:example.org"});
-    CHECK_FALSE(r.values.matrix_enabled());
+    CHECK_FALSE(r.values.section("matrix")->enabled());
 
     r = load_with("[matrix]\nallowed_inviters = \"example.org\"\n", {});
     REQUIRE(r.problems.size() == 1);
@@ -122,7 +132,7 @@ TEST_CASE("the example configuration in deploy/ is valid") {
     for (const auto& p : r.problems) problems += p.where + ": " + p.message + "\n";
     INFO(problems);
     CHECK(r.problems.empty());
-    CHECK(r.values.matrix_allowed_inviters.size() == 2);
+    CHECK(matrix_of(r.values).allowed_inviters.size() == 2);
 
     // Every key is there, set or commented out, with its section.
     std::ifstream in(std::filesystem::path(SCRIBE_SOURCE_DIR) / "deploy" / "scribe.toml");

@@ -18,10 +18,17 @@ app::health_snapshot sample(const app::router_stats& router) {
     slack.reconnects = 1;
     slack.ack_latency.observe(800us);
     slack.ack_latency.observe(3ms);
-    now.platforms.push_back({"slack", true, slack});
-    now.platforms.push_back({"matrix", false, {}});
-    now.router = &router;
-    now.open_incidents = 2;
+    adapters::link_status up;
+    up.connected = true;
+    up.since = std::chrono::system_clock::time_point{std::chrono::hours(493'000)};
+    adapters::link_status down;
+    down.since = up.since;
+    down.problem = "connect to matrix.example.org:443: Connection refused";
+    down.outages = 3;
+    now.platforms.push_back({"slack", up, slack});
+    now.platforms.push_back({"matrix", down, {}});
+    now.router = router;
+    now.router.open_incidents = 2;
     return now;
 }
 
@@ -64,11 +71,18 @@ TEST_CASE("readiness names what is not ready") {
     CHECK(answer.status == 503);
     auto body = nlohmann::json::parse(answer.body);
     CHECK(body.at("ready") == false);
-    CHECK(body.at("platforms").at("matrix") == "not connected");
-    CHECK(body.at("platforms").at("slack") == "connected");
+    const auto& matrix = body.at("platforms").at("matrix");
+    CHECK(matrix.at("state") == "not connected");
+    CHECK(matrix.at("since") == "2026-03-29T16:00:00.000Z");
+    CHECK(matrix.at("problem") == "connect to matrix.example.org:443: Connection refused");
+    CHECK(matrix.at("outages") == 3);
+    CHECK(body.at("platforms").at("slack").at("state") == "connected");
+    CHECK_FALSE(body.at("platforms").at("slack").contains("problem"));
     CHECK(body.at("store") == "ok");
+    CHECK(app::metrics_text(now).find("scribe_platform_outages_total{platform=\"matrix\"} 3\n") !=
+          std::string::npos);
 
-    now.platforms[1].connected = true;
+    now.platforms[1].link.connected = true;
     CHECK(app::answer_probe("/readyz", now).status == 200);
     now.store_problem = "disk full";
     answer = app::answer_probe("/readyz", now);

@@ -2,7 +2,7 @@
 #include <doctest/doctest.h>
 
 #include "bot/app/router.hpp"
-#include "bot/app/work_queue.hpp"
+#include "tests/support/work_queue.hpp"
 #include "bot/store/sqlite_store.hpp"
 #include "tests/support/events.hpp"
 #include "tests/support/temp_dir.hpp"
@@ -17,7 +17,7 @@ struct harness {
     temp_dir dir;
     std::unique_ptr<store::sqlite_store> store = store::sqlite_store::open((dir / "s.db").string());
     model::timestamp now = at("2026-11-21T14:00:00Z");
-    app::work_queue queue;
+    testing::work_queue queue;
     app::router bot{*store,
                     [this] {
                         app::router_options o;
@@ -165,7 +165,9 @@ TEST_CASE("a pinned message becomes an entry with its own author and time, and u
     h.settle();
     const auto sent = at("2026-11-21T13:58:00Z");
     int durable = 0;
-    auto count = [&durable] { ++durable; };
+    auto count = [&durable](adapters::delivery_result r) {
+        if (r == adapters::delivery_result::handled) ++durable;
+    };
     auto sink = [&h](adapters::outbound_reply r) { h.replies.push_back(std::move(r)); };
     h.bot.pin(pin_of("ops", "m7", "the index is corrupt", "bob", "ev1", sent), sink, count);
     h.bot.pin(pin_of("ops", "m7", "the index is corrupt", "bob", "ev1", sent), sink, count);
@@ -202,7 +204,9 @@ TEST_CASE("editing the chat message behind an entry edits the entry, and deletin
     h.say("ops", "3", "!why disk full");
     h.settle();
     int durable = 0;
-    auto count = [&durable] { ++durable; };
+    auto count = [&durable](adapters::delivery_result r) {
+        if (r == adapters::delivery_result::handled) ++durable;
+    };
     h.bot.message_changed(change_of("ops", "2", "!tl -5m restarted shard 4", "e1"), {}, count);
     h.bot.message_changed(change_of("ops", "2", "!tl -5m restarted shard 4", "e1"), {}, count);
     h.bot.message_changed(change_of("ops", "3", "", "d1", true), {}, count);
@@ -248,7 +252,7 @@ TEST_CASE("chatter is durable at once and leaves nothing in flight") {
     harness h;
     int durable = 0;
     adapters::inbound_message m{{"console", "a", "a"}, {"console", "ops", "1", 0}, "hello", h.now};
-    h.bot.handle(m, [](adapters::outbound_reply) {}, {}, [&durable] { ++durable; });
+    h.bot.handle(m, [](adapters::outbound_reply) {}, [&durable](adapters::delivery_result) { ++durable; });
     CHECK(durable == 1);
     CHECK(h.bot.idle());
 }
@@ -327,7 +331,7 @@ struct reminder_harness {
 
     model::timestamp now;
     std::unique_ptr<store::sqlite_store> store;
-    app::work_queue queue;
+    testing::work_queue queue;
     std::unique_ptr<app::router> bot;
     std::vector<adapters::outbound_reply> replies;
     std::vector<adapters::outbound_reply> announced;

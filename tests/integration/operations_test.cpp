@@ -84,7 +84,7 @@ TEST_CASE("health, metrics, JSON logs and a SitRep reminder during a Slack incid
     REQUIRE(run.slack.wait_for([&] { return get(port, "/readyz").first == 200; }, patience));
     CHECK(get(port, "/healthz") == std::pair<int, std::string>{200, "ok\n"});
     const auto ready = nlohmann::json::parse(get(port, "/readyz").second);
-    CHECK(ready.at("platforms").at("slack") == "connected");
+    CHECK(ready.at("platforms").at("slack").at("state") == "connected");
     CHECK(ready.at("store") == "ok");
 
     run.say("!declare Card payments failing sev1");

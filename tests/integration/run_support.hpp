@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "tests/support/child_process.hpp"
@@ -17,6 +18,17 @@ namespace scribe::testing {
 using namespace std::chrono_literals;
 
 inline constexpr auto patience = 15s;
+
+// Polls `done` until it holds or `limit` passes; whether it held.
+template <class Condition>
+bool wait_until(Condition done, std::chrono::milliseconds limit) {
+    const auto deadline = std::chrono::steady_clock::now() + limit;
+    while (!done()) {
+        if (std::chrono::steady_clock::now() >= deadline) return false;
+        std::this_thread::sleep_for(20ms);
+    }
+    return true;
+}
 
 // Every event in the store at `db`, from `scribe export` (run it after the bot has stopped).
 inline std::vector<nlohmann::json> exported_events(const std::string& db) {

@@ -7,7 +7,7 @@
 #include <functional>
 #include <mutex>
 
-namespace scribe::app {
+namespace scribe::testing {
 
 class work_queue {
 public:
@@ -42,4 +42,4 @@ private:
     std::deque<std::function<void()>> items_;
 };
 
-}  // namespace scribe::app
+}  // namespace scribe::testing
