@@ -44,9 +44,10 @@ public:
     // Outages in a row since the adapter was last connected.
     unsigned failures() const { return failures_; }
 
-    // Half a second to a minute: quick after a blip, gentle on a platform that is down.
+    // Half a second to half a minute: quick after a blip, gentle on a platform that is down,
+    // and back within half a minute of its return.
     static backoff_policy default_policy() {
-        return {std::chrono::milliseconds{500}, std::chrono::seconds{1}, std::chrono::minutes{1}};
+        return {std::chrono::milliseconds{500}, std::chrono::seconds{1}, std::chrono::seconds{30}};
     }
 
 private:

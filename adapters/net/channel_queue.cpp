@@ -10,8 +10,11 @@ namespace scribe::adapters::net {
 
 namespace asio = boost::asio;
 
-channel_queue::channel_queue(asio::any_io_executor executor, std::string platform)
-    : executor_(std::move(executor)), platform_(std::move(platform)) {}
+channel_queue::channel_queue(asio::any_io_executor executor, std::string platform,
+                             failure_hook on_failure)
+    : executor_(std::move(executor)),
+      platform_(std::move(platform)),
+      on_failure_(std::move(on_failure)) {}
 
 void channel_queue::post(const std::string& channel, job work) {
     const auto [it, idle] = queues_.try_emplace(channel);
@@ -36,6 +39,7 @@ asio::awaitable<void> channel_queue::drain(std::string channel) {
         if (queue.empty()) break;
         job work = std::move(queue.front());
         queue.pop_front();
+        std::exception_ptr failure;
         try {
             co_await work();
         } catch (const std::exception& e) {
@@ -43,7 +47,9 @@ asio::awaitable<void> channel_queue::drain(std::string channel) {
             ++failures_;
             spdlog::error("could not deliver a reply in {} channel {}: {}", platform_, channel,
                           e.what());
+            failure = std::current_exception();
         }
+        if (failure && on_failure_) on_failure_(failure);
         --pending_;
     }
     queues_.erase(channel);

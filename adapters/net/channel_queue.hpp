@@ -6,6 +6,7 @@
 #include <boost/asio/awaitable.hpp>
 #include <cstdint>
 #include <deque>
+#include <exception>
 #include <functional>
 #include <map>
 #include <string>
@@ -17,8 +18,12 @@ class channel_queue {
     // Makes the coroutine that does one item of work; called when the item's turn comes.
     using job = std::function<boost::asio::awaitable<void>()>;
 
+    // Learns of each job that threw (after it is logged), e.g. to stop on a refused token.
+    using failure_hook = std::function<void(std::exception_ptr)>;
+
     // `platform` names the queue in log lines ("Slack", "Matrix").
-    channel_queue(boost::asio::any_io_executor executor, std::string platform);
+    channel_queue(boost::asio::any_io_executor executor, std::string platform,
+                  failure_hook on_failure = {});
 
     void post(const std::string& channel, job work);
 
@@ -32,6 +37,7 @@ class channel_queue {
 
     boost::asio::any_io_executor executor_;
     std::string platform_;
+    failure_hook on_failure_;
     std::map<std::string, std::deque<job>> queues_;  // present while the channel is draining
     std::size_t pending_ = 0;
     std::uint64_t failures_ = 0;

@@ -10,8 +10,11 @@ namespace scribe::adapters::slack {
 
 namespace asio = boost::asio;
 
-outbox::outbox(asio::any_io_executor executor, web_api& api, std::string mark_emoji)
-    : api_(api), mark_emoji_(std::move(mark_emoji)), queue_(std::move(executor), "Slack") {}
+outbox::outbox(asio::any_io_executor executor, web_api& api, std::string mark_emoji,
+               net::channel_queue::failure_hook on_failure)
+    : api_(api),
+      mark_emoji_(std::move(mark_emoji)),
+      queue_(std::move(executor), "Slack", std::move(on_failure)) {}
 
 void outbox::post(outbound_reply reply) {
     const std::string channel = reply.channel;

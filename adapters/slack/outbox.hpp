@@ -17,7 +17,9 @@ class web_api;
 class outbox {
   public:
     // `mark_emoji`: the reaction put on each message that became a timeline entry (empty: none).
-    outbox(boost::asio::any_io_executor executor, web_api& api, std::string mark_emoji);
+    // `on_failure` learns of each reply that could not be delivered.
+    outbox(boost::asio::any_io_executor executor, web_api& api, std::string mark_emoji,
+           net::channel_queue::failure_hook on_failure = {});
 
     // Queues a reply: its text as a message (or as the comment of its first file), its files
     // uploaded, and the mark on the message it answers when that was recorded.

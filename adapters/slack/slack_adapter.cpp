@@ -70,7 +70,23 @@ slack_adapter::slack_adapter(asio::any_io_executor executor,
     options.allow_plaintext = settings_.allow_plaintext;
     bot_api_ = std::make_unique<web_api>(executor_, tls_, api_url_, settings_.bot_token, options);
     app_api_ = std::make_unique<web_api>(executor_, tls_, api_url_, settings_.app_token, options);
-    outbox_ = std::make_unique<outbox>(executor_, *bot_api_, settings_.mark_emoji);
+    outbox_ = std::make_unique<outbox>(executor_, *bot_api_, settings_.mark_emoji,
+                                       [this](std::exception_ptr failure) { notice(failure); });
+}
+
+void slack_adapter::notice(std::exception_ptr failure) {
+    try {
+        std::rethrow_exception(failure);
+    } catch (const credential_refused& e) {
+        refuse("the Slack bot token was refused (" + e.code() + "); check slack.bot_token");
+    } catch (const std::exception&) {
+        // Logged where it happened; the links carry on.
+    }
+}
+
+void slack_adapter::refuse(std::string why) {
+    if (!refused_) refused_ = std::move(why);
+    stop();
 }
 
 slack_adapter::~slack_adapter() = default;
@@ -110,11 +126,7 @@ asio::awaitable<void> slack_adapter::run() {
     clock_ = std::make_unique<asio::steady_timer>(executor_);
     execute(session_->start(clock::now()));
     co_await keep_time();
-    if (refused_) {
-        throw credential_refused("the Slack app-level token was refused (" + *refused_ +
-                                     "); check slack.app_token",
-                                 *refused_);
-    }
+    if (refused_) throw credential_refused(*refused_);
 }
 
 void slack_adapter::stop() {
@@ -195,7 +207,10 @@ asio::awaitable<void> slack_adapter::run_link(link_id id, std::chrono::milliseco
     } catch (const credential_refused& e) {
         end.what = link_end::kind::rejected;
         end.detail = e.what();
-        refused_ = e.code();
+        if (!refused_) {
+            refused_ = "the Slack app-level token was refused (" + e.code() +
+                       "); check slack.app_token";
+        }
     } catch (const std::exception& e) {
         end.what = link_end::kind::failed;
         end.detail = e.what();
@@ -223,7 +238,7 @@ asio::awaitable<void> slack_adapter::run_link(link_id id, std::chrono::milliseco
     cancelled_.erase(id);
     execute(session_->on_link_closed(id, end, clock::now()));
     // A refused app-level token: nothing helps until a person acts; run() says so.
-    if (refused_) stop();
+    if (refused_) refuse(*refused_);
 }
 
 void slack_adapter::committed(const envelope& e, std::optional<std::string> response) {
@@ -334,6 +349,9 @@ asio::awaitable<void> slack_adapter::dispatch(envelope e) {
     auto answer = std::make_shared<std::string>();  // a slash command's, riding on the ack
     try {
         result = co_await deliver(event, answer);
+    } catch (const credential_refused& refusal) {
+        // Not acked: after a person fixes the token, Slack delivers it again.
+        refuse("the Slack bot token was refused (" + refusal.code() + "); check slack.bot_token");
     } catch (const api_failure& failure) {
         if (failure.verdict().what == api_verdict::kind::refused) {
             // Slack refused what handling the event needs; another delivery would fare no

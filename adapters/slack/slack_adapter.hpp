@@ -109,6 +109,10 @@ class slack_adapter final : public adapter {
                                                        std::string origin);
     void remember_message(const std::string& channel, const std::string& ts, std::string user,
                           std::string text);
+    // A reply that failed: a refused token stops the adapter.
+    void notice(std::exception_ptr failure);
+    // Stops for good: run() throws credential_refused with `why`.
+    void refuse(std::string why);
 
     boost::asio::any_io_executor executor_;
     std::shared_ptr<boost::asio::ssl::context> tls_;
@@ -123,7 +127,7 @@ class slack_adapter final : public adapter {
     std::string bot_id_;
     std::map<link_id, net::websocket_connection*> sockets_;
     std::set<link_id> cancelled_;
-    std::optional<std::string> refused_;  // a link's token was refused: why
+    std::optional<std::string> refused_;  // a token was refused: why, for run() to say
     display_names names_;  // by Slack user id
     // Recent messages' authors and texts by "channel/ts", so a pin needs no API call.
     bounded_map<std::string, std::pair<std::string, std::string>> recent_{5'000};

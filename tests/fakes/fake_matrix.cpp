@@ -398,6 +398,8 @@ fake_matrix::~fake_matrix() {
 
 void fake_matrix::start() { impl_->start(); }
 void fake_matrix::stop() { impl_->stop(); }
+
+void fake_matrix::set_reachable(bool reachable) { impl_->runtime_.refuse_connections(!reachable); }
 unsigned short fake_matrix::port() const { return impl_->port_; }
 std::string fake_matrix::homeserver_url() const {
     return "https://127.0.0.1:" + std::to_string(impl_->port_);

@@ -183,6 +183,9 @@ class fake_matrix {
     void stop();
 
     unsigned short port() const;
+    // Unreachable: connections to the port are refused and open ones cut, as when the service
+    // is down; reachable again on the same port.
+    void set_reachable(bool reachable);
     std::string homeserver_url() const;  // https://127.0.0.1:<port>
     std::string ca_pem() const;          // trust this to reach the fake
     std::filesystem::path ca_file() const;

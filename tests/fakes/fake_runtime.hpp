@@ -53,6 +53,11 @@ class fake_runtime {
     // For destructors: runs `stop`, logging what it throws instead of passing it on.
     void stop_quietly(const std::function<void()>& stop) const noexcept;
 
+    // https_server::refuse_connections, on the io thread.
+    void refuse_connections(bool refuse) {
+        call([this, refuse] { server_->refuse_connections(refuse); });
+    }
+
     // Runs `action` on the io thread after `delay`, unless cancelled or stopping by then.
     std::shared_ptr<boost::asio::steady_timer> schedule(std::chrono::milliseconds delay,
                                                         std::function<void()> action);

@@ -564,6 +564,8 @@ fake_slack::~fake_slack() {
 
 void fake_slack::start() { impl_->start(); }
 void fake_slack::stop() { impl_->stop(); }
+
+void fake_slack::set_reachable(bool reachable) { impl_->runtime_.refuse_connections(!reachable); }
 unsigned short fake_slack::port() const { return impl_->port_; }
 std::string fake_slack::api_base_url() const { return impl_->base_url("https") + "/api/"; }
 std::string fake_slack::ca_pem() const { return impl_->certificates_->ca_pem; }

@@ -251,6 +251,9 @@ class fake_slack {
     void stop();
 
     unsigned short port() const;
+    // Unreachable: connections to the port are refused and open ones cut, as when the service
+    // is down; reachable again on the same port.
+    void set_reachable(bool reachable);
     std::string api_base_url() const;  // https://127.0.0.1:<port>/api/
     std::string ca_pem() const;        // trust this to reach the fake
     std::filesystem::path ca_file() const;

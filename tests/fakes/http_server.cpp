@@ -88,6 +88,7 @@ struct detail::https_server_state {
     tcp::acceptor acceptor;
     unsigned short port = 0;
     bool stopped = false;
+    bool refusing = false;  // the listener is closed for a while
     std::uint64_t next_connection = 0;
     std::map<std::uint64_t, std::weak_ptr<https_connection>> connections;
 };
@@ -387,7 +388,7 @@ asio::awaitable<void> serve(connection_ptr self) {
 asio::awaitable<void> accept_connections(server_ptr server) {
     for (;;) {
         auto [ec, socket] = co_await server->acceptor.async_accept(nothrow);
-        if (server->stopped) co_return;
+        if (server->stopped || server->refusing) co_return;
         if (ec) {
             server->log("accept failed: " + ec.message());
             // Pause so a persistent failure (out of descriptors) does not spin the thread.
@@ -403,6 +404,30 @@ asio::awaitable<void> accept_connections(server_ptr server) {
             log_failure(server, "connection")(error);
         });
     }
+}
+
+// Binds 127.0.0.1:`port` (any free one for 0) and accepts there.
+void listen(const server_ptr& state, unsigned short port) {
+    auto& acceptor = state->acceptor;
+    const tcp::endpoint endpoint(asio::ip::make_address_v4("127.0.0.1"), port);
+    acceptor.open(endpoint.protocol());
+    acceptor.set_option(tcp::acceptor::reuse_address(true));
+    acceptor.bind(endpoint);
+    acceptor.listen();
+    state->port = acceptor.local_endpoint().port();
+    asio::co_spawn(state->io, accept_connections(state), log_failure(state, "acceptor"));
+}
+
+// Closes the listener and every connection.
+void close_everything(const server_ptr& state) {
+    error_code ignored;
+    state->acceptor.close(ignored);
+    // Copy first: shutting a connection down may end its coroutine and erase it from the map.
+    std::vector<std::shared_ptr<https_connection>> live;
+    for (const auto& [id, weak] : state->connections) {
+        if (auto conn = weak.lock()) live.push_back(std::move(conn));
+    }
+    for (const auto& conn : live) conn->shutdown();
 }
 
 }  // namespace
@@ -422,26 +447,22 @@ void https_server::start() {
     tls.use_certificate_chain(asio::buffer(state_->options.certificate_pem));
     tls.use_private_key(asio::buffer(state_->options.private_key_pem), ssl::context::pem);
 
-    auto& acceptor = state_->acceptor;
-    const tcp::endpoint endpoint(asio::ip::make_address_v4("127.0.0.1"), state_->options.port);
-    acceptor.open(endpoint.protocol());
-    acceptor.set_option(tcp::acceptor::reuse_address(true));
-    acceptor.bind(endpoint);
-    acceptor.listen();
-    state_->port = acceptor.local_endpoint().port();
-    asio::co_spawn(state_->io, accept_connections(state_), log_failure(state_, "acceptor"));
+    listen(state_, state_->options.port);
 }
 
 void https_server::stop() {
     state_->stopped = true;
-    error_code ignored;
-    state_->acceptor.close(ignored);
-    // Copy first: shutting a connection down may end its coroutine and erase it from the map.
-    std::vector<std::shared_ptr<https_connection>> live;
-    for (const auto& [id, weak] : state_->connections) {
-        if (auto conn = weak.lock()) live.push_back(std::move(conn));
+    close_everything(state_);
+}
+
+void https_server::refuse_connections(bool refuse) {
+    if (state_->stopped || refuse == state_->refusing) return;
+    state_->refusing = refuse;
+    if (refuse) {
+        close_everything(state_);
+    } else {
+        listen(state_, state_->port);
     }
-    for (const auto& conn : live) conn->shutdown();
 }
 
 unsigned short https_server::port() const { return state_->port; }

@@ -107,6 +107,10 @@ class https_server {
     void start();
     // Closes the listener and ends every connection. On the io_context's thread.
     void stop();
+    // While refusing, nothing listens on the port (a connect is refused) and the connections
+    // that were open are cut; afterwards it listens on the same port again. On the
+    // io_context's thread.
+    void refuse_connections(bool refuse);
     unsigned short port() const;
 
   private:

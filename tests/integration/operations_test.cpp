@@ -3,50 +3,14 @@
 #include <doctest/doctest.h>
 #include <sqlite3.h>
 
-#include <boost/asio/connect.hpp>
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/read.hpp>
-#include <boost/asio/write.hpp>
 #include <cstdlib>
 #include <fstream>
 
 #include "tests/integration/slack_run.hpp"
 
 using namespace scribe::testing;
-namespace asio = boost::asio;
 
 namespace {
-
-unsigned short free_port() {
-    asio::io_context io;
-    asio::ip::tcp::acceptor probe(io, {asio::ip::make_address("127.0.0.1"), 0});
-    return probe.local_endpoint().port();
-}
-
-// {status, body} of GET http://127.0.0.1:port/target; status 0 when nothing answered.
-std::pair<int, std::string> get(unsigned short port, const std::string& target) {
-    asio::io_context io;
-    asio::ip::tcp::socket socket(io);
-    boost::system::error_code ec;
-    socket.connect({asio::ip::make_address("127.0.0.1"), port}, ec);
-    if (ec) return {0, {}};
-    const std::string request = "GET " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
-    asio::write(socket, asio::buffer(request), ec);
-    std::string answer;
-    asio::read(socket, asio::dynamic_buffer(answer), ec);  // until the server closes
-    if (answer.size() < 12) return {0, {}};
-    const auto body = answer.find("\r\n\r\n");
-    return {std::stoi(answer.substr(9, 3)),
-            body == std::string::npos ? std::string() : answer.substr(body + 4)};
-}
-
-// The value of one sample line ("name{labels} value") in a scrape, or -1.
-double metric(const std::string& scrape, const std::string& series) {
-    const auto at = scrape.find("\n" + series + " ");
-    if (at == std::string::npos) return -1;
-    return std::stod(scrape.substr(at + series.size() + 2));
-}
 
 // Overwrites the first page of `table` with garbage, as a failing disk or a stray program would.
 void damage_table(const std::string& path, const std::string& table) {

@@ -3,6 +3,12 @@
 
 #include <doctest/doctest.h>
 
+#include <boost/asio/connect.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/read.hpp>
+#include <boost/asio/write.hpp>
+
 #include <chrono>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -28,6 +34,40 @@ bool wait_until(Condition done, std::chrono::milliseconds limit) {
         std::this_thread::sleep_for(20ms);
     }
     return true;
+}
+
+// A port nothing listens on, for the health listener. Bound without SO_REUSEADDR, so the
+// kernel never hands out a port another socket holds (the fakes' included).
+inline unsigned short free_port() {
+    boost::asio::io_context io;
+    boost::asio::ip::tcp::acceptor probe(io, {boost::asio::ip::make_address("127.0.0.1"), 0},
+                                         false);
+    return probe.local_endpoint().port();
+}
+
+// {status, body} of GET http://127.0.0.1:port/target; status 0 when nothing answered.
+inline std::pair<int, std::string> get(unsigned short port, const std::string& target) {
+    namespace asio = boost::asio;
+    asio::io_context io;
+    asio::ip::tcp::socket socket(io);
+    boost::system::error_code ec;
+    socket.connect({asio::ip::make_address("127.0.0.1"), port}, ec);
+    if (ec) return {0, {}};
+    const std::string request = "GET " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+    asio::write(socket, asio::buffer(request), ec);
+    std::string answer;
+    asio::read(socket, asio::dynamic_buffer(answer), ec);  // until the server closes
+    if (answer.size() < 12) return {0, {}};
+    const auto body = answer.find("\r\n\r\n");
+    return {std::stoi(answer.substr(9, 3)),
+            body == std::string::npos ? std::string() : answer.substr(body + 4)};
+}
+
+// The value of one sample line ("name{labels} value") in a scrape, or -1.
+inline double metric(const std::string& scrape, const std::string& series) {
+    const auto at = scrape.find("\n" + series + " ");
+    if (at == std::string::npos) return -1;
+    return std::stod(scrape.substr(at + series.size() + 2));
 }
 
 // Every event in the store at `db`, from `scribe export` (run it after the bot has stopped).

@@ -50,6 +50,9 @@ public:
             ::dup2(null, 0);
             ::dup2(out, 1);
             ::dup2(err, 2);
+            // Nothing else of ours goes along: a fake's listening socket held open by the
+            // child would keep its port taken, and catch connections meant for the fake.
+            ::close_range(3, ~0U, 0);
             ::execve(program.c_str(), argv.data(), envp.data());
             ::_exit(127);
         }
