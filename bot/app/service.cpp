@@ -196,10 +196,15 @@ struct service {
         try {
             std::rethrow_exception(failure);
         } catch (const std::exception& e) {
-            spdlog::error("{}", e.what());
-            cli.err << "scribe: " << e.what() << "\n";
+            stop_for(e.what(), exit_credential_refused);
         }
-        exit = exit_credential_refused;
+    }
+
+    // A fault that ends the service is said once, in the log (on stderr, where the CLI's own
+    // errors go too), and then Scribe stops with `status`.
+    void stop_for(const std::string& problem, int status) {
+        spdlog::error("{}", problem);
+        exit = status;
         begin_stop();
     }
 
@@ -212,10 +217,7 @@ struct service {
                              .count());
             return;
         }
-        spdlog::error("{}", problem);
-        cli.err << "scribe: " << problem << "\n";
-        exit = exit_failure;
-        begin_stop();
+        stop_for(problem, exit_failure);
     }
 };
 

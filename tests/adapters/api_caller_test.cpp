@@ -118,7 +118,7 @@ TEST_CASE("a refused token is thrown at once, with the platform's word for it") 
     CHECK(r.server.requests_received() == 1);
 }
 
-TEST_CASE("a refusal is not retried; a server that keeps failing is given up after the attempts") {
+TEST_CASE("a refusal is not retried, a server that keeps failing is given up after the attempts") {
     SUBCASE("refused") {
         rig r({answer(200, R"({"ok":false,"error":"channel_not_found"})")});
         CHECK_THROWS_WITH_AS(r.post(), doctest::Contains("channel_not_found"), api_failure);

@@ -33,7 +33,7 @@ TEST_CASE("storing again or touching makes an entry the most recent") {
     CHECK_FALSE(m.contains("c"));
 }
 
-TEST_CASE("insert keeps what is there; erase forgets") {
+TEST_CASE("insert keeps what is there, erase forgets") {
     bounded_map<int, std::string> m(3);
     CHECK(m.insert(1, "one"));
     CHECK_FALSE(m.insert(1, "uno"));

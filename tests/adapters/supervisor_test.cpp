@@ -22,7 +22,7 @@ backoff_policy quick() { return {1ms, 2ms, 16ms}; }
 
 }  // namespace
 
-TEST_CASE("an outage is tried again, forever; a stop or a refused credential is not") {
+TEST_CASE("an outage is tried again, forever, a stop or a refused credential is not") {
     supervision decide(supervision::default_policy(), 1);
     for (int i = 0; i < 50; ++i) {
         const auto next = decide.on_end({run_end::kind::failed, "connect refused", false});

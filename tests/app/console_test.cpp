@@ -205,7 +205,7 @@ TEST_CASE("global options go before or after the subcommand") {
     CHECK(run_scribe({"run", "--help"}).out.find("Matrix") != std::string::npos);
 }
 
-TEST_CASE("lists come as TSV with escapes, CSV or JSON; overdue actions are marked") {
+TEST_CASE("lists come as TSV with escapes, CSV or JSON, overdue actions are marked") {
     temp_dir dir;
     const auto db = (dir / "scribe.db").string();
     const auto made = run_scribe(

@@ -418,7 +418,7 @@ TEST_CASE("after a restart a reminder already sent is not repeated, and one due 
     CHECK(h.tick(std::chrono::minutes(0)) == at("2026-11-21T18:20:00Z"));
 }
 
-TEST_CASE("now is when a message was sent; recorded is when Scribe took it") {
+TEST_CASE("now is when a message was sent, recorded is when Scribe took it") {
     harness h;
     h.say("ops", "1", "!declare Search down");
     h.settle();
@@ -441,7 +441,7 @@ TEST_CASE("now is when a message was sent; recorded is when Scribe took it") {
     CHECK(events[2].occurred_at == h.now);
 }
 
-TEST_CASE("the retro's outcomes go into the closed incident; live changes need a reopen") {
+TEST_CASE("the retro's outcomes go into the closed incident, live changes need a reopen") {
     harness h;
     h.say("ops", "1", "!declare Search down");
     h.say("ops", "2", "!tl index rebuilt");

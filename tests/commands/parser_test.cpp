@@ -289,7 +289,7 @@ TEST_CASE("absolute times are bounded like relative ones") {
     CHECK(parsed<cmd::timeline>("!tl -30d x").at.at == at("2026-10-22T14:30:00Z"));
 }
 
-TEST_CASE("local times the clocks skipped are refused; those shown twice say which was taken") {
+TEST_CASE("local times the clocks skipped are refused, those shown twice say which was taken") {
     auto context = berlin_context();
     context.now = at("2026-03-29T06:00:00Z");  // 08:00 in Berlin, the morning clocks went forward
     const auto skipped = refused("!tl @02:30 x", context);
@@ -309,7 +309,7 @@ TEST_CASE("local times the clocks skipped are refused; those shown twice say whi
     CHECK(once.at.note.empty());
 }
 
-TEST_CASE("names with spaces are quoted; mentions with labels stay whole") {
+TEST_CASE("names with spaces are quoted, mentions with labels stay whole") {
     auto r = parsed<cmd::assign_role>("!role ic \"Ann Lee\"");
     CHECK(r.holder.name == "Ann Lee");
     CHECK(r.holder.id == "ann lee");

@@ -213,10 +213,28 @@ TEST_CASE("a refused access token stops the bot with a clear error, not a tight 
     const auto code = bot.wait(patience);
     REQUIRE(code.has_value());
     CHECK(*code == 4);  // its own status, on which the service files do not restart
-    CHECK(bot.err().find("refused the Matrix access token (M_UNKNOWN_TOKEN") !=
-          std::string::npos);
+    CHECK(lines_containing(bot.err(), "refused the Matrix access token (M_UNKNOWN_TOKEN") == 1);
+    CHECK(lines_containing(bot.err(), "connecting again") == 0);
     CHECK(run.hs.requests().size() <= 2);
     CHECK(bot.err().find(run.hs.options().bot_access_token) == std::string::npos);
+}
+
+TEST_CASE("an access token revoked mid-incident stops the bot once, what it recorded stays") {
+    matrix_run run;
+    run.start_in_room();
+    run.say("!declare Token drill");
+    run.reply_containing("Incident #1 declared");
+    run.say("!tl recorded before the token was revoked");
+    run.reply_containing("recorded before the token was revoked");
+    run.hs.invalidate_tokens();
+    const auto code = run.bot->wait(patience);
+    INFO(run.bot->err());
+    REQUIRE(code.has_value());
+    CHECK(*code == 4);
+    CHECK(lines_containing(run.bot->err(), "refused the Matrix access token (M_UNKNOWN_TOKEN") ==
+          1);
+    CHECK(lines_containing(run.bot->err(), "connecting again") == 0);
+    CHECK(note_counts(run.stored_events())["recorded before the token was revoked"] == 1);
 }
 
 TEST_CASE("without an access token the bot signs in with its password, once") {
@@ -264,7 +282,7 @@ TEST_CASE("SIGKILL mid-incident and a restart: nothing lost, nothing recorded or
     CHECK(counts.at("after the restart") == 1);
 }
 
-TEST_CASE("history from before the bot joined is not acted on; later messages keep their time") {
+TEST_CASE("history from before the bot joined is not acted on, later messages keep their time") {
     matrix_run run;
     auto& hs = run.hs;
     run.start_bot();

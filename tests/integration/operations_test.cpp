@@ -141,7 +141,7 @@ TEST_CASE("a store found damaged while the bot serves stops it and its main file
     INFO(bot.err());
     REQUIRE(code.has_value());
     CHECK(*code == 1);
-    CHECK(bot.err().find("scribe: the Scribe database " + run.db() + " is damaged") !=
+    CHECK(bot.err().find("[error] the Scribe database " + run.db() + " is damaged") !=
           std::string::npos);
     CHECK(bot.err().find("anything Scribe recorded before the check ended is in") !=
           std::string::npos);

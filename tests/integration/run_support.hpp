@@ -70,6 +70,16 @@ inline double metric(const std::string& scrape, const std::string& series) {
     return std::stod(scrape.substr(at + series.size() + 2));
 }
 
+// How many lines of a log contain `text`.
+inline std::size_t lines_containing(const std::string& log, const std::string& text) {
+    std::size_t count = 0;
+    std::istringstream lines(log);
+    for (std::string line; std::getline(lines, line);) {
+        if (line.find(text) != std::string::npos) ++count;
+    }
+    return count;
+}
+
 // Every event in the store at `db`, from `scribe export` (run it after the bot has stopped).
 inline std::vector<nlohmann::json> exported_events(const std::string& db) {
     const auto exported = run_scribe({"--db", db, "export"});
@@ -90,7 +100,6 @@ inline std::map<std::string, int> note_counts(const std::vector<nlohmann::json>&
     }
     return counts;
 }
-
 
 // The text of the i-th timeline entry of a fault drill.
 inline std::string drill_entry(int i) { return "entry " + std::to_string(i) + " of the drill"; }

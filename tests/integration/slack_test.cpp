@@ -190,9 +190,31 @@ TEST_CASE("an expired bot token stops the bot with a clear error, not a tight lo
     const auto code = bot.wait(patience);
     REQUIRE(code.has_value());
     CHECK(*code == 4);  // its own status, on which the service files do not restart
-    CHECK(bot.err().find("bot token was refused (invalid_auth)") != std::string::npos);
+    CHECK(lines_containing(bot.err(), "bot token was refused (invalid_auth)") == 1);
+    CHECK(lines_containing(bot.err(), "connecting again") == 0);
     CHECK(run.slack.requests().size() <= 2);
     CHECK(run.slack.stats().links_opened == 0);
+}
+
+TEST_CASE("a token revoked mid-incident stops the bot once, what it recorded stays") {
+    slack_run run;
+    run.start_bot();
+    run.say("!declare Token drill");
+    run.reply_containing("Incident #1 declared");
+    // The reply is followed by a mark on the command; a token revoked before it would stop the
+    // bot before the next message, which Slack would then redeliver to the restarted bot.
+    REQUIRE(run.slack.wait_for([&] { return run.slack.bot_reactions().size() == 1; }, patience));
+    run.slack.expire_tokens(true, "token_revoked");
+    run.say("!tl recorded as the token was revoked");
+    const auto code = run.bot->wait(patience);
+    INFO(run.bot->err());
+    REQUIRE(code.has_value());
+    CHECK(*code == 4);
+    // One line says what is wrong and what to do; the reply it could not post is said apart.
+    CHECK(lines_containing(run.bot->err(),
+                           "token was refused (token_revoked); check slack.bot_token") == 1);
+    CHECK(lines_containing(run.bot->err(), "connecting again") == 0);
+    CHECK(note_counts(run.stored_events())["recorded as the token was revoked"] == 1);
 }
 
 TEST_CASE("a server whose certificate does not match its host name is refused, and tried again") {

@@ -110,7 +110,7 @@ TEST_CASE("a phase going back is flagged") {
     CHECK(found[0].later.what == "investigating");
 }
 
-TEST_CASE("a flapping incident keeps every resolution; MTTR runs to the last") {
+TEST_CASE("a flapping incident keeps every resolution, MTTR runs to the last") {
     auto log = declared_at_1400();
     log.add(at("2026-11-21T14:30:00Z"), alice, payload::status_changed{phase::resolved})
         .add(at("2026-11-21T14:35:00Z"), alice, payload::status_changed{phase::closed})

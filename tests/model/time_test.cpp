@@ -49,7 +49,7 @@ TEST_CASE("zones show local time with offset and read local wall-clock times") {
     CHECK(zone::utc().format_offset(t) == "+00:00");
 }
 
-TEST_CASE("a local time the clocks skipped names no instant; one they showed twice names two") {
+TEST_CASE("a local time the clocks skipped names no instant, one they showed twice names two") {
     using namespace std::chrono;
     const auto berlin = zone::locate("Europe/Berlin");
     REQUIRE(berlin);

@@ -22,7 +22,7 @@ TEST_CASE("ok:true is a success, whatever else the answer holds") {
     CHECK(of(200, R"({"ts":"1.2","ok":true})").what == kind::success);
 }
 
-TEST_CASE("a refused token is not retried; Slack's own trouble is") {
+TEST_CASE("a refused token is not retried, Slack's own trouble is") {
     for (const char* code : {"invalid_auth", "not_authed", "token_revoked", "account_inactive"}) {
         const auto v = of(200, std::string(R"({"ok":false,"error":")") + code + "\"}");
         CHECK(v.what == kind::credential_refused);
