@@ -124,6 +124,25 @@ bool have(const std::string& program) {
 
 const std::filesystem::path deploy_dir = std::filesystem::path(SCRIBE_SOURCE_DIR) / "deploy";
 
+// A deploy file with the installed binary's path replaced by the binary under test.
+std::string with_binary_under_test(std::string text) {
+    const std::string installed = "/usr/local/bin/scribe";
+    for (auto at = text.find(installed); at != std::string::npos; at = text.find(installed, at)) {
+        text.replace(at, installed.size(), SCRIBE_EXE);
+    }
+    return text;
+}
+
+// The last value the unit gives `key` ("Restart"), or "".
+std::string unit_setting(const std::string& unit, const std::string& key) {
+    std::string value;
+    std::istringstream lines(unit);
+    for (std::string line; std::getline(lines, line);) {
+        if (line.starts_with(key + "=")) value = line.substr(key.size() + 1);
+    }
+    return value;
+}
+
 }  // namespace
 
 TEST_CASE("a store found damaged while the bot serves stops it and its main file stays as it was") {
@@ -155,12 +174,8 @@ TEST_CASE("the systemd unit passes systemd-analyze verify and is hardened") {
     }
     temp_dir dir;
     // verify wants ExecStart to exist: point it at the binary under test.
-    std::string unit = read_text(deploy_dir / "scribe.service");
-    for (auto at = unit.find("/usr/local/bin/scribe"); at != std::string::npos;
-         at = unit.find("/usr/local/bin/scribe", at)) {
-        unit.replace(at, std::string("/usr/local/bin/scribe").size(), SCRIBE_EXE);
-    }
-    std::ofstream(dir / "scribe.service") << unit;
+    std::ofstream(dir / "scribe.service")
+        << with_binary_under_test(read_text(deploy_dir / "scribe.service"));
     const auto [code, out] = shell("systemd-analyze verify " + shell_quote((dir / "scribe.service").string()));
     INFO(out);
     CHECK(code == 0);
@@ -171,6 +186,58 @@ TEST_CASE("the systemd unit passes systemd-analyze verify and is hardened") {
         shell_quote((dir / "scribe.service").string()));
     INFO(report);
     CHECK(security_code == 0);
+}
+
+TEST_CASE("the systemd unit restarts Scribe after every exit but a refused credential") {
+    const auto unit = read_text(deploy_dir / "scribe.service");
+    CHECK(unit_setting(unit, "Restart") == "always");
+    CHECK(unit_setting(unit, "RestartPreventExitStatus") == "4");
+}
+
+TEST_CASE("the container's entrypoint ends with 0 on a refused credential and passes the rest on") {
+    const auto containerfile = read_text(deploy_dir / "Containerfile");
+    CHECK(containerfile.find("COPY deploy/container-entrypoint /usr/local/bin/scribe-entrypoint") !=
+          std::string::npos);
+    CHECK(containerfile.find("ENTRYPOINT [\"/usr/local/bin/scribe-entrypoint\"") !=
+          std::string::npos);
+    temp_dir dir;
+    const auto entrypoint = dir / "entrypoint";
+    std::ofstream(entrypoint) << with_binary_under_test(
+        read_text(deploy_dir / "container-entrypoint"));
+    std::filesystem::permissions(entrypoint, std::filesystem::perms::owner_all);
+
+    SUBCASE("a refused token: 0, so that a restart policy of on-failure leaves it stopped") {
+        slack_run run;
+        run.slack.expire_tokens(true, "invalid_auth");
+        child_process bot({"--db", run.db(), "run"}, run.environment(), run.dir.path(),
+                          entrypoint.string());
+        const auto code = bot.wait(patience);
+        INFO(bot.err());
+        REQUIRE(code.has_value());
+        CHECK(*code == 0);
+        CHECK(lines_containing(bot.err(), "bot token was refused (invalid_auth)") == 1);
+    }
+    SUBCASE("any other status is passed on") {
+        child_process bot({"--no-such-option"}, {}, dir.path(), entrypoint.string());
+        const auto code = bot.wait(patience);
+        REQUIRE(code.has_value());
+        CHECK(*code == 2);
+    }
+    SUBCASE("reload and termination reach Scribe, which drains and ends with 0") {
+        slack_run run;
+        run.bot =
+            std::make_shared<child_process>(std::vector<std::string>{"--db", run.db(), "run"},
+                                            run.environment(), run.dir.path(), entrypoint.string());
+        REQUIRE(run.slack.wait_for([&] { return run.slack.stats().open_links >= 1; }, patience));
+        run.say("!declare Entrypoint drill");
+        run.reply_containing("Incident #1 declared");
+        run.bot->signal(SIGHUP);
+        CHECK(wait_until(
+            [&] { return run.bot->err().find("configuration reloaded") != std::string::npos; },
+            patience));
+        run.stop_bot();
+        CHECK(run.bot->err().find("received signal 15") != std::string::npos);
+    }
 }
 
 TEST_CASE("the container file installs every shared library the binary links") {
