@@ -70,8 +70,11 @@ const model::timeline_entry* pin_made_by(const model::incident& state,
 
 }  // namespace
 
-router::router(store::event_store& store, router_options options, executor post)
-    : store_(store), options_(std::move(options)), post_(std::move(post)) {}
+router::router(store::event_store& store, router_options options, executor post, executor read)
+    : store_(store),
+      options_(std::move(options)),
+      post_(std::move(post)),
+      read_(read ? std::move(read) : post_) {}
 
 void router::handle(adapters::inbound_message message, reply_sink reply, done_callback done) {
     message.text = model::without_control_characters(message.text);
@@ -149,36 +152,90 @@ void router::enqueue(pending item) {
     if (!channel.busy) process_next(key);
 }
 
-void router::load_channel(channel_state& channel, const model::source_key& where) {
+void router::load_channel(channel_state& channel, const model::source_key& where,
+                          const pending& item) {
     // Another room linked to the same incident may have closed, reopened or unlinked it.
     if (channel.loaded) {
         const model::source_key room{where.platform, where.channel, {}, 0};
-        const auto open = channel.open ? incident(*channel.open) : nullptr;
-        const auto latest = channel.latest ? incident(*channel.latest) : nullptr;
+        const auto open = channel.open ? known(*channel.open, item) : nullptr;
+        const auto latest = channel.latest ? known(*channel.latest, item) : nullptr;
         const bool stale = (open && (!open->is_open() || !open->serves(room))) ||
                            (!open && latest && latest->is_open()) ||
                            (latest && !latest->serves(room));
         if (!stale) return;
+        channel.loaded = false;
     }
-    channel.open = store_.open_incident_in(where);
-    channel.latest = store_.latest_incident_in(where);
-    for (const auto& id : {channel.open, channel.latest}) {
-        if (id) incident(*id);
-    }
-    channel.loaded = true;
+    missing_.channel = where;
 }
 
-router::incident_ptr router::incident(std::int64_t id) {
-    if (const auto* cached = incidents_.find(id)) {
-        auto state = *cached;
-        incidents_.touch(id);
-        return state;
-    }
-    auto events = store_.load_incident(id);
-    if (events.empty()) return nullptr;
-    auto state = std::make_shared<model::incident>(model::fold(events));
-    incidents_.insert_or_assign(id, state);
+router::incident_ptr router::cached(std::int64_t id) {
+    const auto* held = incidents_.find(id);
+    if (!held) return nullptr;
+    auto state = *held;
+    incidents_.touch(id);
     return state;
+}
+
+router::incident_ptr router::known(std::int64_t id, const pending& item) {
+    if (auto state = cached(id)) return state;
+    if (!item.absent.contains(id)) missing_.incidents.insert(id);
+    return nullptr;
+}
+
+void router::read_then(missing_reads wanted, std::function<void(store_reads)> then) {
+    read_([this, wanted = std::move(wanted), then = std::move(then)] {
+        auto found = read_store(wanted);
+        post_([found = std::move(found), then]() mutable { then(std::move(found)); });
+    });
+}
+
+router::store_reads router::read_store(const missing_reads& wanted) {
+    store_reads found;
+    try {
+        auto ids = wanted.incidents;
+        if (wanted.channel) {
+            // The room's incidents are read with it: the plan will want them next.
+            found.channel_read = true;
+            found.open = store_.open_incident_in(*wanted.channel);
+            found.latest = store_.latest_incident_in(*wanted.channel);
+            for (const auto& id : {found.open, found.latest}) {
+                if (id) ids.insert(*id);
+            }
+        }
+        for (const auto id : ids) {
+            auto events = store_.load_incident(id);
+            if (events.empty()) {
+                found.absent.insert(id);
+            } else {
+                found.incidents.push_back(std::make_shared<model::incident>(model::fold(events)));
+            }
+        }
+        if (wanted.incident_rows) found.incident_rows = store_.list_incidents(false);
+        if (wanted.action_rows) found.action_rows = store_.list_open_actions();
+    } catch (const std::exception& e) {
+        found.error = e.what();
+    }
+    return found;
+}
+
+void router::install(store_reads& found, channel_state* channel, pending* item) {
+    for (auto& state : found.incidents) {
+        // Another channel's commit may have brought the held state further meanwhile.
+        const auto id = state->id;
+        const auto* held = incidents_.find(id);
+        if (held && (*held)->last_sequence >= state->last_sequence) continue;
+        incidents_.insert_or_assign(id, std::move(state));
+    }
+    if (channel && found.channel_read) {
+        channel->open = found.open;
+        channel->latest = found.latest;
+        channel->loaded = true;
+    }
+    if (item) {
+        item->absent.insert(found.absent.begin(), found.absent.end());
+        if (found.incident_rows) item->incident_rows = std::move(found.incident_rows);
+        if (found.action_rows) item->action_rows = std::move(found.action_rows);
+    }
 }
 
 void router::process_next(const std::string& key) {
@@ -188,34 +245,60 @@ void router::process_next(const std::string& key) {
         return;
     }
     channel.busy = true;
-    pending item = std::move(channel.queue.front());
-    channel.queue.pop_front();
+    plan_front(key, channel);
+}
 
-    log_scope scope(item.message.source.platform, item.message.source.channel);
+void router::plan_front(const std::string& key, channel_state& channel,
+                        const std::string& read_failure) {
+    // A plan that still misses something after this many reads meets a store that keeps
+    // changing under it (another writer, evictions): it is answered instead of read forever.
+    constexpr int max_reads = 3;
+    pending& front = channel.queue.front();
+    log_scope scope(front.message.source.platform, front.message.source.channel);
     outcome planned;
-    try {
-        load_channel(channel, item.message.source);
-        planned = std::visit(
-            model::overloaded{
-                [&](const commands::parse_result& parsed) {
-                    if (const auto* error = std::get_if<commands::parse_error>(&parsed)) {
-                        return outcome{{}, error_text(*error), {}};
-                    }
-                    return plan_command(item, std::get<commands::command>(parsed), channel);
+    std::string failure = read_failure;
+    missing_ = {};
+    if (failure.empty()) {
+        try {
+            load_channel(channel, front.message.source, front);
+            planned = std::visit(
+                model::overloaded{
+                    [&](const commands::parse_result& parsed) {
+                        if (const auto* error = std::get_if<commands::parse_error>(&parsed)) {
+                            return outcome{{}, error_text(*error), {}};
+                        }
+                        return plan_command(front, std::get<commands::command>(parsed), channel);
+                    },
+                    [&](const pin_work& pin) { return plan_pin(front, pin, channel); },
+                    [&](const adapters::message_change& change) {
+                        return plan_change(front, change, channel);
+                    },
+                    [&](const reminder_work& reminder) { return plan_reminder(front, reminder); },
+                    [&](const adapters::room_link& link) { return plan_link(front, link); },
                 },
-                [&](const pin_work& pin) { return plan_pin(item, pin, channel); },
-                [&](const adapters::message_change& change) {
-                    return plan_change(item, change, channel);
-                },
-                [&](const reminder_work& reminder) { return plan_reminder(item, reminder); },
-                [&](const adapters::room_link& link) { return plan_link(item, link); },
-            },
-            item.what);
-    } catch (const std::exception& e) {
-        spdlog::error("could not read the store for channel {}: {}", item.message.source.channel,
-                      e.what());
+                front.what);
+        } catch (const std::exception& e) {
+            failure = e.what();
+        }
+        if (!missing_.empty()) {
+            if (front.reads++ < max_reads) {
+                read_then(std::exchange(missing_, {}), [this, key](store_reads found) {
+                    channel_state& again = channels_[key];
+                    install(found, &again, &again.queue.front());
+                    plan_front(key, again, found.error);
+                });
+                return;
+            }
+            failure = "what it read kept changing";
+        }
+    }
+    if (!failure.empty()) {
+        spdlog::error("could not read the store for channel {}: {}", front.message.source.channel,
+                      failure);
         planned = {{}, "Sorry: the incident store could not be read; nothing was recorded.", {}};
     }
+    pending item = std::move(channel.queue.front());
+    channel.queue.pop_front();
     if (planned.events.empty()) {
         if (!planned.reply.empty() || !planned.files.empty()) {
             send(item, std::move(planned.reply), std::move(planned.files));
@@ -259,9 +342,9 @@ router::outcome router::plan_command(const pending& item, const commands::comman
                                       options_.zone};
     const auto named = commands::named_incident(command);
     // Held here, so the plan reads them even if the cache forgets them meanwhile.
-    const auto open = channel.open ? incident(*channel.open) : nullptr;
-    const auto latest = channel.latest ? incident(*channel.latest) : nullptr;
-    const auto named_state = named != 0 ? incident(named) : nullptr;
+    const auto open = channel.open ? known(*channel.open, item) : nullptr;
+    const auto latest = channel.latest ? known(*channel.latest, item) : nullptr;
+    const auto named_state = named != 0 ? known(named, item) : nullptr;
     const commands::channel_incidents incidents{open.get(), latest.get(), named_state.get()};
     auto planned = commands::plan_command(command, context, incidents);
     if (const auto* error = std::get_if<commands::parse_error>(&planned)) {
@@ -269,16 +352,16 @@ router::outcome router::plan_command(const pending& item, const commands::comman
     }
     auto& plan = std::get<commands::plan>(planned);
     if (!plan.reply.empty()) return {{}, plan.reply, {}, {}};
-    if (plan.show) return show(*plan.show);
-    if (plan.list_incidents) return {{}, list_incidents(), {}, {}};
-    if (plan.list_actions) return {{}, list_actions(), {}, {}};
+    if (plan.show) return show(item, *plan.show);
+    if (plan.list_incidents) return {{}, list_incidents(item), {}, {}};
+    if (plan.list_actions) return {{}, list_actions(item), {}, {}};
     return {std::move(plan.events), {}, {}, std::move(plan.notes)};
 }
 
 router::outcome router::plan_pin(const pending& item, const pin_work& pin,
                                  const channel_state& channel) {
     const auto& request = pin.request;
-    const auto open = channel.open ? incident(*channel.open) : nullptr;
+    const auto open = channel.open ? known(*channel.open, item) : nullptr;
     if (!open) {
         spdlog::debug("pin in channel {} ignored: no open incident", item.message.source.channel);
         return {};
@@ -309,23 +392,53 @@ router::outcome router::plan_pin(const pending& item, const pin_work& pin,
             {}};
 }
 
-std::optional<model::timestamp> router::remind(model::timestamp now, bool post_due) {
-    std::optional<model::timestamp> next;
-    std::vector<store::incident_summary> open;
-    try {
-        open = store_.list_incidents(true);
-    } catch (const std::exception& e) {
-        spdlog::error("could not read the open incidents for reminders: {}", e.what());
-        return now + std::chrono::minutes(1);
-    }
+void router::remind(model::timestamp now, bool post_due, next_reminder_callback next) {
+    read_([this, now, post_due, next = std::move(next)] {
+        std::vector<store::incident_summary> open;
+        std::string error;
+        try {
+            open = store_.list_incidents(true);
+        } catch (const std::exception& e) {
+            error = e.what();
+        }
+        post_([this, now, post_due, next, open = std::move(open), error] {
+            if (!error.empty()) {
+                spdlog::error("could not read the open incidents for reminders: {}", error);
+                next(now + std::chrono::minutes(1));
+                return;
+            }
+            remind_open(now, post_due, open, true, next);
+        });
+    });
+}
+
+void router::remind_open(model::timestamp now, bool post_due,
+                         std::vector<store::incident_summary> open, bool read_missing,
+                         next_reminder_callback next) {
     count([&](router_stats& s) { s.open_incidents = static_cast<std::int64_t>(open.size()); });
+    missing_reads wanted;
     for (const auto& summary : open) {
-        const auto state = incident(summary.id);
+        if (!incidents_.find(summary.id)) wanted.incidents.insert(summary.id);
+    }
+    if (read_missing && !wanted.incidents.empty()) {
+        read_then(std::move(wanted), [this, now, post_due, open = std::move(open),
+                                      next = std::move(next)](store_reads found) mutable {
+            install(found, nullptr, nullptr);
+            if (!found.error.empty()) {
+                spdlog::error("could not read open incidents for reminders: {}", found.error);
+            }
+            remind_open(now, post_due, std::move(open), false, std::move(next));
+        });
+        return;
+    }
+    std::optional<model::timestamp> soonest;
+    for (const auto& summary : open) {
+        const auto state = cached(summary.id);
         if (!state) continue;
         const auto due = model::next_reminder(*state, options_.reminders);
         if (!due) continue;
         if (due->due > now || !post_due) {
-            if (!next || due->due < *next) next = std::max(due->due, now);
+            if (!soonest || due->due < *soonest) soonest = std::max(due->due, now);
             continue;
         }
         // The id is the incident's and the due time's, so the store keeps one per due time.
@@ -344,11 +457,11 @@ std::optional<model::timestamp> router::remind(model::timestamp now, bool post_d
                  },
                  {}});
     }
-    return next;
+    next(soonest);
 }
 
 router::outcome router::plan_reminder(const pending& item, const reminder_work& reminder) {
-    const auto state = incident(reminder.incident_id);
+    const auto state = known(reminder.incident_id, item);
     const auto due = state ? model::next_reminder(*state, options_.reminders) : std::nullopt;
     // Something may have happened since it was queued: a SitRep, a resolve, `!remind off`.
     if (!due || due->kind != reminder.due.kind || due->due != reminder.due.due) return {};
@@ -361,7 +474,7 @@ router::outcome router::plan_reminder(const pending& item, const reminder_work& 
 
 router::outcome router::plan_change(const pending& item, const adapters::message_change& change,
                                     const channel_state& channel) {
-    const auto open = channel.open ? incident(*channel.open) : nullptr;
+    const auto open = channel.open ? known(*channel.open, item) : nullptr;
     if (!open) return {};
     const auto& message_id = change.message.message_id;
     const auto now = options_.clock();
@@ -423,20 +536,39 @@ router::outcome router::plan_change(const pending& item, const adapters::message
 }
 
 router::incident_ptr router::advance(const model::event& e) {
-    if (const auto* cached = incidents_.find(e.incident_id);
-        cached && (*cached)->last_sequence + 1 == e.sequence) {
-        auto state = *cached;
-        model::apply(*state, e);
-        incidents_.touch(e.incident_id);
-        return state;
-    }
-    auto state = std::make_shared<model::incident>(model::fold(store_.load_incident(e.incident_id)));
-    incidents_.insert_or_assign(e.incident_id, state);
+    auto state = cached(e.incident_id);
+    if (state && state->last_sequence + 1 == e.sequence) model::apply(*state, e);
     return state;
 }
 
+std::set<std::int64_t> router::behind(const std::vector<model::event>& events,
+                                      const store::append_result& result) {
+    std::set<std::int64_t> stale;
+    std::map<std::int64_t, std::int64_t> last;  // the sequence each incident is at, as applied
+    for (std::size_t i = 0; i < events.size() && i < result.outcomes.size(); ++i) {
+        const auto& stored = result.outcomes[i];
+        if (stored.duplicate) continue;
+        if (std::holds_alternative<model::payload::declared>(events[i].data)) {
+            last[stored.incident_id] = stored.sequence;
+            continue;
+        }
+        auto at = last.find(stored.incident_id);
+        if (at == last.end()) {
+            const auto* held = incidents_.find(stored.incident_id);
+            if (!held) {
+                stale.insert(stored.incident_id);
+                continue;
+            }
+            at = last.emplace(stored.incident_id, (*held)->last_sequence).first;
+        }
+        if (at->second + 1 < stored.sequence) stale.insert(stored.incident_id);
+        at->second = std::max(at->second, stored.sequence);
+    }
+    return stale;
+}
+
 router::outcome router::plan_link(const pending& item, const adapters::room_link& link) {
-    const auto state = incident(link.incident);
+    const auto state = known(link.incident, item);
     if (!state || !state->is_open() || state->serves(link.room)) return {};
     return {{make_event(link.incident, item.message.sent_at, options_.clock(), link.by, link.room,
                         model::payload::room_linked{link.room.platform, link.room.channel})},
@@ -446,6 +578,31 @@ router::outcome router::plan_link(const pending& item, const adapters::room_link
 
 void router::on_committed(const std::string& key, pending item, std::vector<model::event> events,
                           std::vector<std::string> notes, store::append_result result) {
+    if (result.ok()) {
+        if (auto stale = behind(events, result); !stale.empty()) {
+            missing_reads wanted;
+            wanted.incidents = std::move(stale);
+            // Read whole again, they hold these events too.
+            read_then(std::move(wanted), [this, key, item = std::move(item),
+                                          events = std::move(events), notes = std::move(notes),
+                                          result = std::move(result)](store_reads found) mutable {
+                install(found, nullptr, nullptr);
+                if (!found.error.empty()) {
+                    spdlog::error("could not read incident {} again after a commit: {}",
+                                  events.front().incident_id, found.error);
+                }
+                answer_committed(key, std::move(item), std::move(events), std::move(notes),
+                                 std::move(result));
+            });
+            return;
+        }
+    }
+    answer_committed(key, std::move(item), std::move(events), std::move(notes), std::move(result));
+}
+
+void router::answer_committed(const std::string& key, pending item,
+                              std::vector<model::event> events, std::vector<std::string> notes,
+                              store::append_result result) {
     log_scope scope(item.message.source.platform, item.message.source.channel,
                     events.empty() ? 0 : events.front().incident_id);
     if (!result.ok()) {
@@ -485,6 +642,12 @@ void router::on_committed(const std::string& key, pending item, std::vector<mode
             channel.open = channel.latest = e.incident_id;
         }
         const auto held = advance(e);
+        if (!held) {
+            if (!reply.empty()) reply += "\n";
+            reply += "Recorded in incident #" + std::to_string(e.incident_id) +
+                     "; it could not be read back to confirm the details.";
+            continue;
+        }
         const model::incident& state = *held;
         if (std::holds_alternative<model::payload::room_linked>(e.data)) {
             channel.open = channel.latest = state.id;
@@ -537,8 +700,8 @@ adapters::attachment router::agenda_file(const model::incident& state) const {
             render::agenda_markdown(state, opts)};
 }
 
-router::outcome router::show(const commands::cmd::show& what) {
-    const auto state = incident(what.incident_id);
+router::outcome router::show(const pending& item, const commands::cmd::show& what) {
+    const auto state = known(what.incident_id, item);
     if (!state) {
         return {{},
                 "Sorry: there is no incident #" + std::to_string(what.incident_id) +
@@ -558,17 +721,25 @@ router::outcome router::show(const commands::cmd::show& what) {
     return {};
 }
 
-std::string router::list_incidents() const {
+std::string router::list_incidents(const pending& item) {
+    if (!item.incident_rows) {
+        missing_.incident_rows = true;
+        return {};
+    }
     std::vector<render::listed_incident> listed;
-    for (const auto& i : store_.list_incidents(false)) {
+    for (const auto& i : *item.incident_rows) {
         listed.push_back({i.id, i.title, i.level, i.current, i.channel.channel, i.declared_at});
     }
     return render::incident_list_text(listed, {options_.zone, options_.clock()}, options_.prefix);
 }
 
-std::string router::list_actions() const {
+std::string router::list_actions(const pending& item) {
+    if (!item.action_rows) {
+        missing_.action_rows = true;
+        return {};
+    }
     std::vector<render::listed_action> listed;
-    for (const auto& a : store_.list_open_actions()) {
+    for (const auto& a : *item.action_rows) {
         listed.push_back({a.incident_id, a.incident_title, a.number, a.owner.name, a.text, a.due});
     }
     return render::action_list_text(listed, {options_.zone, options_.clock()});
@@ -580,7 +751,8 @@ void router::send(const pending& item, std::string text, std::vector<adapters::a
     if (!item.reply) return;
     if (const auto* reminder = std::get_if<reminder_work>(&item.what)) {
         // To every room of the incident, answering no message.
-        const auto state = incident(reminder->incident_id);
+        // Held: the reminder's event was just applied to it.
+        const auto state = cached(reminder->incident_id);
         if (!state) return;
         std::vector<model::source_key> rooms{state->channel};
         rooms.insert(rooms.end(), state->linked_rooms.begin(), state->linked_rooms.end());

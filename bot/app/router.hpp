@@ -1,8 +1,10 @@
 // The router: messages, pins and edits from any adapter go through the command language to the
 // store, and confirmations and documents go back. One channel's work is handled one item at a
 // time, in order; different channels proceed side by side while their appends share group
-// commits. It runs on a thread of its own (its store reads stay off the adapters' loop):
-// every call but stats() and idle() is made there.
+// commits. It runs on the adapters' loop, every call but stats() and idle() made there, and
+// plans from the incidents it holds in memory; what a plan finds missing (a room not seen since
+// the start, an incident forgotten or changed by another writer, a list) is read and folded
+// off the loop, and the plan made again, so a slow read never holds up the adapters.
 #pragma once
 
 #include <atomic>
@@ -60,10 +62,13 @@ public:
     using reply_sink = adapters::bot::reply_sink;
     // Runs once per item, with what became of it, after its replies.
     using done_callback = std::function<void(adapters::delivery_result)>;
-    // Runs a continuation on the router's own thread; the store's callbacks come back via it.
+    // Runs work somewhere: on the router's loop, or where the store is read.
     using executor = std::function<void(std::function<void()>)>;
 
-    router(store::event_store& store, router_options options, executor post);
+    // `post` runs work on the router's loop; the store's callbacks come back via it. `read`
+    // runs the store reads and folds (a thread of their own in `scribe run`); without it they
+    // are posted to the loop too.
+    router(store::event_store& store, router_options options, executor post, executor read = {});
 
     // A message: ignored without the prefix, otherwise exactly one reply once its events are
     // committed (none for a redelivered message).
@@ -82,9 +87,11 @@ public:
     void link_room(adapters::room_link link, reply_sink reply, done_callback done = {});
 
     // Posts the reminders due at `now` (once each, across restarts) in the rooms of their
-    // incidents, unless `post_due` is false (the platforms are not connected); returns when the
-    // next one falls due, if any will. Counts the open incidents meanwhile.
-    std::optional<model::timestamp> remind(model::timestamp now, bool post_due = true);
+    // incidents, unless `post_due` is false (the platforms are not connected); then calls
+    // `next` on the loop with when the next one falls due, if any will. Counts the open
+    // incidents meanwhile.
+    using next_reminder_callback = std::function<void(std::optional<model::timestamp>)>;
+    void remind(model::timestamp now, bool post_due, next_reminder_callback next);
     void set_reminder_policy(model::reminder_policy policy) { options_.reminders = std::move(policy); }
     // What !help says about pinning on that platform.
     void set_pin_hint(const std::string& platform, std::string hint) {
@@ -118,6 +125,32 @@ private:
         reply_sink reply;
         done_callback done;
         std::chrono::steady_clock::time_point arrived{};
+        // Read for this item's plan: lists, and incidents found not to exist.
+        std::optional<std::vector<store::incident_summary>> incident_rows;
+        std::optional<std::vector<store::open_action>> action_rows;
+        std::set<std::int64_t> absent;
+        int reads = 0;  // trips to the store so far
+    };
+    // What a plan found missing from memory.
+    struct missing_reads {
+        std::optional<model::source_key> channel;  // the room's open and latest incidents
+        std::set<std::int64_t> incidents;
+        bool incident_rows = false;
+        bool action_rows = false;
+        bool empty() const {
+            return !channel && incidents.empty() && !incident_rows && !action_rows;
+        }
+    };
+    // What was read for it, off the loop.
+    struct store_reads {
+        bool channel_read = false;  // open and latest are the channel's
+        std::optional<std::int64_t> open;
+        std::optional<std::int64_t> latest;
+        std::vector<incident_ptr> incidents;  // folded
+        std::set<std::int64_t> absent;
+        std::optional<std::vector<store::incident_summary>> incident_rows;
+        std::optional<std::vector<store::open_action>> action_rows;
+        std::string error;  // the store could not be read
     };
     struct channel_state {
         bool loaded = false;
@@ -138,10 +171,24 @@ private:
     void process_next(const std::string& channel_key);
     void finish(const std::string& channel_key, const pending& item,
                 adapters::delivery_result result);
-    void load_channel(channel_state& channel, const model::source_key& where);
-    // The incident's state, from the cache or folded from the store; null when there is none.
-    // Held by pointer-owning handles, so the cache may forget it while a plan still reads it.
-    incident_ptr incident(std::int64_t id);
+    // Plans the item at the front of the channel's queue and carries the plan out, unless it
+    // needs reads first: then they are made, and the plan again when they are back. With
+    // `read_failure`, the reads failed: the item is answered so and nothing is recorded.
+    void plan_front(const std::string& channel_key, channel_state& channel,
+                    const std::string& read_failure = {});
+    void load_channel(channel_state& channel, const model::source_key& where, const pending& item);
+    // The incident's state from memory, or null: when it does not exist (as read for this
+    // item), or when it is not in memory (then it is added to missing_). Held by
+    // pointer-owning handles, so the cache may forget it while a plan still reads it.
+    incident_ptr known(std::int64_t id, const pending& item);
+    // From the cache only.
+    incident_ptr cached(std::int64_t id);
+    // Reads `wanted` off the loop, then runs `then` on the loop with what was read.
+    void read_then(missing_reads wanted, std::function<void(store_reads)> then);
+    // Runs on the reader: the store only, no router state.
+    store_reads read_store(const missing_reads& wanted);
+    // Keeps what was read: states newer than those held, the channel's incidents, lists.
+    void install(store_reads& found, channel_state* channel, pending* item);
     outcome plan_command(const pending& item, const commands::command& command,
                          const channel_state& channel);
     outcome plan_pin(const pending& item, const pin_work& pin, const channel_state& channel);
@@ -152,12 +199,20 @@ private:
     void on_committed(const std::string& channel_key, pending item,
                       std::vector<model::event> events, std::vector<std::string> notes,
                       store::append_result result);
-    // The incident with `e` applied: the cached state when it is current, else read again
-    // (another process may have written to the store meanwhile).
+    // The incidents the committed events cannot be applied to in memory: not held, or
+    // written to by another process in between. They are read again before the replies.
+    std::set<std::int64_t> behind(const std::vector<model::event>& events,
+                                  const store::append_result& result);
+    void answer_committed(const std::string& channel_key, pending item,
+                          std::vector<model::event> events, std::vector<std::string> notes,
+                          store::append_result result);
+    // The held incident with `e` applied, unless it already holds it.
     incident_ptr advance(const model::event& e);
-    outcome show(const commands::cmd::show& what);
-    std::string list_incidents() const;
-    std::string list_actions() const;
+    void remind_open(model::timestamp now, bool post_due, std::vector<store::incident_summary> open,
+                     bool read_missing, next_reminder_callback next);
+    outcome show(const pending& item, const commands::cmd::show& what);
+    std::string list_incidents(const pending& item);
+    std::string list_actions(const pending& item);
     // Changes the stats under their lock.
     template <class Change>
     void count(Change change) {
@@ -173,6 +228,8 @@ private:
     store::event_store& store_;
     router_options options_;
     executor post_;
+    executor read_;
+    missing_reads missing_;  // what the plan being made found missing
     std::map<std::string, channel_state> channels_;
     // The incidents folded lately (channels' open and latest ones, those named by number),
     // least recently used forgotten first; one forgotten is folded from the store again.

@@ -1,4 +1,4 @@
-// Deliveries as awaitables: posted to the router's thread, completed on the caller's.
+// Deliveries as awaitables: posted to the router's executor, completed on the caller's.
 //
 // These are plain functions returning the operation, not coroutines: g++ 12 mishandles
 // lambdas that capture a coroutine's parameters, and here every lambda captures one.
@@ -37,8 +37,11 @@ asio::awaitable<Value> operation(Start start, Args... args) {
 }  // namespace
 
 router_port::router_port(router& r, asio::any_io_executor router_executor,
-                         store::event_store& store)
-    : router_(r), router_executor_(std::move(router_executor)), store_(store) {}
+                         store::event_store& store, asio::any_io_executor reader_executor)
+    : router_(r),
+      router_executor_(router_executor),
+      reader_executor_(reader_executor ? std::move(reader_executor) : router_executor),
+      store_(store) {}
 
 asio::awaitable<adapters::delivery_result> router_port::deliver(submission submit,
                                                                 reply_sink reply) {
@@ -115,7 +118,7 @@ asio::awaitable<adapters::delivery_result> router_port::link_room(adapters::room
 asio::awaitable<std::optional<std::string>> router_port::load_cursor(std::string key) {
     return operation<std::optional<std::string>>(
         [this](auto complete, asio::any_io_executor, std::string name) {
-            asio::post(router_executor_, [this, name = std::move(name), complete]() {
+            asio::post(reader_executor_, [this, name = std::move(name), complete]() {
                 std::optional<std::string> value;
                 try {
                     value = store_.load_cursor(name);
@@ -139,11 +142,11 @@ asio::awaitable<bool> router_port::save_cursor(std::string key, std::string valu
 
 asio::awaitable<std::optional<model::timestamp>> router_port::remind(model::timestamp now,
                                                                      bool post_due) {
-    return operation<std::optional<model::timestamp>>(
-        [this, now, post_due](auto complete, asio::any_io_executor) {
-            asio::post(router_executor_,
-                       [this, now, post_due, complete]() { complete(router_.remind(now, post_due)); });
-        });
+    return operation<std::optional<model::timestamp>>([this, now, post_due](auto complete,
+                                                                            asio::any_io_executor) {
+        asio::post(router_executor_,
+                   [this, now, post_due, complete]() { router_.remind(now, post_due, complete); });
+    });
 }
 
 void router_port::set_reminder_policy(model::reminder_policy policy) {

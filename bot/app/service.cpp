@@ -260,9 +260,10 @@ int run_service(const cli_context& cli) {
         return exit_failure;
     }
 
-    // The router's own thread: its store reads and folds never hold up the adapters' loop.
-    asio::io_context router_io(1);
-    auto router_work = asio::make_work_guard(router_io);
+    // The router runs on the adapters' loop and plans from memory; its store reads and folds
+    // run on a thread of their own, so they never hold up the adapters.
+    asio::io_context reader_io(1);
+    auto reader_work = asio::make_work_guard(reader_io);
     router_options options;
     options.prefix = settings.prefix;
     options.zone = model::zone::locate(settings.time_zone).value_or(model::zone::utc());
@@ -284,10 +285,10 @@ int run_service(const cli_context& cli) {
         });
     };
     std::vector<std::unique_ptr<adapters::adapter>> adapters;
-    // Filled in below, before the router's thread starts.
-    router bot(*store, options,
-               [&router_io](std::function<void()> work) { asio::post(router_io, std::move(work)); });
-    router_port port(bot, router_io.get_executor(), *store);
+    router bot(
+        *store, options, [&io](std::function<void()> work) { asio::post(io, std::move(work)); },
+        [&reader_io](std::function<void()> work) { asio::post(reader_io, std::move(work)); });
+    router_port port(bot, io.get_executor(), *store, reader_io.get_executor());
     try {
         for (const auto& section : settings.platforms) {
             if (!section.settings->enabled()) continue;
@@ -299,15 +300,15 @@ int run_service(const cli_context& cli) {
         cli.err << "scribe: " << e.what() << "\n";
         return exit_usage;
     }
-    std::thread router_thread([&router_io] { router_io.run(); });
-    struct join_router {
+    std::thread reader_thread([&reader_io] { reader_io.run(); });
+    struct join_reader {
         asio::io_context& io;
         std::thread& thread;
-        ~join_router() {
+        ~join_reader() {
             io.stop();
             thread.join();
         }
-    } joined{router_io, router_thread};
+    } joined{reader_io, reader_thread};
 
     service s{cli, io, *store, bot, port, std::move(adapters), {}};
     running = &s;

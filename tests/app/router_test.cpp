@@ -321,9 +321,11 @@ struct reminder_harness {
     }
     std::optional<model::timestamp> tick(std::chrono::minutes forward) {
         now += forward;
-        auto next = bot->remind(now);
-        settle();
-        return next;
+        std::optional<std::optional<model::timestamp>> next;
+        bot->remind(now, true, [&next](std::optional<model::timestamp> due) { next = due; });
+        REQUIRE(queue.run_until([&] { return next.has_value() && bot->idle(); },
+                                std::chrono::seconds(30)));
+        return *next;
     }
     void settle() {
         REQUIRE(queue.run_until([this] { return bot->idle(); }, std::chrono::seconds(30)));
@@ -486,4 +488,46 @@ TEST_CASE("a state another writer changed is read again, not applied on top of")
     h.settle();
     CHECK(h.replies[1].text.find("#3 at") == 0);
     CHECK(h.replies[2].text.find("from elsewhere") != std::string::npos);
+}
+
+TEST_CASE("store reads leave the loop: a room not seen yet waits for them, a known one does not") {
+    temp_dir dir;
+    auto store = store::sqlite_store::open((dir / "s.db").string());
+    const auto now = at("2026-11-21T14:00:00Z");
+    testing::work_queue loop;
+    testing::work_queue reader;  // run only when the test says
+    app::router_options options;
+    options.clock = [now] { return now; };
+    app::router bot(
+        *store, options, [&loop](std::function<void()> work) { loop.post(std::move(work)); },
+        [&reader](std::function<void()> work) { reader.post(std::move(work)); });
+    std::vector<adapters::outbound_reply> replies;
+    auto say = [&](const std::string& channel, const std::string& id, const std::string& text) {
+        adapters::inbound_message m{
+            {"console", "alice", "alice"}, {"console", channel, id, 0}, text, now};
+        bot.handle(m, [&replies](adapters::outbound_reply r) { replies.push_back(std::move(r)); });
+    };
+    auto settle = [&] {
+        for (;;) {
+            REQUIRE(loop.run_until([&] { return bot.idle() || reader.size() > 0; },
+                                   std::chrono::seconds(30)));
+            if (bot.idle()) return;
+            reader.run_ready();
+        }
+    };
+    say("ops", "1", "!declare Search down");
+    settle();
+    REQUIRE(replies.size() == 1);
+
+    say("dev", "2", "!declare Builds slow");
+    CHECK(reader.size() == 1);  // the room's incidents are being read
+    say("ops", "3", "!tl index rebuilt");
+    REQUIRE(loop.run_until([&] { return replies.size() == 2; }, std::chrono::seconds(30)));
+    CHECK(replies[1].text.find("#2 at 14:00") == 0);
+    CHECK(reader.size() == 1);  // answered without the reader
+
+    settle();
+    REQUIRE(replies.size() == 3);
+    CHECK(replies[2].text.find("Incident #2 declared") == 0);
+    CHECK(replies[2].channel == "dev");
 }

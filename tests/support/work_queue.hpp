@@ -1,4 +1,5 @@
-// Continuations posted from other threads (the store's writer) to run on the caller's thread.
+// Continuations posted from other threads (the store's writer) to run on the caller's thread,
+// or held until the test runs them.
 #pragma once
 
 #include <chrono>
@@ -36,10 +37,26 @@ public:
         return true;
     }
 
+    // Runs what was posted by now, without waiting; how much ran.
+    std::size_t run_ready() {
+        std::deque<std::function<void()>> ready;
+        {
+            std::lock_guard lock(mutex_);
+            ready.swap(items_);
+        }
+        for (auto& work : ready) work();
+        return ready.size();
+    }
+
+    std::size_t size() const {
+        std::lock_guard lock(mutex_);
+        return items_.size();
+    }
+
 private:
-    std::mutex mutex_;
-    std::condition_variable ready_;
-    std::deque<std::function<void()>> items_;
+  mutable std::mutex mutex_;
+  std::condition_variable ready_;
+  std::deque<std::function<void()>> items_;
 };
 
 }  // namespace scribe::testing
