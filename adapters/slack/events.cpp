@@ -14,9 +14,6 @@ namespace scribe::adapters::slack {
 namespace {
 
 using json_input::for_log;
-using json_input::json;
-using json_input::text_at;
-using json_input::too_deep;
 using maybe_key = std::optional<model::source_key>;
 
 // Subtypes whose text a person wrote; everything else (joins, topic changes, legacy
@@ -24,7 +21,7 @@ using maybe_key = std::optional<model::source_key>;
 constexpr std::array<std::string_view, 4> authored_subtypes = {"", "thread_broadcast", "file_share",
                                                                "me_message"};
 
-message_fields read_message(const json& event, const std::string& event_id) {
+message_fields read_message(json_element event, const std::string& event_id) {
     message_fields m;
     m.channel = text_at(event, "channel");
     m.ts = text_at(event, "ts");
@@ -39,8 +36,8 @@ message_fields read_message(const json& event, const std::string& event_id) {
     return m;
 }
 
-inbound_event read_changed(const json& event, const std::string& event_id) {
-    const json* message = json_input::object_at(event, "message");
+inbound_event read_changed(json_element event, const std::string& event_id) {
+    const auto message = object_at(event, "message");
     if (!message) return unreadable{"message_changed without message"};
     message_changed c;
     c.channel = text_at(event, "channel");
@@ -54,21 +51,21 @@ inbound_event read_changed(const json& event, const std::string& event_id) {
     if (c.channel.empty() || c.ts.empty())
         return unreadable{"message_changed without channel or ts"};
     // Slack also sends message_changed when it only adds metadata (unfurls, language).
-    if (const json* previous = json_input::object_at(event, "previous_message")) {
-        if (json_input::member(*previous, "text") && text_at(*previous, "text") == c.text) {
+    if (const auto previous = object_at(event, "previous_message")) {
+        if (member(*previous, "text") && text_at(*previous, "text") == c.text) {
             return ignored{"message_changed with the text unchanged"};
         }
     }
     return c;
 }
 
-inbound_event read_deleted(const json& event, const std::string& event_id) {
+inbound_event read_deleted(json_element event, const std::string& event_id) {
     message_deleted d;
     d.channel = text_at(event, "channel");
     d.deleted_ts = text_at(event, "deleted_ts");
     d.event_ts = text_at(event, "ts");
     d.event_id = event_id;
-    if (const json* previous = json_input::object_at(event, "previous_message")) {
+    if (const auto previous = object_at(event, "previous_message")) {
         d.user = text_at(*previous, "user");
         d.bot_id = text_at(*previous, "bot_id");
         if (d.deleted_ts.empty()) d.deleted_ts = text_at(*previous, "ts");
@@ -79,7 +76,7 @@ inbound_event read_deleted(const json& event, const std::string& event_id) {
     return d;
 }
 
-inbound_event read_message_event(const json& event, const std::string& event_id) {
+inbound_event read_message_event(json_element event, const std::string& event_id) {
     const std::string subtype = text_at(event, "subtype");
     if (subtype == "message_changed") return read_changed(event, event_id);
     if (subtype == "message_deleted") return read_deleted(event, event_id);
@@ -92,8 +89,8 @@ inbound_event read_message_event(const json& event, const std::string& event_id)
     return m;
 }
 
-inbound_event read_reaction(const json& event, const std::string& event_id, bool added) {
-    const json* item = json_input::object_at(event, "item");
+inbound_event read_reaction(json_element event, const std::string& event_id, bool added) {
+    const auto item = object_at(event, "item");
     if (!item) return unreadable{"reaction without item"};
     // Reactions to files and file comments have no message to pin.
     if (const std::string type = text_at(*item, "type"); !type.empty() && type != "message") {
@@ -124,13 +121,13 @@ struct overloaded : Ts... {
 template <class... Ts>
 overloaded(Ts...) -> overloaded<Ts...>;
 
-inbound_event read_events_api(const json& wrapper) {
+inbound_event read_events_api(json_element wrapper) {
     if (!wrapper.is_object()) return unreadable{"events_api payload is not an object"};
     if (const std::string type = text_at(wrapper, "type");
         !type.empty() && type != "event_callback") {
         return ignored{"wrapper type '" + for_log(type) + "'"};
     }
-    const json* event = json_input::object_at(wrapper, "event");
+    const auto event = object_at(wrapper, "event");
     if (!event) return unreadable{"events_api payload without event"};
     const std::string event_id = text_at(wrapper, "event_id");
     const std::string type = text_at(*event, "type");
@@ -153,7 +150,7 @@ inbound_event read_events_api(const json& wrapper) {
     return ignored{"event type '" + for_log(type) + "'"};
 }
 
-inbound_event read_slash_command(const json& p) {
+inbound_event read_slash_command(json_element p) {
     if (!p.is_object()) return unreadable{"slash command payload is not an object"};
     slash_command c{text_at(p, "channel_id"), text_at(p, "user_id"), text_at(p, "user_name"),
                     text_at(p, "command"),    text_at(p, "text"),    text_at(p, "response_url"),
@@ -167,17 +164,17 @@ inbound_event read_slash_command(const json& p) {
 }  // namespace
 
 inbound_event parse_events_api(std::string_view payload_json) {
-    const auto parsed = json_input::read_json(payload_json, default_max_frame_bytes, max_json_depth,
-                                              too_deep::fail);
-    if (!parsed.error.empty()) return unreadable{"events_api payload " + parsed.error};
-    return read_events_api(parsed.value);
+    payload_tree tree;
+    if (const auto error = read_tree(tree, payload_json, default_max_frame_bytes); !error.empty())
+        return unreadable{"events_api payload " + error};
+    return read_events_api(tree.value);
 }
 
 inbound_event parse_slash_command(std::string_view payload_json) {
-    const auto parsed = json_input::read_json(payload_json, default_max_frame_bytes, max_json_depth,
-                                              too_deep::fail);
-    if (!parsed.error.empty()) return unreadable{"slash command payload " + parsed.error};
-    return read_slash_command(parsed.value);
+    payload_tree tree;
+    if (const auto error = read_tree(tree, payload_json, default_max_frame_bytes); !error.empty())
+        return unreadable{"slash command payload " + error};
+    return read_slash_command(tree.value);
 }
 
 inbound_event parse_payload(const envelope& e) {

@@ -16,32 +16,18 @@ namespace {
 
 using json_input::for_log;
 using json_input::json;
-using json_input::text_at;
 using json_input::too_deep;
 
 // Later copies of one in-flight envelope kept for acking; Slack retries about three times,
 // so more than this means something odd, and a dropped copy is simply redelivered.
 constexpr std::size_t max_waiting_copies = 16;
 
-// An integer member clamped to int, or 0 when absent or not an integer.
-int int_at(const json& object, std::string_view key) {
-    constexpr auto low = std::numeric_limits<int>::min();
-    constexpr auto high = std::numeric_limits<int>::max();
-    if (const auto n = json_input::int_at(object, key)) {
-        return static_cast<int>(std::clamp<std::int64_t>(*n, low, high));
-    }
-    // The one integer json_input::int_at reads as nullopt: an unsigned one above int64's range.
-    const json* value = json_input::member(object, key);
-    return value && value->is_number_unsigned() ? high : 0;
-}
-
-hello read_hello(const json& message) {
+hello read_hello(json_element message) {
     hello h;
     h.num_connections = int_at(message, "num_connections");
-    if (const json* info = json_input::object_at(message, "connection_info")) {
+    if (const auto info = object_at(message, "connection_info"))
         h.app_id = text_at(*info, "app_id");
-    }
-    if (const json* debug = json_input::object_at(message, "debug_info")) {
+    if (const auto debug = object_at(message, "debug_info")) {
         h.host = text_at(*debug, "host");
         h.approximate_connection_time =
             std::chrono::seconds{int_at(*debug, "approximate_connection_time")};
@@ -49,7 +35,7 @@ hello read_hello(const json& message) {
     return h;
 }
 
-disconnect read_disconnect(const json& message) {
+disconnect read_disconnect(json_element message) {
     disconnect d;
     d.reason_text = text_at(message, "reason");
     static constexpr std::pair<std::string_view, disconnect_reason> reasons[] = {
@@ -61,8 +47,7 @@ disconnect read_disconnect(const json& message) {
     for (const auto& [name, reason] : reasons) {
         if (d.reason_text == name) d.reason = reason;
     }
-    if (const json* debug = json_input::object_at(message, "debug_info"))
-        d.host = text_at(*debug, "host");
+    if (const auto debug = object_at(message, "debug_info")) d.host = text_at(*debug, "host");
     return d;
 }
 
@@ -73,26 +58,23 @@ envelope_type to_envelope_type(std::string_view type) {
     return envelope_type::other;
 }
 
-frame read_envelope(json& message) {
-    const json* id = json_input::member(message, "envelope_id");
-    if (!id->is_string() || id->get_ref<const std::string&>().empty()) {
+frame read_envelope(json_element message, std::shared_ptr<payload_tree> tree) {
+    std::string_view id;
+    if (message["envelope_id"].get(id) != simdjson::SUCCESS || id.empty()) {
         return malformed{"envelope_id is not a non-empty string"};
     }
     envelope e;
-    e.envelope_id = id->get<std::string>();
+    e.envelope_id = std::string(id);
     e.type_text = text_at(message, "type");
     e.type = to_envelope_type(e.type_text);
-    e.accepts_response_payload = json_input::flag_at(message, "accepts_response_payload");
+    e.accepts_response_payload = flag_at(message, "accepts_response_payload");
     e.retry_attempt = std::max(0, int_at(message, "retry_attempt"));
     e.retry_reason = text_at(message, "retry_reason");
-    auto tree = std::make_shared<payload_tree>();
-    if (json_input::object_at(message, "payload")) {
-        tree->value = std::move(message["payload"]);
-        if (e.type == envelope_type::events_api) e.event_id = text_at(tree->value, "event_id");
-    } else {
-        tree->value = json::object();
+    if (const auto payload = object_at(message, "payload")) {
+        tree->value = *payload;
+        if (e.type == envelope_type::events_api) e.event_id = text_at(*payload, "event_id");
+        e.payload = std::move(tree);
     }
-    e.payload = std::move(tree);
     return e;
 }
 
@@ -107,16 +89,18 @@ std::string link_name(link_id id) { return "slack link " + std::to_string(id); }
 }  // namespace
 
 frame parse_frame(std::string_view text, std::size_t max_bytes) {
-    auto parsed = json_input::read_json(text, max_bytes, max_json_depth, too_deep::fail);
-    if (!parsed.error.empty()) return malformed{std::move(parsed.error)};
-    json& j = parsed.value;
-    if (!j.is_object()) return malformed{"not a JSON object"};
+    auto tree = std::make_shared<payload_tree>();
+    if (auto error = read_tree(*tree, text, max_bytes); !error.empty()) {
+        return malformed{std::move(error)};
+    }
+    const json_element root = tree->value;
+    if (!root.is_object()) return malformed{"not a JSON object"};
     // Envelopes are recognised by their id, as the SDKs do, so an envelope of a type added
     // after this was written still gets acked.
-    if (json_input::member(j, "envelope_id")) return read_envelope(j);
-    const std::string type = text_at(j, "type");
-    if (type == "hello") return read_hello(j);
-    if (type == "disconnect") return read_disconnect(j);
+    if (member(root, "envelope_id")) return read_envelope(root, std::move(tree));
+    const std::string type = text_at(root, "type");
+    if (type == "hello") return read_hello(root);
+    if (type == "disconnect") return read_disconnect(root);
     if (to_envelope_type(type) != envelope_type::other)
         return malformed{"envelope without envelope_id"};
     return malformed{type.empty() ? std::string("no type")

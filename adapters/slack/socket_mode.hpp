@@ -30,10 +30,10 @@ using adapters::log_level;
 // Slack's largest payloads (block_actions with full views) are tens of kilobytes.
 inline constexpr std::size_t default_max_frame_bytes = 1024 * 1024;
 
-// Slack's deepest payloads (Block Kit views) nest about 20 levels. The limit matters because
-// dump() and comparison recurse, so a frame of 500,000 '[' would overflow the stack. A frame or
-// payload nested deeper is refused as a whole (json_input::too_deep::fail): a frame is one
-// envelope, so refusing it loses nothing but that envelope.
+// Slack's deepest payloads (Block Kit views) nest about 20 levels. The limit bounds the
+// parser's depth stack, and nlohmann/json's recursion where a response payload is re-read for
+// an ack. A frame or payload nested deeper is refused as a whole: a frame is one envelope, so
+// refusing it loses nothing but that envelope.
 inline constexpr int max_json_depth = 64;
 
 // Slack allows an app at most 10 open links (protocols.md §1.3).
@@ -71,8 +71,8 @@ struct envelope {
     bool accepts_response_payload = false;
     int retry_attempt = 0;
     std::string retry_reason;
-    // The payload object as the frame held it, parsed once (an empty object when Slack sent
-    // none); shared, so copies of the envelope are cheap.
+    // The payload object as the frame held it, parsed once (null when Slack sent none);
+    // shared, so copies of the envelope are cheap.
     std::shared_ptr<const payload_tree> payload;
     std::string event_id;  // payload.event_id of events_api envelopes, for deduplication
 };

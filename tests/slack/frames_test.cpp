@@ -88,9 +88,9 @@ TEST_CASE("events_api envelope from the SDK fixture") {
     CHECK(e.retry_attempt == 0);
     CHECK(e.retry_reason.empty());
     CHECK(e.event_id == "Ev111");
-    const auto& payload = e.payload->value;
-    CHECK(payload.at("event").at("type").get<std::string>() == "app_mention");
-    CHECK(payload.at("event_context").get<std::string>() == "1-app_mention-T111-C111");
+    const auto payload = e.payload->value;
+    CHECK(text_at(*object_at(payload, "event"), "type") == "app_mention");
+    CHECK(text_at(payload, "event_context") == "1-app_mention-T111-C111");
 }
 
 TEST_CASE("slash_commands envelope from the docs, and one with escaped slashes") {
@@ -102,10 +102,9 @@ TEST_CASE("slash_commands envelope from the docs, and one with escaped slashes")
     CHECK(docs.retry_attempt == 0);  // absent for slash commands
 
     const auto escaped = parsed_as<envelope>(fixtures::slash_envelope_escaped);
-    const auto& payload = escaped.payload->value;
-    CHECK(payload.at("response_url").get<std::string>() ==
-          "https://hooks.slack.com/commands/T111/111/xxx");
-    CHECK(payload.at("command").get<std::string>() == "/incident");
+    const auto payload = escaped.payload->value;
+    CHECK(text_at(payload, "response_url") == "https://hooks.slack.com/commands/T111/111/xxx");
+    CHECK(text_at(payload, "command") == "/incident");
 }
 
 TEST_CASE("interactive and unknown envelope types are still envelopes") {
@@ -117,7 +116,7 @@ TEST_CASE("interactive and unknown envelope types are still envelopes") {
         R"({"envelope_id":"e-9","type":"workflow_steps","payload":{"x":1},"brand_new":true})");
     CHECK(future.type == envelope_type::other);
     CHECK(future.type_text == "workflow_steps");
-    CHECK(future.payload->value == json{{"x", 1}});
+    CHECK(int_at(future.payload->value, "x") == 1);
 }
 
 TEST_CASE("envelope with extra fields, a retry, and missing optional fields") {
@@ -131,13 +130,13 @@ TEST_CASE("envelope with extra fields, a retry, and missing optional fields") {
 
     const auto bare = parsed_as<envelope>(R"({"envelope_id":"e-3"})");
     CHECK(bare.type == envelope_type::other);
-    CHECK(bare.payload->value == json::object());
+    CHECK(bare.payload == nullptr);
     CHECK_FALSE(bare.accepts_response_payload);
 
     const auto odd = parsed_as<envelope>(
         R"({"envelope_id":"e-4","type":"events_api","payload":"text","retry_attempt":-3,
             "accepts_response_payload":"yes"})");
-    CHECK(odd.payload->value == json::object());
+    CHECK(odd.payload == nullptr);
     CHECK(odd.retry_attempt == 0);
     CHECK_FALSE(odd.accepts_response_payload);
 }
