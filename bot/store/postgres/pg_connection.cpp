@@ -1,0 +1,118 @@
+// libpq behind the store's own types: results freed by their owner, failures as exceptions
+// that say what was being done and where.
+#include "bot/store/postgres/pg_connection.hpp"
+
+#include <libpq-fe.h>
+
+#include <charconv>
+
+namespace scribe::store::postgres {
+
+namespace {
+
+// libpq's messages end with a newline and may span lines; a log line wants one.
+std::string one_line(const char* message) {
+    std::string text = message != nullptr ? message : "";
+    while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
+    for (char& c : text) {
+        if (c == '\n') c = ' ';
+    }
+    return text;
+}
+
+}  // namespace
+
+std::string describe(const std::string& conninfo) {
+    char* error = nullptr;
+    PQconninfoOption* options = PQconninfoParse(conninfo.c_str(), &error);
+    PQfreemem(error);
+    if (options == nullptr) return {};
+    std::string host, port, database;
+    for (const PQconninfoOption* o = options; o->keyword != nullptr; ++o) {
+        if (o->val == nullptr) continue;
+        const std::string_view key = o->keyword;
+        if (key == "host" || (key == "hostaddr" && host.empty())) host = o->val;
+        if (key == "port") port = o->val;
+        if (key == "dbname") database = o->val;
+    }
+    PQconninfoFree(options);
+    return (host.empty() ? "localhost" : host) + ":" + (port.empty() ? "5432" : port) + "/" +
+           database;
+}
+
+result::result(::pg_result* r) : result_(r) {}
+result::~result() { PQclear(result_); }
+result::result(result&& other) noexcept : result_(other.result_) { other.result_ = nullptr; }
+
+int result::rows() const { return PQntuples(result_); }
+
+bool result::is_null(int row, int column) const { return PQgetisnull(result_, row, column) != 0; }
+
+std::string_view result::text(int row, int column) const {
+    return {PQgetvalue(result_, row, column),
+            static_cast<std::size_t>(PQgetlength(result_, row, column))};
+}
+
+std::int64_t result::integer(int row, int column) const {
+    const std::string_view value = text(row, column);
+    std::int64_t n = 0;
+    const auto [end, error] = std::from_chars(value.data(), value.data() + value.size(), n);
+    if (error != std::errc{} || end != value.data() + value.size()) {
+        throw store_error("PostgreSQL returned '" + std::string(value) + "' for an integer");
+    }
+    return n;
+}
+
+std::int64_t result::affected() const {
+    const char* count = PQcmdTuples(result_);
+    std::int64_t n = 0;
+    std::from_chars(count, count + std::char_traits<char>::length(count), n);
+    return n;
+}
+
+connection::connection(const std::string& conninfo)
+    : conn_(PQconnectdb(conninfo.c_str())), where_(describe(conninfo)) {
+    if (conn_ == nullptr) throw connection_lost("PostgreSQL at " + where_ + ": out of memory");
+    if (PQstatus(conn_) != CONNECTION_OK) {
+        const std::string message = one_line(PQerrorMessage(conn_));
+        PQfinish(conn_);
+        throw connection_lost("cannot connect to PostgreSQL at " + where_ + ": " + message);
+    }
+}
+
+connection::~connection() { PQfinish(conn_); }
+
+bool connection::ok() const { return PQstatus(conn_) == CONNECTION_OK; }
+
+int connection::backend_pid() const { return PQbackendPID(conn_); }
+
+result connection::exec(const std::string& sql, const std::vector<parameter>& parameters,
+                        const std::string& what) {
+    std::vector<const char*> values;
+    values.reserve(parameters.size());
+    for (const auto& p : parameters) values.push_back(p ? p->c_str() : nullptr);
+    result r(PQexecParams(conn_, sql.c_str(), static_cast<int>(values.size()), nullptr,
+                          values.data(), nullptr, nullptr, 0));
+    fail_unless_ok(what, r);
+    return r;
+}
+
+void connection::exec(const std::string& sql, const std::string& what) {
+    result r(PQexec(conn_, sql.c_str()));
+    fail_unless_ok(what, r);
+}
+
+void connection::fail_unless_ok(const std::string& what, const result& r) const {
+    const ExecStatusType status = PQresultStatus(r.get());
+    if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) return;
+    if (r.get() == nullptr || PQstatus(conn_) != CONNECTION_OK) {
+        throw connection_lost(what + ": the connection to PostgreSQL at " + where_ +
+                              " was lost: " + one_line(PQerrorMessage(conn_)));
+    }
+    const char* sqlstate = PQresultErrorField(r.get(), PG_DIAG_SQLSTATE);
+    const char* message = PQresultErrorField(r.get(), PG_DIAG_MESSAGE_PRIMARY);
+    throw statement_error(what + ": " + one_line(message ? message : PQresultErrorMessage(r.get())),
+                          sqlstate ? sqlstate : "");
+}
+
+}  // namespace scribe::store::postgres

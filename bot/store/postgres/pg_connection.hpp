@@ -1,0 +1,101 @@
+// One owned PostgreSQL connection through libpq, with its results and errors as values and
+// exceptions of the store. libpq is used directly, not through libpqxx: the store needs its
+// pipeline mode and its socket (to wait on it with a bound), which libpqxx hides.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "bot/store/event_store.hpp"
+
+struct pg_conn;
+struct pg_result;
+
+namespace scribe::store::postgres {
+
+// A statement PostgreSQL refused, with its SQLSTATE (e.g. "23505", a unique violation), so
+// that callers can tell a conflict worth retrying from a mistake.
+class statement_error : public store_error {
+  public:
+    statement_error(const std::string& message, std::string sqlstate)
+        : store_error(message), sqlstate_(std::move(sqlstate)) {}
+    const std::string& sqlstate() const { return sqlstate_; }
+    // A serialization failure or deadlock: the transaction may succeed if run again.
+    bool worth_retrying() const { return sqlstate_ == "40001" || sqlstate_ == "40P01"; }
+
+  private:
+    std::string sqlstate_;
+};
+
+// The server is gone or cannot be reached: the connection is lost and must be opened again.
+class connection_lost : public store_error {
+  public:
+    using store_error::store_error;
+};
+
+// The rows of one statement; values in PostgreSQL's text format.
+class result {
+  public:
+    explicit result(::pg_result* r);
+    ~result();
+    result(result&& other) noexcept;
+    result& operator=(result&&) = delete;
+    result(const result&) = delete;
+    result& operator=(const result&) = delete;
+
+    int rows() const;
+    bool is_null(int row, int column) const;
+    std::string_view text(int row, int column) const;
+    // The value as an integer; throws store_error when it is not one.
+    std::int64_t integer(int row, int column) const;
+    // Rows changed by an INSERT, UPDATE or DELETE.
+    std::int64_t affected() const;
+    const ::pg_result* get() const { return result_; }
+
+  private:
+    ::pg_result* result_;
+};
+
+// A statement parameter: text, or SQL NULL.
+using parameter = std::optional<std::string>;
+
+class connection {
+  public:
+    // Connects with a libpq connection string or URI ("postgresql://…", "host=… dbname=…");
+    // throws connection_lost naming where it tried to connect, never the password.
+    explicit connection(const std::string& conninfo);
+    ~connection();
+    connection(const connection&) = delete;
+    connection& operator=(const connection&) = delete;
+
+    // Runs one statement with its parameters ($1, $2…); `what` names the operation in the
+    // error. Throws statement_error for a refused statement, connection_lost when the server
+    // went away.
+    result exec(const std::string& sql, const std::vector<parameter>& parameters,
+                const std::string& what);
+    // Runs SQL without parameters (several statements at once, DDL).
+    void exec(const std::string& sql, const std::string& what);
+
+    // Where this connection goes, for messages: "host:port/database".
+    const std::string& where() const { return where_; }
+    // The server process serving this connection (pg_backend_pid()).
+    int backend_pid() const;
+    bool ok() const;
+
+  private:
+    // Throws unless `r` is a success: connection_lost when the server went away,
+    // statement_error otherwise.
+    void fail_unless_ok(const std::string& what, const result& r) const;
+
+    ::pg_conn* conn_ = nullptr;
+    std::string where_;
+};
+
+// "host:port/database" from a connection string, for messages; "" when it does not parse.
+std::string describe(const std::string& conninfo);
+
+}  // namespace scribe::store::postgres
