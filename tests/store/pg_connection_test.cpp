@@ -3,28 +3,19 @@
 
 #include <doctest/doctest.h>
 
-#include <atomic>
 #include <chrono>
 #include <string>
 #include <thread>
 
-#include "tests/support/pg_server.hpp"
+#include "tests/store/pg_support.hpp"
 
 using namespace scribe::store;
 using namespace scribe::store::postgres;
 
 namespace {
 
-// One server for the whole program (starting one takes a second or two); a database per test.
-scribe::testing::pg_server& server() {
-    static scribe::testing::pg_server instance;
-    return instance;
-}
-
-std::string fresh_database() {
-    static std::atomic<int> next = 0;
-    return server().create_database("conn_test_" + std::to_string(++next));
-}
+using scribe::testing::fresh_database;
+using scribe::testing::postgres_server;
 
 bool try_lock(connection& c) {
     return c.exec("SELECT pg_try_advisory_lock(42)", {}, "taking the lock").text(0, 0) == "t";
@@ -115,10 +106,10 @@ TEST_CASE("a session's advisory lock is held by one connection at a time, and fr
 TEST_CASE("a restarted server: the old connection is lost, a new one works") {
     const std::string database = fresh_database();
     connection before(database);
-    server().stop();
+    postgres_server().stop();
     CHECK_THROWS_AS(before.exec("SELECT 1", {}, "while down"), connection_lost);
     CHECK_THROWS_AS(connection{database}, connection_lost);
-    server().start();
+    postgres_server().start();
     connection after(database);
     CHECK(after.exec("SELECT 1", {}, "after the restart").integer(0, 0) == 1);
 }
