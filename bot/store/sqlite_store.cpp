@@ -10,7 +10,8 @@ namespace scribe::store {
 struct sqlite_store::parts {
     // The writer first: it creates and migrates the file the reader then opens.
     parts(const std::string& path, open_options options)
-        : writes(std::make_unique<detail::write_queue>(path, std::move(options))), reads(path) {}
+        : writes(std::make_unique<detail::write_queue>(path, std::move(options))),
+          reads(detail::connection(path, detail::connection::access::query_only)) {}
     explicit parts(const std::string& path) : reads(detail::open_for_reading(path)) {}
 
     // The write queue, or nullptr when the store was opened for reading only.

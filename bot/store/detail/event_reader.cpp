@@ -19,8 +19,8 @@ constexpr const char* summary_columns =
     "SELECT id, title, severity, phase, platform, channel, declared_at, event_count "
     "FROM incidents ";
 
-template <class Enum>
-Enum enum_column(const statement::cursor& row, int column, std::int64_t incident_id) {
+template <class Enum, class Cursor>
+Enum enum_column(const Cursor& row, int column, std::int64_t incident_id) {
     const std::string text = row.text(column);
     const auto value = model::parse_enum<Enum>(text);
     if (!value) {
@@ -32,10 +32,8 @@ Enum enum_column(const statement::cursor& row, int column, std::int64_t incident
 
 }  // namespace
 
-event_reader::event_reader(const std::string& path)
-    : event_reader(connection(path, connection::access::query_only)) {}
-
-event_reader::event_reader(connection db)
+template <class Backend>
+basic_event_reader<Backend>::basic_event_reader(connection db)
     : db_(std::move(db)),
       load_incident_(db_, "load incident",
                      select_events_sql("WHERE incident_id = ?1 ORDER BY seq")),
@@ -56,7 +54,8 @@ event_reader::event_reader(connection db)
                     "ORDER BY a.due IS NULL, a.due, a.incident_id, a.number"),
       load_cursor_(db_, "load cursor", "SELECT value FROM cursors WHERE name = ?1") {}
 
-std::vector<model::event> event_reader::load_incident(std::int64_t incident_id) {
+template <class Backend>
+std::vector<model::event> basic_event_reader<Backend>::load_incident(std::int64_t incident_id) {
     const std::lock_guard lock(mutex_);
     std::vector<model::event> events;
     auto row = load_incident_.query(incident_id);
@@ -64,30 +63,37 @@ std::vector<model::event> event_reader::load_incident(std::int64_t incident_id) 
     return events;
 }
 
-std::optional<std::int64_t> event_reader::open_incident_in(const model::source_key& channel) {
+template <class Backend>
+std::optional<std::int64_t> basic_event_reader<Backend>::open_incident_in(
+    const model::source_key& channel) {
     return first_id(open_in_, channel);
 }
 
-std::optional<std::int64_t> event_reader::latest_incident_in(const model::source_key& channel) {
+template <class Backend>
+std::optional<std::int64_t> basic_event_reader<Backend>::latest_incident_in(
+    const model::source_key& channel) {
     return first_id(latest_in_, channel);
 }
 
-std::optional<std::int64_t> event_reader::first_id(statement& query,
-                                                   const model::source_key& channel) {
+template <class Backend>
+std::optional<std::int64_t> basic_event_reader<Backend>::first_id(
+    statement& query, const model::source_key& channel) {
     const std::lock_guard lock(mutex_);
     auto row = query.query(channel.platform, channel.channel);
     if (!row.next()) return std::nullopt;
     return row.int64(0);
 }
 
-std::optional<std::string> event_reader::load_cursor(const std::string& name) {
+template <class Backend>
+std::optional<std::string> basic_event_reader<Backend>::load_cursor(const std::string& name) {
     const std::lock_guard lock(mutex_);
     auto row = load_cursor_.query(name);
     if (!row.next()) return std::nullopt;
     return row.text(0);
 }
 
-std::vector<incident_summary> event_reader::list_incidents(bool open_only) {
+template <class Backend>
+std::vector<incident_summary> basic_event_reader<Backend>::list_incidents(bool open_only) {
     const std::lock_guard lock(mutex_);
     std::vector<incident_summary> incidents;
     auto row = (open_only ? list_open_ : list_all_).query();
@@ -105,7 +111,8 @@ std::vector<incident_summary> event_reader::list_incidents(bool open_only) {
     return incidents;
 }
 
-std::vector<open_action> event_reader::list_open_actions() {
+template <class Backend>
+std::vector<open_action> basic_event_reader<Backend>::list_open_actions() {
     const std::lock_guard lock(mutex_);
     std::vector<open_action> actions;
     auto row = open_actions_.query();
@@ -122,11 +129,16 @@ std::vector<open_action> event_reader::list_open_actions() {
     return actions;
 }
 
-void event_reader::for_each_event(const std::function<void(const model::event&)>& visit) {
-    const connection export_db(db_.path(), db_.mode());
+template <class Backend>
+void basic_event_reader<Backend>::for_each_event(
+    const std::function<void(const model::event&)>& visit) {
+    auto export_db = Backend::another(db_);
     statement all(export_db, "export events", select_events_sql("ORDER BY incident_id, seq"));
     auto row = all.query();
     while (row.next()) visit(event_from_row(row));
 }
+
+template class basic_event_reader<sqlite_backend>;
+template class basic_event_reader<postgres_backend>;
 
 }  // namespace scribe::store::detail

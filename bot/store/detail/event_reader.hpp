@@ -9,18 +9,20 @@
 #include <vector>
 
 #include "bot/model/event.hpp"
-#include "bot/store/detail/connection.hpp"
-#include "bot/store/detail/statement.hpp"
+#include "bot/store/detail/backends.hpp"
 #include "bot/store/event_store.hpp"
 
 namespace scribe::store::detail {
 
-class event_reader {
-public:
-    // The database must already exist and be migrated (event_writer does that).
-    explicit event_reader(const std::string& path);
-    // Reads on a connection opened for the purpose (schema.hpp: open_for_reading).
-    explicit event_reader(connection db);
+// The same SQL on SQLite and PostgreSQL.
+template <class Backend>
+class basic_event_reader {
+  public:
+    using connection = typename Backend::connection;
+    using statement = typename Backend::statement;
+
+    // Reads on `db`, a connection to a database at the latest schema.
+    explicit basic_event_reader(connection db);
 
     std::vector<model::event> load_incident(std::int64_t incident_id);
     std::optional<std::int64_t> open_incident_in(const model::source_key& channel);
@@ -46,5 +48,8 @@ private:
     statement open_actions_;
     statement load_cursor_;
 };
+
+using event_reader = basic_event_reader<sqlite_backend>;
+using postgres_event_reader = basic_event_reader<postgres_backend>;
 
 }  // namespace scribe::store::detail

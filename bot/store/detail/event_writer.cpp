@@ -9,7 +9,6 @@
 
 #include "bot/model/incident.hpp"
 #include "bot/store/detail/event_rows.hpp"
-#include "bot/store/detail/schema.hpp"
 
 namespace scribe::store::detail {
 namespace {
@@ -38,9 +37,10 @@ std::string describe(const model::event& e, std::size_t index) {
 
 }  // namespace
 
-event_writer::event_writer(const std::string& path, bool may_defer_check)
-    : db_(open_for_writing(path, may_defer_check)),
-      begin_(db_, "begin transaction", "BEGIN IMMEDIATE"),
+template <class Backend>
+basic_event_writer<Backend>::basic_event_writer(connection db)
+    : db_(std::move(db)),
+      transactions_(db_),
       commit_(db_, "commit", "COMMIT"),
       rollback_(db_, "roll back", "ROLLBACK"),
       savepoint_(db_, "begin batch", "SAVEPOINT batch"),
@@ -65,8 +65,8 @@ event_writer::event_writer(const std::string& path, bool may_defer_check)
                        "VALUES (?1, ?2, ?3, 'investigating', ?4, ?5, ?6, ?6, 0)"),
       insert_event_(db_, "insert event", insert_event_sql()),
       count_event_(db_, "count event",
-                   "UPDATE incidents SET event_count = event_count + 1, "
-                   "updated_at = max(updated_at, ?2) WHERE id = ?1"),
+                   "UPDATE incidents SET event_count = event_count + 1, updated_at = "
+                   "CASE WHEN updated_at > ?2 THEN updated_at ELSE ?2 END WHERE id = ?1"),
       set_title_(db_, "set title", "UPDATE incidents SET title = ?2 WHERE id = ?1"),
       set_severity_(db_, "set severity", "UPDATE incidents SET severity = ?2 WHERE id = ?1"),
       set_phase_(db_, "set phase", "UPDATE incidents SET phase = ?2 WHERE id = ?1"),
@@ -93,37 +93,21 @@ event_writer::event_writer(const std::string& path, bool may_defer_check)
                    "INSERT INTO cursors (name, value) VALUES (?1, ?2) "
                    "ON CONFLICT (name) DO UPDATE SET value = excluded.value"),
       link_room_(db_, "link room",
-                 "INSERT OR IGNORE INTO incident_rooms (incident_id, platform, channel) "
-                 "VALUES (?1, ?2, ?3)"),
+                 "INSERT INTO incident_rooms (incident_id, platform, channel) "
+                 "VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING"),
       unlink_room_(db_, "unlink room",
                    "DELETE FROM incident_rooms WHERE incident_id = ?1 AND platform = ?2 AND "
                    "channel = ?3"),
-      delete_rooms_(db_, "refresh rooms", "DELETE FROM incident_rooms WHERE incident_id = ?1"),
-      data_version_(db_, "look for other writers", "PRAGMA data_version") {}
+      delete_rooms_(db_, "refresh rooms", "DELETE FROM incident_rooms WHERE incident_id = ?1") {}
 
-void event_writer::begin() {
-    // Each try waits up to the busy timeout for another process's write transaction.
-    constexpr int tries = 3;
-    for (int attempt = 1;; ++attempt) {
-        try {
-            begin_.run();
-            break;
-        } catch (const busy_file&) {
-            if (attempt == tries) throw;
-        }
-    }
-    notice_other_writers();
+template <class Backend>
+void basic_event_writer<Backend>::begin() {
+    if (transactions_.begin()) forget_cache();
 }
 
-void event_writer::notice_other_writers() {
-    auto row = data_version_.query();
-    const std::int64_t version = row.next() ? row.int64(0) : 0;
-    if (data_version_seen_ != version) forget_cache();
-    data_version_seen_ = version;
-}
-
-std::vector<append_result> event_writer::commit(std::span<std::vector<model::event>> batches,
-                                                std::span<const cursor_update> cursors) {
+template <class Backend>
+std::vector<append_result> basic_event_writer<Backend>::commit(
+    std::span<std::vector<model::event>> batches, std::span<const cursor_update> cursors) {
     std::vector<append_result> results(batches.size() + cursors.size());
     std::string failure;  // why the transaction as a whole failed
     try {
@@ -161,7 +145,9 @@ std::vector<append_result> event_writer::commit(std::span<std::vector<model::eve
     return results;
 }
 
-std::vector<append_outcome> event_writer::store_batch(std::vector<model::event>& events) {
+template <class Backend>
+std::vector<append_outcome> basic_event_writer<Backend>::store_batch(
+    std::vector<model::event>& events) {
     std::vector<append_outcome> outcomes;
     outcomes.reserve(events.size());
     std::int64_t declared_here = 0;  // what incident_id 0 means for the rest of the batch
@@ -207,13 +193,16 @@ std::vector<append_outcome> event_writer::store_batch(std::vector<model::event>&
     return outcomes;
 }
 
-std::optional<event_writer::position> event_writer::find_source(const model::source_key& source) {
+template <class Backend>
+std::optional<typename basic_event_writer<Backend>::position>
+basic_event_writer<Backend>::find_source(const model::source_key& source) {
     auto row = find_source_.query(source.platform, source.channel, source.message_id, source.part);
     if (!row.next()) return std::nullopt;
     return position{row.int64(0), row.int64(1)};
 }
 
-std::optional<std::int64_t> event_writer::last_sequence(std::int64_t incident_id) {
+template <class Backend>
+std::optional<std::int64_t> basic_event_writer<Backend>::last_sequence(std::int64_t incident_id) {
     if (const auto it = last_sequences_.find(incident_id); it != last_sequences_.end()) {
         return it->second;
     }
@@ -222,13 +211,16 @@ std::optional<std::int64_t> event_writer::last_sequence(std::int64_t incident_id
     return stored;
 }
 
-std::optional<std::int64_t> event_writer::stored_last_sequence(std::int64_t incident_id) {
+template <class Backend>
+std::optional<std::int64_t> basic_event_writer<Backend>::stored_last_sequence(
+    std::int64_t incident_id) {
     auto row = select_last_sequence_.query(incident_id);
     if (!row.next()) return std::nullopt;
     return row.int64(0);  // NULL, for an incident without events, reads as 0
 }
 
-std::int64_t event_writer::allocate_incident(const model::event& declaration) {
+template <class Backend>
+std::int64_t basic_event_writer<Backend>::allocate_incident(const model::event& declaration) {
     if (!max_incident_) {
         auto row = select_max_incident_.query();
         max_incident_ = row.next() ? row.int64(0) : 0;
@@ -241,7 +233,8 @@ std::int64_t event_writer::allocate_incident(const model::event& declaration) {
     return id;
 }
 
-void event_writer::record(const model::event& e) {
+template <class Backend>
+void basic_event_writer<Backend>::record(const model::event& e) {
     insert_event(insert_event_, e);
     count_event_.run(e.incident_id, to_millis(e.recorded_at));
     track(e);
@@ -249,7 +242,8 @@ void event_writer::record(const model::event& e) {
 
 // Mirrors what model::apply does to the columns we keep; the one case that needs the whole
 // log (retracting a status change) folds the incident instead.
-void event_writer::track(const model::event& e) {
+template <class Backend>
+void basic_event_writer<Backend>::track(const model::event& e) {
     const auto id = e.incident_id;
     std::visit(overloaded{
                    [&](const model::payload::title_set& p) { set_title_.run(id, p.title); },
@@ -284,7 +278,8 @@ void event_writer::track(const model::event& e) {
                e.data);
 }
 
-void event_writer::retract(std::int64_t incident_id, std::int64_t target) {
+template <class Backend>
+void basic_event_writer<Backend>::retract(std::int64_t incident_id, std::int64_t target) {
     retract_action_.run(incident_id, target);
     std::string kind;
     {
@@ -298,7 +293,8 @@ void event_writer::retract(std::int64_t incident_id, std::int64_t target) {
     }
 }
 
-void event_writer::refresh_from_fold(std::int64_t incident_id) {
+template <class Backend>
+void basic_event_writer<Backend>::refresh_from_fold(std::int64_t incident_id) {
     std::vector<model::event> events;
     {
         auto row = select_incident_events_.query(incident_id);
@@ -319,10 +315,11 @@ void event_writer::refresh_from_fold(std::int64_t incident_id) {
     }
 }
 
-void event_writer::insert_action(std::int64_t incident_id, std::int64_t number,
-                                 const model::person& owner, const std::string& text,
-                                 const std::optional<std::chrono::year_month_day>& due,
-                                 model::action_status status, bool retracted) {
+template <class Backend>
+void basic_event_writer<Backend>::insert_action(
+    std::int64_t incident_id, std::int64_t number, const model::person& owner,
+    const std::string& text, const std::optional<std::chrono::year_month_day>& due,
+    model::action_status status, bool retracted) {
     const std::optional<std::string> due_text =
         due ? std::optional<std::string>(format_day(*due)) : std::nullopt;
     insert_action_.run(incident_id, number, owner.platform, owner.id, owner.name, text, due_text,
@@ -349,15 +346,17 @@ model::event renumbered(model::event e, std::int64_t to) {
 
 }  // namespace
 
-std::vector<model::event> event_writer::stored_events(std::int64_t incident_id) {
+template <class Backend>
+std::vector<model::event> basic_event_writer<Backend>::stored_events(std::int64_t incident_id) {
     std::vector<model::event> out;
     auto row = select_incident_events_.query(incident_id);
     while (row.next()) out.push_back(event_from_row(row));
     return out;
 }
 
-std::optional<std::int64_t> event_writer::stored_twin(const std::vector<model::event>& events,
-                                                      std::size_t declaration) {
+template <class Backend>
+std::optional<std::int64_t> basic_event_writer<Backend>::stored_twin(
+    const std::vector<model::event>& events, std::size_t declaration) {
     const auto& d = events[declaration];
     const auto conflict = [&](std::int64_t id, std::int64_t seq, const std::string& what) {
         return import_conflict(declaration, stored_name(id, seq),
@@ -381,7 +380,8 @@ std::optional<std::int64_t> event_writer::stored_twin(const std::vector<model::e
     return std::nullopt;
 }
 
-void event_writer::import_one(const model::event& e, std::size_t index) {
+template <class Backend>
+void basic_event_writer<Backend>::import_one(const model::event& e, std::size_t index) {
     if (!e.source.message_id.empty()) {
         if (const auto taken = find_source(e.source)) {
             throw import_conflict(index, stored_name(taken->incident_id, taken->sequence),
@@ -395,7 +395,9 @@ void event_writer::import_one(const model::event& e, std::size_t index) {
     insert_event(insert_event_, e);
 }
 
-import_report event_writer::import(const std::vector<model::event>& events, bool dry_run) {
+template <class Backend>
+import_report basic_event_writer<Backend>::import(const std::vector<model::event>& events,
+                                                  bool dry_run) {
     if (const auto problem = check_import(events)) {
         throw store_error("import refused, nothing was imported: event " +
                           std::to_string(problem->event + 1) + ": " + problem->message);
@@ -475,7 +477,8 @@ import_report event_writer::import(const std::vector<model::event>& events, bool
     return report;
 }
 
-void event_writer::rollback_quietly() noexcept {
+template <class Backend>
+void basic_event_writer<Backend>::rollback_quietly() noexcept {
     if (!db_.in_transaction()) return;
     try {
         rollback_.run();
@@ -485,9 +488,13 @@ void event_writer::rollback_quietly() noexcept {
     }
 }
 
-void event_writer::forget_cache() {
+template <class Backend>
+void basic_event_writer<Backend>::forget_cache() {
     max_incident_.reset();
     last_sequences_.clear();
 }
+
+template class basic_event_writer<sqlite_backend>;
+template class basic_event_writer<postgres_backend>;
 
 }  // namespace scribe::store::detail

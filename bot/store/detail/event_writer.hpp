@@ -10,8 +10,7 @@
 #include <vector>
 
 #include "bot/model/event.hpp"
-#include "bot/store/detail/connection.hpp"
-#include "bot/store/detail/statement.hpp"
+#include "bot/store/detail/backends.hpp"
 #include "bot/store/event_store.hpp"
 #include "bot/store/import.hpp"
 
@@ -23,17 +22,17 @@ struct cursor_update {
     std::string value;
 };
 
-class event_writer {
-public:
-    // Opens (creating or migrating) the database; throws store_error. `may_defer_check`: see
-    // open_for_writing.
-    event_writer(const std::string& path, bool may_defer_check);
+// The same SQL on SQLite and PostgreSQL (backends.hpp says what differs).
+template <class Backend>
+class basic_event_writer {
+  public:
+    using connection = typename Backend::connection;
+    using statement = typename Backend::statement;
 
-    // The integrity check was left to the caller and has not passed yet; meanwhile commits stay
-    // in the WAL.
-    bool awaiting_check() const { return db_.holding_checkpoints(); }
-    // The check passed: the WAL is copied into the main file again.
-    void check_passed() { db_.hold_checkpoints(false); }
+    // Writes on `db`, a connection to a database at the latest schema.
+    explicit basic_event_writer(connection db);
+
+    connection& db() { return db_; }
 
     // Stores the batches in one transaction, each in a savepoint of its own so that a bad batch
     // fails alone, then the cursors; if the transaction fails as a whole, every batch reports
@@ -75,13 +74,12 @@ private:
                        model::action_status status, bool retracted);
     void rollback_quietly() noexcept;
     void forget_cache();
-    // Starts a write transaction, trying again while another process holds the lock, and
-    // drops the caches when another process wrote since the last one.
+    // Starts a write transaction and drops the caches when another process wrote since the
+    // last one.
     void begin();
-    void notice_other_writers();
 
     connection db_;
-    statement begin_;
+    typename Backend::transactions transactions_;
     statement commit_;
     statement rollback_;
     statement savepoint_;
@@ -108,14 +106,15 @@ private:
     statement link_room_;
     statement unlink_room_;
     statement delete_rooms_;
-    statement data_version_;
 
     // Caches of what the database holds, so appending needs no MAX() query per event; after a
-    // rollback, or a commit by another connection (seen in PRAGMA data_version), they are
-    // dropped and reload on next use, inside the transaction that holds the write lock.
+    // rollback, or a commit by another connection, they are dropped and reload on next use,
+    // inside the transaction that holds the write lock.
     std::optional<std::int64_t> max_incident_;
     std::unordered_map<std::int64_t, std::int64_t> last_sequences_;
-    std::optional<std::int64_t> data_version_seen_;
 };
+
+using event_writer = basic_event_writer<sqlite_backend>;
+using postgres_event_writer = basic_event_writer<postgres_backend>;
 
 }  // namespace scribe::store::detail

@@ -15,8 +15,9 @@ constexpr auto check_retry = std::chrono::minutes(1);
 }  // namespace
 
 write_queue::write_queue(const std::string& path, open_options options)
-    : writer_(path, options.check_in_background), thread_([this] { run(); }) {
-    if (!writer_.awaiting_check()) return;
+    : writer_(open_for_writing(path, options.check_in_background)), thread_([this] { run(); }) {
+    // Opening left the integrity check to us: until it passes, commits stay in the WAL.
+    if (!writer_.db().holding_checkpoints()) return;
     try {
         check_in_background(path, std::move(options));
     } catch (...) {
@@ -69,7 +70,7 @@ void write_queue::check_in_background(const std::string& path, open_options opti
                                  path + "-wal, not merged into it)";
                      } else {
                          try {
-                             writer_.check_passed();
+                             writer_.db().hold_checkpoints(false);
                          } catch (const store_error& e) {
                              found = e.what();
                          }

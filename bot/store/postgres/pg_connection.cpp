@@ -71,7 +71,7 @@ std::int64_t result::affected() const {
 }
 
 connection::connection(const std::string& conninfo)
-    : conn_(PQconnectdb(conninfo.c_str())), where_(describe(conninfo)) {
+    : conn_(PQconnectdb(conninfo.c_str())), conninfo_(conninfo), where_(describe(conninfo)) {
     if (conn_ == nullptr) throw connection_lost("PostgreSQL at " + where_ + ": out of memory");
     if (PQstatus(conn_) != CONNECTION_OK) {
         const std::string message = one_line(PQerrorMessage(conn_));
@@ -81,6 +81,14 @@ connection::connection(const std::string& conninfo)
 }
 
 connection::~connection() { PQfinish(conn_); }
+
+connection::connection(connection&& other) noexcept
+    : conn_(other.conn_),
+      conninfo_(std::move(other.conninfo_)),
+      where_(std::move(other.where_)),
+      prepared_(other.prepared_) {
+    other.conn_ = nullptr;
+}
 
 bool connection::ok() const { return PQstatus(conn_) == CONNECTION_OK; }
 
@@ -95,6 +103,29 @@ result connection::exec(const std::string& sql, const std::vector<parameter>& pa
                           values.data(), nullptr, nullptr, 0));
     fail_unless_ok(what, r);
     return r;
+}
+
+std::string connection::prepare(const std::string& sql, const std::string& what) {
+    std::string name = "s" + std::to_string(++prepared_);
+    result r(PQprepare(conn_, name.c_str(), sql.c_str(), 0, nullptr));
+    fail_unless_ok("prepare " + what, r);
+    return name;
+}
+
+result connection::exec_prepared(const std::string& name, const std::vector<parameter>& parameters,
+                                 const std::string& what) {
+    std::vector<const char*> values;
+    values.reserve(parameters.size());
+    for (const auto& p : parameters) values.push_back(p ? p->c_str() : nullptr);
+    result r(PQexecPrepared(conn_, name.c_str(), static_cast<int>(values.size()), values.data(),
+                            nullptr, nullptr, 0));
+    fail_unless_ok(what, r);
+    return r;
+}
+
+bool connection::in_transaction() const {
+    const auto status = PQtransactionStatus(conn_);
+    return status == PQTRANS_INTRANS || status == PQTRANS_INERROR || status == PQTRANS_ACTIVE;
 }
 
 void connection::exec(const std::string& sql, const std::string& what) {

@@ -69,6 +69,10 @@ class connection {
     // throws connection_lost naming where it tried to connect, never the password.
     explicit connection(const std::string& conninfo);
     ~connection();
+    // Statements prepared on a connection keep a reference to it: move it only before
+    // preparing any.
+    connection(connection&& other) noexcept;
+    connection& operator=(connection&&) = delete;
     connection(const connection&) = delete;
     connection& operator=(const connection&) = delete;
 
@@ -79,6 +83,17 @@ class connection {
                 const std::string& what);
     // Runs SQL without parameters (several statements at once, DDL).
     void exec(const std::string& sql, const std::string& what);
+
+    // Prepares `sql` under a name of its own on this connection; returns the name.
+    std::string prepare(const std::string& sql, const std::string& what);
+    // Runs a prepared statement, with exec's errors.
+    result exec_prepared(const std::string& name, const std::vector<parameter>& parameters,
+                         const std::string& what);
+
+    // Inside a transaction block, including a failed one.
+    bool in_transaction() const;
+    // The connection string it was opened with, to open another like it.
+    const std::string& conninfo() const { return conninfo_; }
 
     // Where this connection goes, for messages: "host:port/database".
     const std::string& where() const { return where_; }
@@ -92,7 +107,9 @@ class connection {
     void fail_unless_ok(const std::string& what, const result& r) const;
 
     ::pg_conn* conn_ = nullptr;
+    std::string conninfo_;
     std::string where_;
+    int prepared_ = 0;
 };
 
 // "host:port/database" from a connection string, for messages; "" when it does not parse.

@@ -80,6 +80,11 @@ CREATE TABLE incident_rooms (
     PRIMARY KEY (incident_id, platform, channel)
 );
 CREATE INDEX incident_rooms_by_channel ON incident_rooms (platform, channel, incident_id);
+
+-- Counted by every write transaction, so that a writer learns another one wrote since its own
+-- last transaction and drops what it cached (SQLite's PRAGMA data_version).
+CREATE TABLE store_writes (counter BIGINT NOT NULL);
+INSERT INTO store_writes VALUES (0);
 )sql"},
 };
 
