@@ -7,10 +7,29 @@
 
 namespace scribe::store {
 
+namespace {
+
+// Opens the write connection, creating or migrating the file, and starts the writer thread,
+// and the integrity check beside it when opening left that for later.
+std::unique_ptr<detail::write_queue> start_writing(const std::string& path, open_options options) {
+    auto writer = std::make_unique<detail::event_writer>(
+        detail::open_for_writing(path, options.check_in_background));
+    detail::connection& db = writer->db();
+    const bool check_later = db.holding_checkpoints();
+    auto queue = std::make_unique<detail::write_queue>(std::move(writer));
+    // Until the check passes, commits stay in the WAL; the writer thread releases them.
+    if (check_later) {
+        queue->check_in_background(path, std::move(options), [&db] { db.hold_checkpoints(false); });
+    }
+    return queue;
+}
+
+}  // namespace
+
 struct sqlite_store::parts {
     // The writer first: it creates and migrates the file the reader then opens.
     parts(const std::string& path, open_options options)
-        : writes(std::make_unique<detail::write_queue>(path, std::move(options))),
+        : writes(start_writing(path, std::move(options))),
           reads(detail::connection(path, detail::connection::access::query_only)) {}
     explicit parts(const std::string& path) : reads(detail::open_for_reading(path)) {}
 

@@ -1,4 +1,5 @@
-// The PostgreSQL connection against a real server started for this program.
+// The PostgreSQL connection, and the store over it, against a real server started for this
+// program.
 #include "bot/store/postgres/pg_connection.hpp"
 
 #include <doctest/doctest.h>
@@ -7,7 +8,9 @@
 #include <string>
 #include <thread>
 
+#include "bot/store/postgres_store.hpp"
 #include "tests/store/pg_support.hpp"
+#include "tests/store/store_support.hpp"
 
 using namespace scribe::store;
 using namespace scribe::store::postgres;
@@ -112,4 +115,35 @@ TEST_CASE("a restarted server: the old connection is lost, a new one works") {
     postgres_server().start();
     connection after(database);
     CHECK(after.exec("SELECT 1", {}, "after the restart").integer(0, 0) == 1);
+}
+
+TEST_CASE("PostgreSQL restarting under a stream of appends: each waits, then lands once") {
+    const std::string database = fresh_database();
+    auto store = scribe::store::postgres_store::open(database);
+    scribe::store::test::append_now(*store, {scribe::store::test::declare("Outage", "d")});
+    constexpr int appends = 300;
+    std::atomic<int> stored{0};
+    std::atomic<int> failed{0};
+    std::thread producer([&] {
+        for (int i = 0; i < appends; ++i) {
+            store->append({scribe::store::test::note(1, std::to_string(i), std::to_string(i))},
+                          [&](append_result r) { ++(r.ok() ? stored : failed); });
+            std::this_thread::sleep_for(std::chrono::milliseconds(5));
+        }
+    });
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    postgres_server().stop();
+    const int before_restart = stored.load();
+    std::this_thread::sleep_for(std::chrono::seconds(1));
+    CHECK(stored.load() == before_restart);  // nothing acknowledged while the server is down
+    postgres_server().start();
+    producer.join();
+    store->flush();
+    CHECK(failed == 0);
+    CHECK(stored == appends);
+    const auto events = store->load_incident(1);
+    CHECK(events.size() == appends + 1);
+    for (std::size_t i = 0; i < events.size(); ++i) {
+        CHECK(events[i].sequence == static_cast<std::int64_t>(i + 1));
+    }
 }

@@ -22,9 +22,25 @@ struct cursor_update {
     std::string value;
 };
 
+// What the write queue commits through, whichever the database.
+class batch_writer {
+  public:
+    virtual ~batch_writer() = default;
+
+    // Stores the batches in one transaction, each in a savepoint of its own so that a bad batch
+    // fails alone, then the cursors; if the transaction fails as a whole, every batch reports
+    // it (the returned list holds the batches' results, then one per cursor). Fills in the
+    // events' incident ids and sequence numbers. Never throws.
+    virtual std::vector<append_result> commit(std::span<std::vector<model::event>> batches,
+                                              std::span<const cursor_update> cursors) = 0;
+
+    // event_store::import_events, in one transaction (rolled back for a dry run).
+    virtual import_report import(const std::vector<model::event>& events, bool dry_run) = 0;
+};
+
 // The same SQL on SQLite and PostgreSQL (backends.hpp says what differs).
 template <class Backend>
-class basic_event_writer {
+class basic_event_writer final : public batch_writer {
   public:
     using connection = typename Backend::connection;
     using statement = typename Backend::statement;
@@ -34,17 +50,11 @@ class basic_event_writer {
 
     connection& db() { return db_; }
 
-    // Stores the batches in one transaction, each in a savepoint of its own so that a bad batch
-    // fails alone, then the cursors; if the transaction fails as a whole, every batch reports
-    // it (the returned list holds the batches' results, then one per cursor). Fills in the
-    // events' incident ids and sequence numbers. Never throws.
     std::vector<append_result> commit(std::span<std::vector<model::event>> batches,
-                                      std::span<const cursor_update> cursors = {});
+                                      std::span<const cursor_update> cursors) override;
+    import_report import(const std::vector<model::event>& events, bool dry_run) override;
 
-    // event_store::import_events, in one transaction (rolled back for a dry run).
-    import_report import(const std::vector<model::event>& events, bool dry_run);
-
-private:
+  private:
     struct position {
         std::int64_t incident_id = 0;
         std::int64_t sequence = 0;

@@ -14,22 +14,8 @@ namespace {
 constexpr auto check_retry = std::chrono::minutes(1);
 }  // namespace
 
-write_queue::write_queue(const std::string& path, open_options options)
-    : writer_(open_for_writing(path, options.check_in_background)), thread_([this] { run(); }) {
-    // Opening left the integrity check to us: until it passes, commits stay in the WAL.
-    if (!writer_.db().holding_checkpoints()) return;
-    try {
-        check_in_background(path, std::move(options));
-    } catch (...) {
-        {
-            const std::lock_guard lock(mutex_);
-            stopping_ = true;
-        }
-        work_.notify_one();
-        thread_.join();
-        throw;
-    }
-}
+write_queue::write_queue(std::unique_ptr<batch_writer> writer)
+    : writer_(std::move(writer)), thread_([this] { run(); }) {}
 
 write_queue::~write_queue() {
     {
@@ -46,8 +32,9 @@ write_queue::~write_queue() {
 
 // On a connection of its own, so appends go on meanwhile; the verdict is taken in the queue,
 // behind the appends already there.
-void write_queue::check_in_background(const std::string& path, open_options options) {
-    checker_ = std::thread([this, path, options = std::move(options)] {
+void write_queue::check_in_background(const std::string& path, open_options options,
+                                      std::function<void()> sound) {
+    checker_ = std::thread([this, path, options = std::move(options), sound = std::move(sound)] {
         std::string damage;
         for (;;) {
             try {
@@ -62,7 +49,7 @@ void write_queue::check_in_background(const std::string& path, open_options opti
         }
         enqueue({{},
                  {},
-                 [this, damage, path, on_checked = options.on_checked] {
+                 [this, damage, path, sound, on_checked = options.on_checked] {
                      std::string found;
                      if (!damage.empty()) {
                          found = damaged_message(path, damage) +
@@ -70,7 +57,7 @@ void write_queue::check_in_background(const std::string& path, open_options opti
                                  path + "-wal, not merged into it)";
                      } else {
                          try {
-                             writer_.db().hold_checkpoints(false);
+                             sound();
                          } catch (const store_error& e) {
                              found = e.what();
                          }
@@ -141,7 +128,7 @@ import_report write_queue::import(const std::vector<model::event>& events, bool 
     enqueue({{}, {}, [this, result, &events, dry_run] {
                  try {
                      if (!refusal_.empty()) throw store_error(refusal_);
-                     result->set_value(writer_.import(events, dry_run));
+                     result->set_value(writer_->import(events, dry_run));
                  } catch (...) {
                      result->set_exception(std::current_exception());
                  }
@@ -197,7 +184,7 @@ void write_queue::commit_appends(std::vector<job>& jobs, std::size_t first, std:
             batches.push_back(std::move(jobs[i].events));
         }
     }
-    auto results = refusal_.empty() ? writer_.commit(batches, cursors)
+    auto results = refusal_.empty() ? writer_->commit(batches, cursors)
                                     : std::vector<append_result>(batches.size() + cursors.size(),
                                                                  append_result{{}, refusal_});
     std::size_t next_batch = 0;

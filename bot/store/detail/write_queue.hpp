@@ -6,6 +6,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -21,25 +22,30 @@ namespace scribe::store::detail {
 
 class write_queue {
 public:
-    // Opens the write connection (see event_writer) and starts the writer thread, and the
-    // integrity check beside it when opening left that for later.
-    write_queue(const std::string& path, open_options options);
-    // Stops the integrity check if it still runs; commits what is still queued, runs its
-    // callbacks, and joins the writer thread.
-    ~write_queue();
-    write_queue(const write_queue&) = delete;
-    write_queue& operator=(const write_queue&) = delete;
+  // Starts the writer thread, committing through `writer`.
+  explicit write_queue(std::unique_ptr<batch_writer> writer);
+  // Stops the integrity check if it still runs; commits what is still queued, runs its
+  // callbacks, and joins the writer thread.
+  ~write_queue();
+  write_queue(const write_queue&) = delete;
+  write_queue& operator=(const write_queue&) = delete;
 
-    void append(std::vector<model::event> events, append_callback done);
-    // Written in the group transaction it falls into, after that group's appends.
-    void save_cursor(cursor_update cursor, append_callback done);
+  void append(std::vector<model::event> events, append_callback done);
+  // Written in the group transaction it falls into, after that group's appends.
+  void save_cursor(cursor_update cursor, append_callback done);
 
-    // Blocks until everything queued so far is committed and its callbacks have run.
-    void flush();
+  // Blocks until everything queued so far is committed and its callbacks have run.
+  void flush();
 
-    // Runs event_writer::import on the writer thread after everything queued before it, and
-    // waits for it; rethrows its store_error.
-    import_report import(const std::vector<model::event>& events, bool dry_run);
+  // Runs batch_writer::import on the writer thread after everything queued before it, and
+  // waits for it; rethrows its store_error.
+  import_report import(const std::vector<model::event>& events, bool dry_run);
+
+  // SQLite's integrity check of the file at `path`, on a thread beside the writer; its
+  // verdict is taken on the writer thread, behind the appends queued before it: a sound file
+  // runs `sound` there, a damaged one makes every later append fail.
+  void check_in_background(const std::string& path, open_options options,
+                           std::function<void()> sound);
 
 private:
     // An append batch, a cursor to save, or (when `task` is set) work that needs the write
@@ -56,11 +62,10 @@ private:
     void run();
     void commit_appends(std::vector<job>& jobs, std::size_t first, std::size_t last);
     void refuse_on_writer_thread(const char* what) const;
-    void check_in_background(const std::string& path, open_options options);
     // One run of the check; throws store_error when it could not run to its end.
     std::string check_once(const std::string& path);
 
-    event_writer writer_;  // touched by the writer thread only, once it runs
+    std::unique_ptr<batch_writer> writer_;  // touched by the writer thread only, once it runs
     std::string refusal_;  // writer thread: why appends fail, once the integrity check failed
 
     std::mutex mutex_;

@@ -1,5 +1,5 @@
-// Appending and reading back: round trips, id and sequence assignment, idempotency, the
-// incidents and actions the store keeps beside the events.
+// What every backend does alike: round trips, id and sequence assignment, idempotency, the
+// incidents and actions the store keeps beside the events, cursors, several writers.
 #include <doctest/doctest.h>
 
 #include <atomic>
@@ -9,7 +9,7 @@
 #include <thread>
 
 #include "bot/model/incident.hpp"
-#include "tests/store/store_support.hpp"
+#include "tests/store/store_places.hpp"
 
 namespace scribe::store::test {
 namespace {
@@ -60,16 +60,15 @@ std::vector<model::event> one_of_each_kind() {
 
 }  // namespace
 
-TEST_CASE("every payload kind survives the round trip through the file") {
-    temp_dir dir;
-    const auto path = dir.file("scribe.db");
+STORE_TEST_CASE("every payload kind survives the round trip through the store") {
+    place_type place;
     auto expected = one_of_each_kind();
     std::set<std::size_t> kinds;
     for (const auto& e : expected) kinds.insert(e.data.index());
     REQUIRE(kinds.size() == std::variant_size_v<model::event_payload>);
 
     {
-        auto store = sqlite_store::open(path);
+        auto store = place.open();
         const auto result = append_now(*store, expected);
         REQUIRE(result.ok());
         REQUIRE(result.outcomes.size() == expected.size());
@@ -82,15 +81,14 @@ TEST_CASE("every payload kind survives the round trip through the file") {
         }
         CHECK(to_json(store->load_incident(1)) == to_json(expected));
     }
-    auto reopened = sqlite_store::open(path);
+    auto reopened = place.open();
     CHECK(to_json(reopened->load_incident(1)) == to_json(expected));
     CHECK(reopened->load_incident(2).empty());
 }
 
-TEST_CASE("incident ids and sequence numbers are assigned in order") {
-    temp_dir dir;
-    const auto path = dir.file("scribe.db");
-    auto store = sqlite_store::open(path);
+STORE_TEST_CASE("incident ids and sequence numbers are assigned in order") {
+    place_type place;
+    auto store = place.open();
 
     auto first = append_now(*store, {declare("A"), note(0, "a1")});
     REQUIRE(first.ok());
@@ -151,7 +149,7 @@ TEST_CASE("incident ids and sequence numbers are assigned in order") {
     }
     SUBCASE("numbering carries on after the file is reopened") {
         store.reset();
-        store = sqlite_store::open(path);
+        store = place.open();
         auto r = append_now(*store, {note(1, "a4"), declare("C"), note(2, "b3")});
         REQUIRE(r.ok());
         CHECK(r.outcomes[0].sequence == 4);
@@ -166,10 +164,9 @@ TEST_CASE("incident ids and sequence numbers are assigned in order") {
     }
 }
 
-TEST_CASE("a redelivered message is reported as a duplicate and stored once") {
-    temp_dir dir;
-    const auto path = dir.file("scribe.db");
-    auto store = sqlite_store::open(path);
+STORE_TEST_CASE("a redelivered message is reported as a duplicate and stored once") {
+    place_type place;
+    auto store = place.open();
     REQUIRE(append_now(*store, {declare("A", "m1"), note(0, "first", "m2")}).ok());
 
     auto again = append_now(*store, {note(1, "first, redelivered", "m2")});
@@ -210,7 +207,7 @@ TEST_CASE("a redelivered message is reported as a duplicate and stored once") {
 
     const auto stored = store->load_incident(1).size();
     store.reset();
-    store = sqlite_store::open(path);
+    store = place.open();
     auto after_restart = append_now(*store, {note(1, "first", "m2"), note(1, "x", "m4")});
     REQUIRE(after_restart.ok());
     CHECK(after_restart.outcomes[0].duplicate);
@@ -219,9 +216,9 @@ TEST_CASE("a redelivered message is reported as a duplicate and stored once") {
     CHECK(store->load_incident(1).size() == stored);
 }
 
-TEST_CASE("incidents are found by channel, and their phase follows status events") {
-    temp_dir dir;
-    auto store = sqlite_store::open(dir.file("scribe.db"));
+STORE_TEST_CASE("incidents are found by channel, and their phase follows status events") {
+    place_type place;
+    auto store = place.open();
     const model::source_key c1{"console", "C1", {}, 0};
     const model::source_key c2{"console", "C2", {}, 0};
     auto phase_of = [&](std::int64_t id) {
@@ -294,11 +291,10 @@ TEST_CASE("incidents are found by channel, and their phase follows status events
     CHECK(open == std::vector<std::int64_t>{3, 2});
 }
 
-TEST_CASE("open actions follow add, done, edit and retract") {
+STORE_TEST_CASE("open actions follow add, done, edit and retract") {
     using namespace std::chrono;
-    temp_dir dir;
-    const auto path = dir.file("scribe.db");
-    auto store = sqlite_store::open(path);
+    place_type place;
+    auto store = place.open();
     auto action = [](std::int64_t incident, std::string text, std::optional<year_month_day> due) {
         return make_event(incident, p::action_added{bob, std::move(text), due});
     };
@@ -346,13 +342,13 @@ TEST_CASE("open actions follow add, done, edit and retract") {
     CHECK(from_fold == std::vector<std::int64_t>{2, 3});
 
     store.reset();
-    store = sqlite_store::open(path);
+    store = place.open();
     CHECK(listed() == expected);
 }
 
-TEST_CASE("appends from several threads all land, in order within each incident") {
-    temp_dir dir;
-    auto store = sqlite_store::open(dir.file("scribe.db"));
+STORE_TEST_CASE("appends from several threads all land, in order within each incident") {
+    place_type place;
+    auto store = place.open();
     constexpr int threads = 4;
     constexpr int per_thread = 300;
     std::atomic<int> committed{0};
@@ -389,9 +385,51 @@ TEST_CASE("appends from several threads all land, in order within each incident"
     }
 }
 
-TEST_CASE("flush from an append callback is refused instead of waiting for itself") {
-    temp_dir dir;
-    auto store = sqlite_store::open(dir.file("scribe.db"));
+STORE_TEST_CASE("two writers on one store, as two processes: every event once, numbers unbroken") {
+    place_type place;
+    auto first = place.open();
+    auto second = place.open();
+    REQUIRE(append_now(*first, {declare("Shared", "declare")}).ok());
+    constexpr int per_writer = 200;
+    std::atomic<int> failed{0};
+    const auto write = [&](event_store& store, const std::string& prefix) {
+        for (int i = 0; i < per_writer; ++i) {
+            // The same message redelivered to both writers must be stored once as well.
+            store.append({note(1, prefix + std::to_string(i), prefix + std::to_string(i)),
+                          note(1, "both " + std::to_string(i), numbered("both-", i))},
+                         [&](append_result r) {
+                             if (!r.ok()) ++failed;
+                         });
+        }
+        store.flush();
+    };
+    std::thread a([&] { write(*first, "a-"); });
+    std::thread b([&] { write(*second, "b-"); });
+    a.join();
+    b.join();
+    CHECK(failed == 0);
+    // A third opening sees both writers' work.
+    auto reader = place.open();
+    const auto events = reader->load_incident(1);
+    REQUIRE(events.size() == 1 + 3 * per_writer);
+    std::set<std::string> keys;
+    for (std::size_t i = 0; i < events.size(); ++i) {
+        CHECK(events[i].sequence == static_cast<std::int64_t>(i + 1));
+        keys.insert(events[i].source.message_id);
+    }
+    CHECK(keys.size() == events.size());
+    // Each writer notices the other's numbers before it writes again.
+    const auto more = append_now(*first, {note(1, "after")});
+    REQUIRE(more.ok());
+    CHECK(more.outcomes[0].sequence == static_cast<std::int64_t>(events.size() + 1));
+    const auto incident = append_now(*second, {declare("Next")});
+    REQUIRE(incident.ok());
+    CHECK(incident.outcomes[0].incident_id == 2);
+}
+
+STORE_TEST_CASE("flush from an append callback is refused instead of waiting for itself") {
+    place_type place;
+    auto store = place.open();
     bool refused = false;
     store->append({declare("A")}, [&](append_result) {
         try {
@@ -404,10 +442,10 @@ TEST_CASE("flush from an append callback is refused instead of waiting for itsel
     CHECK(refused);
 }
 
-TEST_CASE("a stream cursor is saved after the appends queued before it, and survives a restart") {
-    temp_dir dir;
-    const auto path = dir.file("scribe.db");
-    auto store = sqlite_store::open(path);
+STORE_TEST_CASE(
+    "a stream cursor is saved after the appends queued before it, and survives a restart") {
+    place_type place;
+    auto store = place.open();
     CHECK_FALSE(store->load_cursor("matrix").has_value());
 
     // Queued back to back, so the writer commits them in one group: the cursor's callback runs
@@ -429,7 +467,7 @@ TEST_CASE("a stream cursor is saved after the appends queued before it, and surv
     store->save_cursor("matrix", "s80_4", {});
     store->save_cursor("other", "x", {});
     store.reset();
-    store = sqlite_store::open(path);
+    store = place.open();
     CHECK(store->load_cursor("matrix") == "s80_4");
     CHECK(store->load_cursor("other") == "x");
     CHECK(store->load_incident(1).size() == 1);

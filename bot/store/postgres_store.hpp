@@ -1,0 +1,52 @@
+// The event store on PostgreSQL: the same writer and reader as SQLite's, over libpq, so that
+// several Scribe processes (replicas, a console, an import) can share one store.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "bot/store/event_store.hpp"
+#include "bot/store/import.hpp"
+
+namespace scribe::store {
+
+class postgres_store final : public event_store {
+  public:
+    // Connects with `conninfo` (a libpq connection string or URI) and brings the database to
+    // the latest schema under a lock. Throws store_error when the server cannot be reached,
+    // or the database is another application's or was written by a newer Scribe.
+    static std::unique_ptr<postgres_store> open(const std::string& conninfo);
+
+    // Commits everything appended so far and runs the callbacks.
+    ~postgres_store() override;
+
+    postgres_store(const postgres_store&) = delete;
+    postgres_store& operator=(const postgres_store&) = delete;
+
+    // When the connection is lost (PostgreSQL restarting, a network failure), the writer
+    // connects again and commits the group again, waiting with backoff meanwhile, so nothing
+    // is acknowledged until it is stored; after about a minute without the server the group
+    // fails and its callbacks say why. Sequence numbers are assigned in the writing
+    // transaction, one writer process at a time.
+    void append(std::vector<model::event> events, append_callback done) override;
+    void flush() override;
+
+    std::vector<model::event> load_incident(std::int64_t incident_id) override;
+    std::optional<std::int64_t> open_incident_in(const model::source_key& channel) override;
+    std::optional<std::int64_t> latest_incident_in(const model::source_key& channel) override;
+    std::vector<incident_summary> list_incidents(bool open_only) override;
+    std::vector<open_action> list_open_actions() override;
+    void for_each_event(const std::function<void(const model::event&)>& visit) override;
+    import_report import_events(const std::vector<model::event>& events,
+                                bool dry_run = false) override;
+    void save_cursor(std::string name, std::string value, append_callback done) override;
+    std::optional<std::string> load_cursor(const std::string& name) override;
+
+  private:
+    struct parts;
+    explicit postgres_store(std::unique_ptr<parts> p);
+
+    std::unique_ptr<parts> parts_;
+};
+
+}  // namespace scribe::store
