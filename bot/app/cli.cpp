@@ -8,7 +8,6 @@
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
-
 #include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -22,6 +21,7 @@
 #include "bot/model/codec.hpp"
 #include "bot/render/render.hpp"
 #include "bot/store/import.hpp"
+#include "bot/store/postgres_store.hpp"
 #include "bot/store/sqlite_store.hpp"
 
 namespace scribe::app {
@@ -42,9 +42,14 @@ model::zone zone_of(const config& settings) {
     return model::zone::locate(settings.time_zone).value_or(model::zone::utc());
 }
 
-// Opens the store to write to it, creating it and its folder (private to the user) when
-// missing.
-std::unique_ptr<store::sqlite_store> open_store(const cli_context& cli) {
+bool on_postgres(const cli_context& cli) { return !cli.settings.store_url.empty(); }
+
+// Opens the store to write to it: PostgreSQL at store.url, migrated when older, or the SQLite
+// file, created with its folder (private to the user) when missing.
+std::unique_ptr<store::event_store> open_store(const cli_context& cli) {
+    if (on_postgres(cli)) {
+        return store::postgres_store::open(cli.settings.store_url, cli.settings.store_password);
+    }
     const auto folder = cli.store_path.parent_path();
     if (!folder.empty() && !std::filesystem::exists(folder)) {
         std::filesystem::create_directories(folder);
@@ -54,7 +59,11 @@ std::unique_ptr<store::sqlite_store> open_store(const cli_context& cli) {
 }
 
 // Opens an existing store to read it: a mistyped path creates nothing.
-std::unique_ptr<store::sqlite_store> open_reader(const cli_context& cli) {
+std::unique_ptr<store::event_store> open_reader(const cli_context& cli) {
+    if (on_postgres(cli)) {
+        return store::postgres_store::open_read_only(cli.settings.store_url,
+                                                     cli.settings.store_password);
+    }
     return store::sqlite_store::open_read_only(cli.store_path.string());
 }
 
@@ -109,7 +118,7 @@ std::optional<std::pair<model::incident, std::vector<model::event>>> load(
     const cli_context& cli, store::event_store& store, std::int64_t id) {
     auto events = store.load_incident(id);
     if (events.empty()) {
-        cli.err << "scribe: there is no incident #" << id << " in " << cli.store_path.string()
+        cli.err << "scribe: there is no incident #" << id << " in " << store_name(cli)
                 << " (see scribe list)\n";
         return std::nullopt;
     }
@@ -144,6 +153,11 @@ std::optional<std::string> configured_template(const cli_context& cli) {
                 << " (render.template)\n";
     }
     return text;
+}
+
+std::string store_name(const cli_context& cli) {
+    return on_postgres(cli) ? store::postgres_store::describe(cli.settings.store_url)
+                            : cli.store_path.string();
 }
 
 int run_console(const cli_context& cli, const console_args& args, std::istream& in) {
@@ -185,6 +199,7 @@ int run_demo(const cli_context& cli, const std::filesystem::path& output_dir, bo
         cli_context demo = cli;
         if (!store_given) {
             // The demo's own store, fresh each time, so it never mixes with real incidents.
+            demo.settings.store_url.clear();
             demo.store_path = output_dir / "scribe-demo.db";
             for (const char* suffix : {"", "-wal", "-shm"}) {
                 std::filesystem::remove(demo.store_path.string() + suffix);
@@ -486,7 +501,7 @@ int import_events(const cli_context& cli, const std::filesystem::path& input, bo
         // A dry run into a store that does not exist yet creates none: it tries a scratch one.
         cli_context target = cli;
         std::optional<std::filesystem::path> scratch;
-        if (dry_run && !std::filesystem::exists(cli.store_path)) {
+        if (dry_run && !on_postgres(cli) && !std::filesystem::exists(cli.store_path)) {
             scratch = std::filesystem::temp_directory_path() /
                       ("scribe-dry-run-" + adapters::console::new_session_id());
             std::filesystem::create_directories(*scratch);

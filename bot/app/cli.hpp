@@ -29,6 +29,9 @@ struct cli_context {
     std::optional<std::filesystem::path> config_file;  // read again on SIGHUP
 };
 
+// Where the store is, for messages: the SQLite file, or PostgreSQL's host and database.
+std::string store_name(const cli_context& cli);
+
 struct console_args {
     std::string user;
     std::string channel = "console";

@@ -1,12 +1,13 @@
 // One table of keys drives reading the TOML file, the environment and the key listing.
 #include "bot/app/config.hpp"
 
+#include <toml++/toml.h>
 
 #include <array>
 #include <cstdlib>
-#include <toml++/toml.h>
 #include <variant>
 
+#include "adapters/platform.hpp"
 #include "bot/app/platforms.hpp"
 #include "bot/model/zone.hpp"
 #include "commands/time_spec.hpp"
@@ -94,6 +95,20 @@ constexpr std::array keys{
              [](config& c, const auto& v) -> std::string {
                  c.store_path = text_of(v);
                  return c.store_path.empty() ? "must not be empty" : std::string();
+             }},
+    key_spec{
+        "store", "url", kind::text,
+        "a PostgreSQL connection string or URI (postgresql://user@host/db?sslmode=verify-full);"
+        " set, it is the store instead of the SQLite file (default: none)",
+        [](config& c, const auto& v) -> std::string {
+            c.store_url = text_of(v);
+            return c.store_url.empty() ? "must not be empty" : std::string();
+        }},
+    key_spec{"store", "password_file", kind::text,
+             "a file (mode 600) holding the PostgreSQL password (default: the URL's, "
+             "PGPASSWORD or PGPASSFILE)",
+             [](config& c, const auto& v) -> std::string {
+                 return adapters::setting_checks::read_secret_file(text_of(v), c.store_password);
              }},
     key_spec{"render", "template", kind::text,
              "a Mustache template for postmortem drafts (default: the built-in one)",

@@ -30,6 +30,8 @@ struct config {
     long long max_text = 4000;
     // [store]
     std::string store_path;  // empty: default_store_path()
+    std::string store_url;   // a PostgreSQL connection string or URI; empty: SQLite at store_path
+    std::string store_password;  // from store.password_file; empty: libpq's own sources
     // [render]
     std::string postmortem_template;  // a Mustache file; empty: the built-in draft
     std::string output_dir = ".";

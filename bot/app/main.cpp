@@ -129,6 +129,9 @@ int main(int argc, char** argv) {
     }
 
     configure_logging(loaded.values.log_level, loaded.values.log_format);
+    if (db && !loaded.values.store_url.empty()) {
+        std::cerr << "scribe: --db is ignored: store.url names the store\n";
+    }
 
     const std::filesystem::path store_path =
         db ? *db

@@ -1,6 +1,9 @@
 // `scribe run`: the long-lived bot. One loop on the main thread carries the adapters, each
 // kept running by its supervisor, and the health listener; the router runs on a thread of its
 // own, and the store commits on its thread; each posts completions back.
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
@@ -11,8 +14,6 @@
 #include <csignal>
 #include <memory>
 #include <thread>
-#include <unistd.h>
-#include <spdlog/spdlog.h>
 
 #include "adapters/net/constants.hpp"
 #include "adapters/net/http_server.hpp"
@@ -23,6 +24,7 @@
 #include "bot/app/logging.hpp"
 #include "bot/app/router.hpp"
 #include "bot/app/router_port.hpp"
+#include "bot/store/postgres_store.hpp"
 #include "bot/store/sqlite_store.hpp"
 
 namespace scribe::app {
@@ -74,7 +76,7 @@ std::string missing_settings(const config& settings) {
 struct service {
     const cli_context& cli;
     asio::io_context& io;
-    store::sqlite_store& store;
+    store::event_store& store;
     router& bot;
     router_port& port;
     std::vector<std::unique_ptr<adapters::adapter>> adapters;
@@ -112,7 +114,7 @@ struct service {
         now.router = bot.stats();
         if (!now.router.last_store_error.empty()) {
             now.store_problem = now.router.last_store_error;
-        } else if (::access(cli.store_path.c_str(), W_OK) != 0) {
+        } else if (cli.settings.store_url.empty() && ::access(cli.store_path.c_str(), W_OK) != 0) {
             now.store_problem = cli.store_path.string() + " is not writable";
         }
         return now;
@@ -250,10 +252,15 @@ int run_service(const cli_context& cli) {
                          cli.store_path.string(), reason);
         });
     };
-    std::unique_ptr<store::sqlite_store> store;
+    std::unique_ptr<store::event_store> store;
     std::shared_ptr<asio::ssl::context> tls;
     try {
-        store = store::sqlite_store::open(cli.store_path.string(), std::move(store_options));
+        if (settings.store_url.empty()) {
+            store = store::sqlite_store::open(cli.store_path.string(), std::move(store_options));
+        } else {
+            store = store::postgres_store::open(settings.store_url, settings.store_password);
+            spdlog::info("store: {}", store_name(cli));
+        }
         tls = adapters::net::make_client_context({settings.tls_ca_file});
     } catch (const std::exception& e) {
         cli.err << "scribe: " << e.what() << "\n";

@@ -24,19 +24,29 @@ constexpr auto reconnect_budget = 60s;
 constexpr auto first_wait = 100ms;
 constexpr auto longest_wait = 5s;
 
-postgres::connection connect_migrated(const std::string& conninfo) {
-    postgres::connection db(conninfo);
+// Where the store is, and the password to get in (empty: libpq's own sources).
+struct server_address {
+    std::string conninfo;
+    std::string password;
+
+    postgres::connection connect() const { return postgres::connection(conninfo, password); }
+};
+
+postgres::connection connect_migrated(const server_address& server) {
+    auto db = server.connect();
     postgres::migrate(db);
     return db;
 }
+
+constexpr const char* read_only_refusal = "the store was opened for reading only";
 
 // The PostgreSQL writer, connected again (and the group tried again) when the connection was
 // lost. A group is tried on a copy of its batches, since a try fills in ids and sequences.
 class reconnecting_writer final : public detail::batch_writer {
   public:
-    explicit reconnecting_writer(const std::string& conninfo)
-        : conninfo_(conninfo),
-          writer_(std::make_unique<detail::postgres_event_writer>(connect_migrated(conninfo))) {}
+    explicit reconnecting_writer(server_address server)
+        : server_(std::move(server)),
+          writer_(std::make_unique<detail::postgres_event_writer>(connect_migrated(server_))) {}
 
     std::vector<append_result> commit(std::span<std::vector<model::event>> batches,
                                       std::span<const detail::cursor_update> cursors) override {
@@ -46,8 +56,8 @@ class reconnecting_writer final : public detail::batch_writer {
         for (;;) {
             try {
                 if (!writer_)
-                    writer_ = std::make_unique<detail::postgres_event_writer>(
-                        connect_migrated(conninfo_));
+                    writer_ =
+                        std::make_unique<detail::postgres_event_writer>(connect_migrated(server_));
                 std::vector<std::vector<model::event>> attempt(batches.begin(), batches.end());
                 auto results = writer_->commit(attempt, cursors);
                 if (writer_->db().ok()) {
@@ -74,7 +84,7 @@ class reconnecting_writer final : public detail::batch_writer {
 
     import_report import(const std::vector<model::event>& events, bool dry_run) override {
         if (!writer_) {
-            writer_ = std::make_unique<detail::postgres_event_writer>(connect_migrated(conninfo_));
+            writer_ = std::make_unique<detail::postgres_event_writer>(connect_migrated(server_));
         }
         try {
             return writer_->import(events, dry_run);
@@ -85,7 +95,7 @@ class reconnecting_writer final : public detail::batch_writer {
     }
 
   private:
-    std::string conninfo_;
+    server_address server_;
     std::unique_ptr<detail::postgres_event_writer> writer_;  // null while disconnected
 };
 
@@ -93,47 +103,86 @@ class reconnecting_writer final : public detail::batch_writer {
 
 // Reads are tried once more on a new connection when the connection was lost.
 struct postgres_store::parts {
-    explicit parts(const std::string& info)
-        : conninfo(info),
-          writes(
-              std::make_unique<detail::write_queue>(std::make_unique<reconnecting_writer>(info))),
-          reader(std::make_unique<detail::postgres_event_reader>(postgres::connection(info))) {}
+    // `writes` null: opened for reading only.
+    parts(server_address where, std::unique_ptr<detail::write_queue> queue)
+        : server(std::move(where)), writes(std::move(queue)) {}
 
     template <class Read>
     auto read(Read read_with) {
-        std::unique_lock lock(mutex);
+        const std::lock_guard lock(mutex);
         try {
-            if (!reader) {
-                reader =
-                    std::make_unique<detail::postgres_event_reader>(postgres::connection(conninfo));
-            }
+            if (!reader) reader = std::make_unique<detail::postgres_event_reader>(server.connect());
             return read_with(*reader);
         } catch (const postgres::connection_lost&) {
-            reader =
-                std::make_unique<detail::postgres_event_reader>(postgres::connection(conninfo));
+            reader = std::make_unique<detail::postgres_event_reader>(server.connect());
             return read_with(*reader);
         }
     }
 
-    std::string conninfo;
+    detail::write_queue& writer() {
+        if (!writes) throw store_error(read_only_refusal);
+        return *writes;
+    }
+
+    server_address server;
     std::unique_ptr<detail::write_queue> writes;
     std::mutex mutex;  // guards `reader` itself; it serialises its queries
     std::unique_ptr<detail::postgres_event_reader> reader;
 };
 
-std::unique_ptr<postgres_store> postgres_store::open(const std::string& conninfo) {
-    return std::unique_ptr<postgres_store>(new postgres_store(std::make_unique<parts>(conninfo)));
+std::unique_ptr<postgres_store> postgres_store::open(const std::string& conninfo,
+                                                     const std::string& password) {
+    server_address server{conninfo, password};
+    auto queue =
+        std::make_unique<detail::write_queue>(std::make_unique<reconnecting_writer>(server));
+    auto p = std::make_unique<parts>(std::move(server), std::move(queue));
+    p->read([](auto&) { return 0; });  // connects the reader now, so a failure shows at open
+    return std::unique_ptr<postgres_store>(new postgres_store(std::move(p)));
+}
+
+std::unique_ptr<postgres_store> postgres_store::open_read_only(const std::string& conninfo,
+                                                               const std::string& password) {
+    server_address server{conninfo, password};
+    {
+        auto db = server.connect();
+        const int version = postgres::schema_version(db);
+        if (version == 0) {
+            throw store_error("there is no Scribe store in the database at " + db.where());
+        }
+        if (version != postgres::latest_schema_version()) {
+            throw store_error("the Scribe store at " + db.where() + " is at schema " +
+                              std::to_string(version) + ", and this Scribe reads schema " +
+                              std::to_string(postgres::latest_schema_version()) +
+                              (version < postgres::latest_schema_version()
+                                   ? "; run scribe run or scribe console once to upgrade it"
+                                   : "; it was written by a newer Scribe"));
+        }
+    }
+    return std::unique_ptr<postgres_store>(
+        new postgres_store(std::make_unique<parts>(std::move(server), nullptr)));
+}
+
+std::string postgres_store::describe(const std::string& conninfo) {
+    return "PostgreSQL at " + postgres::describe(conninfo);
 }
 
 postgres_store::postgres_store(std::unique_ptr<parts> p) : parts_(std::move(p)) {}
 
-postgres_store::~postgres_store() { parts_->writes->flush(); }
+postgres_store::~postgres_store() {
+    if (parts_->writes) parts_->writes->flush();
+}
 
 void postgres_store::append(std::vector<model::event> events, append_callback done) {
+    if (!parts_->writes) {
+        done({{}, read_only_refusal});
+        return;
+    }
     parts_->writes->append(std::move(events), std::move(done));
 }
 
-void postgres_store::flush() { parts_->writes->flush(); }
+void postgres_store::flush() {
+    if (parts_->writes) parts_->writes->flush();
+}
 
 std::vector<model::event> postgres_store::load_incident(std::int64_t incident_id) {
     return parts_->read([&](auto& r) { return r.load_incident(incident_id); });
@@ -157,15 +206,19 @@ std::vector<open_action> postgres_store::list_open_actions() {
 
 void postgres_store::for_each_event(const std::function<void(const model::event&)>& visit) {
     // On a connection of its own (the reader opens one), so `visit` may read from the store.
-    detail::postgres_event_reader exporter{postgres::connection(parts_->conninfo)};
+    detail::postgres_event_reader exporter{parts_->server.connect()};
     exporter.for_each_event(visit);
 }
 
 import_report postgres_store::import_events(const std::vector<model::event>& events, bool dry_run) {
-    return parts_->writes->import(events, dry_run);
+    return parts_->writer().import(events, dry_run);
 }
 
 void postgres_store::save_cursor(std::string name, std::string value, append_callback done) {
+    if (!parts_->writes) {
+        done({{}, read_only_refusal});
+        return;
+    }
     parts_->writes->save_cursor({std::move(name), std::move(value)}, std::move(done));
 }
 

@@ -12,10 +12,21 @@ namespace scribe::store {
 
 class postgres_store final : public event_store {
   public:
-    // Connects with `conninfo` (a libpq connection string or URI) and brings the database to
+    // Connects with `conninfo` (a libpq connection string or URI; `password` when not empty,
+    // else libpq's own sources: the string, PGPASSWORD, PGPASSFILE) and brings the database to
     // the latest schema under a lock. Throws store_error when the server cannot be reached,
     // or the database is another application's or was written by a newer Scribe.
-    static std::unique_ptr<postgres_store> open(const std::string& conninfo);
+    static std::unique_ptr<postgres_store> open(const std::string& conninfo,
+                                                const std::string& password = {});
+
+    // Connects to read only: nothing is created, migrated or written, and appends, cursors
+    // and imports fail. Throws store_error as open() does, and when the database has no
+    // Scribe store or one at another schema.
+    static std::unique_ptr<postgres_store> open_read_only(const std::string& conninfo,
+                                                          const std::string& password = {});
+
+    // "PostgreSQL at host:port/database", for messages: never the password.
+    static std::string describe(const std::string& conninfo);
 
     // Commits everything appended so far and runs the callbacks.
     ~postgres_store() override;

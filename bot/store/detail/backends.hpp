@@ -52,7 +52,7 @@ struct postgres_backend {
         std::optional<std::int64_t> last_written_;
     };
 
-    static connection another(const connection& db) { return connection(db.conninfo()); }
+    static connection another(const connection& db) { return db.another(); }
 };
 
 }  // namespace scribe::store::detail

@@ -70,8 +70,22 @@ std::int64_t result::affected() const {
     return n;
 }
 
-connection::connection(const std::string& conninfo)
-    : conn_(PQconnectdb(conninfo.c_str())), conninfo_(conninfo), where_(describe(conninfo)) {
+namespace {
+
+// The string or URI expanded as dbname, with the password beside it when there is one.
+::pg_conn* connect(const std::string& conninfo, const std::string& password) {
+    const char* keys[] = {"dbname", password.empty() ? nullptr : "password", nullptr};
+    const char* values[] = {conninfo.c_str(), password.c_str(), nullptr};
+    return PQconnectdbParams(keys, values, 1);
+}
+
+}  // namespace
+
+connection::connection(const std::string& conninfo, const std::string& password)
+    : conn_(connect(conninfo, password)),
+      conninfo_(conninfo),
+      password_(password),
+      where_(describe(conninfo)) {
     if (conn_ == nullptr) throw connection_lost("PostgreSQL at " + where_ + ": out of memory");
     if (PQstatus(conn_) != CONNECTION_OK) {
         const std::string message = one_line(PQerrorMessage(conn_));
@@ -85,6 +99,7 @@ connection::~connection() { PQfinish(conn_); }
 connection::connection(connection&& other) noexcept
     : conn_(other.conn_),
       conninfo_(std::move(other.conninfo_)),
+      password_(std::move(other.password_)),
       where_(std::move(other.where_)),
       prepared_(other.prepared_) {
     other.conn_ = nullptr;

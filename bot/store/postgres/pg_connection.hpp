@@ -65,9 +65,10 @@ using parameter = std::optional<std::string>;
 
 class connection {
   public:
-    // Connects with a libpq connection string or URI ("postgresql://…", "host=… dbname=…");
-    // throws connection_lost naming where it tried to connect, never the password.
-    explicit connection(const std::string& conninfo);
+    // Connects with a libpq connection string or URI ("postgresql://…", "host=… dbname=…"),
+    // and `password` when not empty (else the one in the string, or PGPASSFILE's); throws
+    // connection_lost naming where it tried to connect, never the password.
+    explicit connection(const std::string& conninfo, const std::string& password = {});
     ~connection();
     // Statements prepared on a connection keep a reference to it: move it only before
     // preparing any.
@@ -92,8 +93,8 @@ class connection {
 
     // Inside a transaction block, including a failed one.
     bool in_transaction() const;
-    // The connection string it was opened with, to open another like it.
-    const std::string& conninfo() const { return conninfo_; }
+    // Another connection like this one.
+    connection another() const { return connection(conninfo_, password_); }
 
     // Where this connection goes, for messages: "host:port/database".
     const std::string& where() const { return where_; }
@@ -108,6 +109,7 @@ class connection {
 
     ::pg_conn* conn_ = nullptr;
     std::string conninfo_;
+    std::string password_;
     std::string where_;
     int prepared_ = 0;
 };
