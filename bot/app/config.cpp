@@ -110,6 +110,17 @@ constexpr std::array keys{
              [](config& c, const auto& v) -> std::string {
                  return adapters::setting_checks::read_secret_file(text_of(v), c.store_password);
              }},
+    key_spec{"store", "lease_timeout", kind::text,
+             "with PostgreSQL: how long the active scribe run may go unheard (a lost machine, "
+             "a partition) before a standby takes over, e.g. 15s (default 15s)",
+             [](config& c, const auto& v) -> std::string {
+                 const auto span = commands::parse_span(text_of(v));
+                 if (!span || *span < std::chrono::seconds(3) || *span > std::chrono::hours(1)) {
+                     return "must be a span from 3s to 1h, like 15s";
+                 }
+                 c.lease_timeout = std::chrono::duration_cast<std::chrono::seconds>(*span);
+                 return {};
+             }},
     key_spec{"render", "template", kind::text,
              "a Mustache template for postmortem drafts (default: the built-in one)",
              [](config& c, const auto& v) -> std::string {

@@ -1,6 +1,7 @@
 // Scribe's configuration: a TOML file, each key overridable by SCRIBE_<SECTION>_<KEY>.
 #pragma once
 
+#include <chrono>
 #include <filesystem>
 #include <memory>
 #include <optional>
@@ -9,7 +10,6 @@
 #include <vector>
 
 #include "adapters/platform.hpp"
-
 #include "bot/model/reminders.hpp"
 #include "bot/model/vocabulary.hpp"
 
@@ -32,6 +32,8 @@ struct config {
     std::string store_path;  // empty: default_store_path()
     std::string store_url;   // a PostgreSQL connection string or URI; empty: SQLite at store_path
     std::string store_password;  // from store.password_file; empty: libpq's own sources
+    // How long an active replica may go unheard before a standby takes over (PostgreSQL).
+    std::chrono::seconds lease_timeout{15};
     // [render]
     std::string postmortem_template;  // a Mustache file; empty: the built-in draft
     std::string output_dir = ".";

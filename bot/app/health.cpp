@@ -109,6 +109,16 @@ std::string metrics_text(const health_snapshot& now) {
     out.histogram("scribe_store_commit_seconds", "", router.commit_latency);
     out.family("scribe_store_failures_total", "counter", "Appends the store could not commit.");
     out.sample("scribe_store_failures_total", "", static_cast<double>(router.store_failures));
+    if (now.replica) {
+        out.family("scribe_replica_active", "gauge",
+                   "1 while this replica holds the store's lease, 0 while it stands by.");
+        out.sample("scribe_replica_active", "", now.replica->role == "active" ? 1.0 : 0.0);
+        out.family("scribe_lease_epoch", "gauge", "The lease epoch this replica took (0: none).");
+        out.sample("scribe_lease_epoch", "", static_cast<double>(now.replica->epoch));
+        out.family("scribe_takeovers_total", "counter",
+                   "Times this replica took the lease after another one had held it.");
+        out.sample("scribe_takeovers_total", "", now.replica->took_over ? 1.0 : 0.0);
+    }
     out.family("scribe_open_incidents", "gauge", "Incidents declared and not closed.");
     out.sample("scribe_open_incidents", "", static_cast<double>(router.open_incidents));
     return out.text;
@@ -138,6 +148,11 @@ adapters::net::http_answer answer_probe(const std::string& target, const health_
             ready = ready && p.link.connected;
         }
         body["platforms"] = std::move(platforms);
+        if (now.replica) {
+            body["role"] = now.replica->role;
+            body["lease_epoch"] = now.replica->epoch;
+            ready = ready && now.replica->role == "active";
+        }
         body["ready"] = ready;
         return {ready ? 200u : 503u, "application/json", body.dump() + "\n"};
     }

@@ -1,6 +1,7 @@
 // `scribe run`: the long-lived bot. One loop on the main thread carries the adapters, each
-// kept running by its supervisor, and the health listener; the router runs on a thread of its
-// own, and the store commits on its thread; each posts completions back.
+// kept running by its supervisor, the router and the health listener; the router's store
+// reads (and the lease's round trips) run on a reader thread, and the store commits on its
+// thread; each posts completions back.
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
@@ -10,6 +11,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <chrono>
 #include <csignal>
 #include <memory>
@@ -24,6 +26,7 @@
 #include "bot/app/logging.hpp"
 #include "bot/app/router.hpp"
 #include "bot/app/router_port.hpp"
+#include "bot/store/postgres_lease.hpp"
 #include "bot/store/postgres_store.hpp"
 #include "bot/store/sqlite_store.hpp"
 
@@ -32,6 +35,12 @@ namespace {
 
 namespace asio = boost::asio;
 using adapters::net::nothrow;
+
+std::string host_name() {
+    char name[256] = {};
+    if (::gethostname(name, sizeof name - 1) != 0) return "unknown host";
+    return name;
+}
 
 model::timestamp wall_clock() {
     return std::chrono::time_point_cast<std::chrono::milliseconds>(
@@ -87,6 +96,13 @@ struct service {
     std::unique_ptr<adapters::net::http_server> probes;
     int exit = exit_ok;
     bool stopping = false;
+    // With PostgreSQL, the lease that makes this replica the active one; its round trips run
+    // on `reader_io`, beside the router's reads.
+    store::postgres_lease* lease = nullptr;
+    store::postgres_store* shared_store = nullptr;
+    asio::io_context* reader_io = nullptr;
+    asio::steady_timer lease_checks{io};
+    bool standing_by = false;
 
     adapters::adapter* adapter_for(const std::string& platform) {
         for (auto& a : adapters) {
@@ -112,6 +128,10 @@ struct service {
             now.platforms.push_back({std::string(a->platform()), a->status(), a->stats()});
         }
         now.router = bot.stats();
+        if (lease) {
+            now.replica = replica_health{standing_by ? "standby" : "active", lease->epoch(),
+                                         !standing_by && !lease->previous_holder().empty()};
+        }
         if (!now.router.last_store_error.empty()) {
             now.store_problem = now.router.last_store_error;
         } else if (cli.settings.store_url.empty() && ::access(cli.store_path.c_str(), W_OK) != 0) {
@@ -126,6 +146,7 @@ struct service {
         stopping = true;
         for (auto& s : supervisors) s->stop();
         reminders.cancel();
+        lease_checks.cancel();
         hangup.cancel();
         termination.cancel();
         if (probes) probes->stop();
@@ -145,6 +166,71 @@ struct service {
             co_await wait.async_wait(nothrow);
         }
         io.stop();
+    }
+
+    // Opens the platform links and sends reminders: at once on SQLite; on PostgreSQL once this
+    // replica holds the lease (a standby's Socket Mode link would take the active one's
+    // events), and then it checks every second that it still does, stepping down if not.
+    asio::awaitable<void> lead() {
+        if (lease) {
+            standing_by = true;
+            const std::string holder = host_name() + " pid " + std::to_string(::getpid());
+            bool said = false;
+            while (!stopping) {
+                std::string problem;
+                bool taken = false;
+                try {
+                    taken =
+                        co_await on_reader([this, &holder] { return lease->try_acquire(holder); });
+                } catch (const std::exception& e) {
+                    problem = e.what();
+                }
+                if (taken) break;
+                if (!problem.empty()) {
+                    spdlog::warn("standing by: the lease could not be tried ({})", problem);
+                } else if (!said) {
+                    spdlog::info("standing by: another scribe run holds the lease on {}",
+                                 store_name(cli));
+                }
+                said = true;
+                lease_checks.expires_after(std::chrono::seconds(1));
+                co_await lease_checks.async_wait(nothrow);
+            }
+            if (stopping) co_return;
+            shared_store->fence_writes(lease->epoch());
+            standing_by = false;
+            spdlog::info("active: took the lease on {} (epoch {}{})", store_name(cli),
+                         lease->epoch(),
+                         lease->previous_holder().empty() ? std::string()
+                                                          : ", after " + lease->previous_holder());
+        }
+        for (auto& adapter : adapters) {
+            supervisors.push_back(
+                std::make_unique<adapters::supervisor>(io.get_executor(), *adapter));
+            asio::co_spawn(io, supervisors.back()->run(),
+                           [this](std::exception_ptr e) { on_supervisor_end(e); });
+        }
+        asio::co_spawn(io, remind(), log_failure("reminders"));
+        while (lease && !stopping) {
+            lease_checks.expires_after(std::chrono::seconds(1));
+            co_await lease_checks.async_wait(nothrow);
+            if (stopping) break;
+            if (!co_await on_reader([this] { return lease->held(); })) {
+                stop_for("lost the lease on " + store_name(cli) +
+                             "; stepping down so that a standby takes over",
+                         exit_failure);
+            }
+        }
+    }
+
+    // Runs `work` (a blocking round trip) on the reader thread and resumes here with its
+    // result or exception.
+    template <class Work>
+    asio::awaitable<std::invoke_result_t<Work>> on_reader(Work work) {
+        co_return co_await asio::co_spawn(
+            *reader_io,
+            [work]() -> asio::awaitable<std::invoke_result_t<Work>> { co_return work(); },
+            asio::use_awaitable);
     }
 
     // Posts the reminders that fall due, once the platforms are connected (one posted before
@@ -332,17 +418,20 @@ int run_service(const cli_context& cli) {
             return exit_usage;
         }
     }
-    for (auto& adapter : s.adapters) {
-        s.supervisors.push_back(
-            std::make_unique<adapters::supervisor>(io.get_executor(), *adapter));
-        asio::co_spawn(io, s.supervisors.back()->run(),
-                       [&s](std::exception_ptr e) { s.on_supervisor_end(e); });
+    s.reader_io = &reader_io;
+    std::unique_ptr<store::postgres_lease> lease;
+    if (auto* shared = dynamic_cast<store::postgres_store*>(store.get())) {
+        lease = std::make_unique<store::postgres_lease>(settings.store_url, settings.store_password,
+                                                        settings.lease_timeout);
+        s.lease = lease.get();
+        s.shared_store = shared;
     }
-    asio::co_spawn(io, s.remind(), log_failure("reminders"));
+    asio::co_spawn(io, s.lead(), log_failure("leading"));
     asio::co_spawn(io, s.reload_on_hangup(), log_failure("reloading the configuration"));
     asio::co_spawn(io, s.stop_on_signal(), log_failure("signals"));
     io.run();
     store->flush();
+    if (lease) reader_io.stop();
     return s.exit;
 }
 

@@ -3,6 +3,7 @@
 #include "bot/store/postgres_store.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <mutex>
 #include <thread>
@@ -44,8 +45,10 @@ constexpr const char* read_only_refusal = "the store was opened for reading only
 // lost. A group is tried on a copy of its batches, since a try fills in ids and sequences.
 class reconnecting_writer final : public detail::batch_writer {
   public:
-    explicit reconnecting_writer(server_address server)
+    reconnecting_writer(server_address server,
+                        std::shared_ptr<const std::atomic<std::int64_t>> fence)
         : server_(std::move(server)),
+          fence_(std::move(fence)),
           writer_(std::make_unique<detail::postgres_event_writer>(connect_migrated(server_))) {}
 
     std::vector<append_result> commit(std::span<std::vector<model::event>> batches,
@@ -58,6 +61,7 @@ class reconnecting_writer final : public detail::batch_writer {
                 if (!writer_)
                     writer_ =
                         std::make_unique<detail::postgres_event_writer>(connect_migrated(server_));
+                writer_->db().fence_writes(fence_->load());
                 std::vector<std::vector<model::event>> attempt(batches.begin(), batches.end());
                 auto results = writer_->commit(attempt, cursors);
                 if (writer_->db().ok()) {
@@ -87,6 +91,7 @@ class reconnecting_writer final : public detail::batch_writer {
             writer_ = std::make_unique<detail::postgres_event_writer>(connect_migrated(server_));
         }
         try {
+            writer_->db().fence_writes(fence_->load());
             return writer_->import(events, dry_run);
         } catch (...) {
             if (!writer_->db().ok()) writer_.reset();
@@ -96,6 +101,7 @@ class reconnecting_writer final : public detail::batch_writer {
 
   private:
     server_address server_;
+    std::shared_ptr<const std::atomic<std::int64_t>> fence_;
     std::unique_ptr<detail::postgres_event_writer> writer_;  // null while disconnected
 };
 
@@ -104,8 +110,9 @@ class reconnecting_writer final : public detail::batch_writer {
 // Reads are tried once more on a new connection when the connection was lost.
 struct postgres_store::parts {
     // `writes` null: opened for reading only.
-    parts(server_address where, std::unique_ptr<detail::write_queue> queue)
-        : server(std::move(where)), writes(std::move(queue)) {}
+    parts(server_address where, std::shared_ptr<std::atomic<std::int64_t>> epoch,
+          std::unique_ptr<detail::write_queue> queue)
+        : server(std::move(where)), fence(std::move(epoch)), writes(std::move(queue)) {}
 
     template <class Read>
     auto read(Read read_with) {
@@ -125,6 +132,7 @@ struct postgres_store::parts {
     }
 
     server_address server;
+    std::shared_ptr<std::atomic<std::int64_t>> fence;  // the writer's lease epoch, 0: none
     std::unique_ptr<detail::write_queue> writes;
     std::mutex mutex;  // guards `reader` itself; it serialises its queries
     std::unique_ptr<detail::postgres_event_reader> reader;
@@ -133,9 +141,10 @@ struct postgres_store::parts {
 std::unique_ptr<postgres_store> postgres_store::open(const std::string& conninfo,
                                                      const std::string& password) {
     server_address server{conninfo, password};
+    auto fence = std::make_shared<std::atomic<std::int64_t>>(0);
     auto queue =
-        std::make_unique<detail::write_queue>(std::make_unique<reconnecting_writer>(server));
-    auto p = std::make_unique<parts>(std::move(server), std::move(queue));
+        std::make_unique<detail::write_queue>(std::make_unique<reconnecting_writer>(server, fence));
+    auto p = std::make_unique<parts>(std::move(server), std::move(fence), std::move(queue));
     p->read([](auto&) { return 0; });  // connects the reader now, so a failure shows at open
     return std::unique_ptr<postgres_store>(new postgres_store(std::move(p)));
 }
@@ -158,9 +167,11 @@ std::unique_ptr<postgres_store> postgres_store::open_read_only(const std::string
                                    : "; it was written by a newer Scribe"));
         }
     }
-    return std::unique_ptr<postgres_store>(
-        new postgres_store(std::make_unique<parts>(std::move(server), nullptr)));
+    return std::unique_ptr<postgres_store>(new postgres_store(std::make_unique<parts>(
+        std::move(server), std::make_shared<std::atomic<std::int64_t>>(0), nullptr)));
 }
+
+void postgres_store::fence_writes(std::int64_t epoch) { parts_->fence->store(epoch); }
 
 std::string postgres_store::describe(const std::string& conninfo) {
     return "PostgreSQL at " + postgres::describe(conninfo);

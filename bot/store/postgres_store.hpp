@@ -25,6 +25,11 @@ class postgres_store final : public event_store {
     static std::unique_ptr<postgres_store> open_read_only(const std::string& conninfo,
                                                           const std::string& password = {});
 
+    // From now on every commit checks, in its transaction, that the store's lease is still at
+    // `epoch` (postgres_lease); one that finds another fails, so a replica that lost the
+    // lease acknowledges nothing more. 0: no check.
+    void fence_writes(std::int64_t epoch);
+
     // "PostgreSQL at host:port/database", for messages: never the password.
     static std::string describe(const std::string& conninfo);
 

@@ -33,7 +33,7 @@ TEST_CASE("an empty database gets the latest schema, and migrating it again chan
     migrate(db);
     CHECK(schema_version(db) == latest_schema_version());
     const auto tables = count_tables(db);
-    CHECK(tables == 7);  // the version, incidents, events, actions, cursors, rooms, writes
+    CHECK(tables == 8);  // the version, incidents, events, actions, cursors, rooms, writes, lease
     migrate(db);
     CHECK(schema_version(db) == latest_schema_version());
     CHECK(count_tables(db) == tables);

@@ -46,9 +46,11 @@ struct postgres_backend {
         bool begin();
 
       private:
+        connection& db_;
         statement begin_;
         statement lock_;
         statement count_write_;
+        statement lease_epoch_;
         std::optional<std::int64_t> last_written_;
     };
 

@@ -72,19 +72,33 @@ std::int64_t result::affected() const {
 
 namespace {
 
-// The string or URI expanded as dbname, with the password beside it when there is one.
-::pg_conn* connect(const std::string& conninfo, const std::string& password) {
-    const char* keys[] = {"dbname", password.empty() ? nullptr : "password", nullptr};
-    const char* values[] = {conninfo.c_str(), password.c_str(), nullptr};
-    return PQconnectdbParams(keys, values, 1);
+// The string or URI expanded as dbname, then the password when there is one and `options`,
+// which take precedence over the string's.
+::pg_conn* connect(const std::string& conninfo, const std::string& password,
+                   const std::vector<std::pair<std::string, std::string>>& options) {
+    std::vector<const char*> keys{"dbname"};
+    std::vector<const char*> values{conninfo.c_str()};
+    if (!password.empty()) {
+        keys.push_back("password");
+        values.push_back(password.c_str());
+    }
+    for (const auto& [key, value] : options) {
+        keys.push_back(key.c_str());
+        values.push_back(value.c_str());
+    }
+    keys.push_back(nullptr);
+    values.push_back(nullptr);
+    return PQconnectdbParams(keys.data(), values.data(), 1);
 }
 
 }  // namespace
 
-connection::connection(const std::string& conninfo, const std::string& password)
-    : conn_(connect(conninfo, password)),
+connection::connection(const std::string& conninfo, const std::string& password,
+                       std::vector<std::pair<std::string, std::string>> options)
+    : conn_(connect(conninfo, password, options)),
       conninfo_(conninfo),
       password_(password),
+      options_(std::move(options)),
       where_(describe(conninfo)) {
     if (conn_ == nullptr) throw connection_lost("PostgreSQL at " + where_ + ": out of memory");
     if (PQstatus(conn_) != CONNECTION_OK) {
@@ -100,7 +114,9 @@ connection::connection(connection&& other) noexcept
     : conn_(other.conn_),
       conninfo_(std::move(other.conninfo_)),
       password_(std::move(other.password_)),
+      options_(std::move(other.options_)),
       where_(std::move(other.where_)),
+      fence_(other.fence_),
       prepared_(other.prepared_) {
     other.conn_ = nullptr;
 }

@@ -68,7 +68,8 @@ class connection {
     // Connects with a libpq connection string or URI ("postgresql://…", "host=… dbname=…"),
     // and `password` when not empty (else the one in the string, or PGPASSFILE's); throws
     // connection_lost naming where it tried to connect, never the password.
-    explicit connection(const std::string& conninfo, const std::string& password = {});
+    explicit connection(const std::string& conninfo, const std::string& password = {},
+                        std::vector<std::pair<std::string, std::string>> options = {});
     ~connection();
     // Statements prepared on a connection keep a reference to it: move it only before
     // preparing any.
@@ -94,7 +95,12 @@ class connection {
     // Inside a transaction block, including a failed one.
     bool in_transaction() const;
     // Another connection like this one.
-    connection another() const { return connection(conninfo_, password_); }
+    connection another() const { return connection(conninfo_, password_, options_); }
+
+    // Write transactions on this connection check that the store's lease is at this epoch
+    // (0: they check nothing), so that a replica that lost the lease can no longer commit.
+    void fence_writes(std::int64_t epoch) { fence_ = epoch; }
+    std::int64_t fence() const { return fence_; }
 
     // Where this connection goes, for messages: "host:port/database".
     const std::string& where() const { return where_; }
@@ -110,7 +116,9 @@ class connection {
     ::pg_conn* conn_ = nullptr;
     std::string conninfo_;
     std::string password_;
+    std::vector<std::pair<std::string, std::string>> options_;
     std::string where_;
+    std::int64_t fence_ = 0;
     int prepared_ = 0;
 };
 

@@ -86,6 +86,16 @@ CREATE INDEX incident_rooms_by_channel ON incident_rooms (platform, channel, inc
 CREATE TABLE store_writes (counter BIGINT NOT NULL);
 INSERT INTO store_writes VALUES (0);
 )sql"},
+    // Which `scribe run` is the active replica: the epoch grows with each taking of the lease,
+    // and every write of an active replica checks that it is still its own (fencing).
+    migration{2, R"sql(
+CREATE TABLE scribe_lease (
+    epoch  BIGINT NOT NULL,
+    holder TEXT NOT NULL,
+    since  BIGINT NOT NULL
+);
+INSERT INTO scribe_lease VALUES (0, '', 0);
+)sql"},
 };
 
 // Scribe's tables in the schema it uses (the first of the search path).
