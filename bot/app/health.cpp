@@ -118,6 +118,10 @@ std::string metrics_text(const health_snapshot& now) {
         out.family("scribe_takeovers_total", "counter",
                    "Times this replica took the lease after another one had held it.");
         out.sample("scribe_takeovers_total", "", now.replica->took_over ? 1.0 : 0.0);
+        out.family("scribe_store_reconnects_total", "counter",
+                   "Times the store's writer connected to PostgreSQL again after losing it.");
+        out.sample("scribe_store_reconnects_total", "",
+                   static_cast<double>(now.replica->store_reconnects));
     }
     out.family("scribe_open_incidents", "gauge", "Incidents declared and not closed.");
     out.sample("scribe_open_incidents", "", static_cast<double>(router.open_incidents));

@@ -24,6 +24,7 @@ struct replica_health {
     std::string role;        // "active" or "standby"
     std::int64_t epoch = 0;  // the lease's, once taken
     bool took_over = false;  // took the lease after another replica held it
+    std::uint64_t store_reconnects = 0;  // times the store's writer connected again
 };
 
 struct health_snapshot {

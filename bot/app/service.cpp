@@ -130,8 +130,13 @@ struct service {
         now.router = bot.stats();
         if (lease) {
             now.replica = replica_health{standing_by ? "standby" : "active", lease->epoch(),
-                                         !standing_by && !lease->previous_holder().empty()};
+                                         !standing_by && !lease->previous_holder().empty(),
+                                         shared_store->reconnects()};
+            if (auto outage = shared_store->outage(); !outage.empty()) {
+                now.store_problem = "waiting for PostgreSQL: " + outage;
+            }
         }
+        if (!now.store_problem.empty()) return now;
         if (!now.router.last_store_error.empty()) {
             now.store_problem = now.router.last_store_error;
         } else if (cli.settings.store_url.empty() && ::access(cli.store_path.c_str(), W_OK) != 0) {
@@ -170,34 +175,22 @@ struct service {
 
     // Opens the platform links and sends reminders: at once on SQLite; on PostgreSQL once this
     // replica holds the lease (a standby's Socket Mode link would take the active one's
-    // events), and then it checks every second that it still does, stepping down if not.
+    // events). Then it checks every second that it still does; a lease lost with its session
+    // (PostgreSQL restarting) is taken again if no standby took it within the lease timeout,
+    // else this replica steps down.
     asio::awaitable<void> lead() {
         if (lease) {
             standing_by = true;
-            const std::string holder = host_name() + " pid " + std::to_string(::getpid());
             bool said = false;
-            while (!stopping) {
-                std::string problem;
-                bool taken = false;
-                try {
-                    taken =
-                        co_await on_reader([this, &holder] { return lease->try_acquire(holder); });
-                } catch (const std::exception& e) {
-                    problem = e.what();
-                }
-                if (taken) break;
-                if (!problem.empty()) {
-                    spdlog::warn("standing by: the lease could not be tried ({})", problem);
-                } else if (!said) {
+            while (!stopping && !co_await take_lease()) {
+                if (!said) {
                     spdlog::info("standing by: another scribe run holds the lease on {}",
                                  store_name(cli));
                 }
                 said = true;
-                lease_checks.expires_after(std::chrono::seconds(1));
-                co_await lease_checks.async_wait(nothrow);
+                co_await pause(std::chrono::seconds(1));
             }
             if (stopping) co_return;
-            shared_store->fence_writes(lease->epoch());
             standing_by = false;
             spdlog::info("active: took the lease on {} (epoch {}{})", store_name(cli),
                          lease->epoch(),
@@ -212,15 +205,45 @@ struct service {
         }
         asio::co_spawn(io, remind(), log_failure("reminders"));
         while (lease && !stopping) {
-            lease_checks.expires_after(std::chrono::seconds(1));
-            co_await lease_checks.async_wait(nothrow);
-            if (stopping) break;
-            if (!co_await on_reader([this] { return lease->held(); })) {
+            co_await pause(std::chrono::seconds(1));
+            if (stopping || co_await on_reader([this] { return lease->held(); })) continue;
+            spdlog::warn("lost the lease on {}; taking it again unless a standby has",
+                         store_name(cli));
+            const auto deadline = std::chrono::steady_clock::now() + cli.settings.lease_timeout;
+            bool again = false;
+            while (!stopping && !(again = co_await take_lease()) &&
+                   std::chrono::steady_clock::now() < deadline) {
+                co_await pause(std::chrono::seconds(1));
+            }
+            if (again) {
+                spdlog::info("active again: took the lease back (epoch {})", lease->epoch());
+            } else if (!stopping) {
                 stop_for("lost the lease on " + store_name(cli) +
                              "; stepping down so that a standby takes over",
                          exit_failure);
             }
         }
+    }
+
+    // One try at the lease; on success this replica's writes are fenced at its epoch.
+    asio::awaitable<bool> take_lease() {
+        try {
+            const bool taken = co_await on_reader([this] {
+                static const std::string holder =
+                    host_name() + " pid " + std::to_string(::getpid());
+                return lease->try_acquire(holder);
+            });
+            if (taken) shared_store->fence_writes(lease->epoch());
+            co_return taken;
+        } catch (const std::exception& e) {
+            spdlog::warn("the lease on {} could not be tried: {}", store_name(cli), e.what());
+        }
+        co_return false;
+    }
+
+    asio::awaitable<void> pause(std::chrono::seconds how_long) {
+        lease_checks.expires_after(how_long);
+        co_await lease_checks.async_wait(nothrow);
     }
 
     // Runs `work` (a blocking round trip) on the reader thread and resumes here with its

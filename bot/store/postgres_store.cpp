@@ -41,14 +41,21 @@ postgres::connection connect_migrated(const server_address& server) {
 
 constexpr const char* read_only_refusal = "the store was opened for reading only";
 
+// What the writer tells the rest of the store about its connection, from its own thread.
+struct writer_state {
+    std::atomic<std::int64_t> fence{0};  // the lease epoch to check, 0: none
+    std::atomic<std::uint64_t> reconnects{0};
+    mutable std::mutex mutex;
+    std::string outage;  // while waiting for PostgreSQL: why
+};
+
 // The PostgreSQL writer, connected again (and the group tried again) when the connection was
 // lost. A group is tried on a copy of its batches, since a try fills in ids and sequences.
 class reconnecting_writer final : public detail::batch_writer {
   public:
-    reconnecting_writer(server_address server,
-                        std::shared_ptr<const std::atomic<std::int64_t>> fence)
+    reconnecting_writer(server_address server, std::shared_ptr<writer_state> state)
         : server_(std::move(server)),
-          fence_(std::move(fence)),
+          state_(std::move(state)),
           writer_(std::make_unique<detail::postgres_event_writer>(connect_migrated(server_))) {}
 
     std::vector<append_result> commit(std::span<std::vector<model::event>> batches,
@@ -58,14 +65,17 @@ class reconnecting_writer final : public detail::batch_writer {
         std::string lost;
         for (;;) {
             try {
-                if (!writer_)
+                if (!writer_) {
                     writer_ =
                         std::make_unique<detail::postgres_event_writer>(connect_migrated(server_));
-                writer_->db().fence_writes(fence_->load());
+                    ++state_->reconnects;
+                }
+                writer_->db().fence_writes(state_->fence.load());
                 std::vector<std::vector<model::event>> attempt(batches.begin(), batches.end());
                 auto results = writer_->commit(attempt, cursors);
                 if (writer_->db().ok()) {
                     std::move(attempt.begin(), attempt.end(), batches.begin());
+                    set_outage({});
                     return results;
                 }
                 lost = results.empty() ? "the connection was lost" : results.front().error;
@@ -74,6 +84,7 @@ class reconnecting_writer final : public detail::batch_writer {
                 lost = e.what();
                 writer_.reset();
             }
+            set_outage(lost);
             if (std::chrono::steady_clock::now() + wait > deadline) break;
             std::this_thread::sleep_for(wait);
             wait = std::min(wait * 2,
@@ -91,7 +102,7 @@ class reconnecting_writer final : public detail::batch_writer {
             writer_ = std::make_unique<detail::postgres_event_writer>(connect_migrated(server_));
         }
         try {
-            writer_->db().fence_writes(fence_->load());
+            writer_->db().fence_writes(state_->fence.load());
             return writer_->import(events, dry_run);
         } catch (...) {
             if (!writer_->db().ok()) writer_.reset();
@@ -100,8 +111,13 @@ class reconnecting_writer final : public detail::batch_writer {
     }
 
   private:
+    void set_outage(std::string why) {
+        const std::lock_guard lock(state_->mutex);
+        state_->outage = std::move(why);
+    }
+
     server_address server_;
-    std::shared_ptr<const std::atomic<std::int64_t>> fence_;
+    std::shared_ptr<writer_state> state_;
     std::unique_ptr<detail::postgres_event_writer> writer_;  // null while disconnected
 };
 
@@ -110,9 +126,9 @@ class reconnecting_writer final : public detail::batch_writer {
 // Reads are tried once more on a new connection when the connection was lost.
 struct postgres_store::parts {
     // `writes` null: opened for reading only.
-    parts(server_address where, std::shared_ptr<std::atomic<std::int64_t>> epoch,
+    parts(server_address where, std::shared_ptr<writer_state> writing,
           std::unique_ptr<detail::write_queue> queue)
-        : server(std::move(where)), fence(std::move(epoch)), writes(std::move(queue)) {}
+        : server(std::move(where)), state(std::move(writing)), writes(std::move(queue)) {}
 
     template <class Read>
     auto read(Read read_with) {
@@ -132,7 +148,7 @@ struct postgres_store::parts {
     }
 
     server_address server;
-    std::shared_ptr<std::atomic<std::int64_t>> fence;  // the writer's lease epoch, 0: none
+    std::shared_ptr<writer_state> state;
     std::unique_ptr<detail::write_queue> writes;
     std::mutex mutex;  // guards `reader` itself; it serialises its queries
     std::unique_ptr<detail::postgres_event_reader> reader;
@@ -141,10 +157,10 @@ struct postgres_store::parts {
 std::unique_ptr<postgres_store> postgres_store::open(const std::string& conninfo,
                                                      const std::string& password) {
     server_address server{conninfo, password};
-    auto fence = std::make_shared<std::atomic<std::int64_t>>(0);
+    auto state = std::make_shared<writer_state>();
     auto queue =
-        std::make_unique<detail::write_queue>(std::make_unique<reconnecting_writer>(server, fence));
-    auto p = std::make_unique<parts>(std::move(server), std::move(fence), std::move(queue));
+        std::make_unique<detail::write_queue>(std::make_unique<reconnecting_writer>(server, state));
+    auto p = std::make_unique<parts>(std::move(server), std::move(state), std::move(queue));
     p->read([](auto&) { return 0; });  // connects the reader now, so a failure shows at open
     return std::unique_ptr<postgres_store>(new postgres_store(std::move(p)));
 }
@@ -167,11 +183,18 @@ std::unique_ptr<postgres_store> postgres_store::open_read_only(const std::string
                                    : "; it was written by a newer Scribe"));
         }
     }
-    return std::unique_ptr<postgres_store>(new postgres_store(std::make_unique<parts>(
-        std::move(server), std::make_shared<std::atomic<std::int64_t>>(0), nullptr)));
+    return std::unique_ptr<postgres_store>(new postgres_store(
+        std::make_unique<parts>(std::move(server), std::make_shared<writer_state>(), nullptr)));
 }
 
-void postgres_store::fence_writes(std::int64_t epoch) { parts_->fence->store(epoch); }
+void postgres_store::fence_writes(std::int64_t epoch) { parts_->state->fence.store(epoch); }
+
+std::string postgres_store::outage() const {
+    const std::lock_guard lock(parts_->state->mutex);
+    return parts_->state->outage;
+}
+
+std::uint64_t postgres_store::reconnects() const { return parts_->state->reconnects.load(); }
 
 std::string postgres_store::describe(const std::string& conninfo) {
     return "PostgreSQL at " + postgres::describe(conninfo);

@@ -2,6 +2,7 @@
 // several Scribe processes (replicas, a console, an import) can share one store.
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <string>
 
@@ -29,6 +30,11 @@ class postgres_store final : public event_store {
     // `epoch` (postgres_lease); one that finds another fails, so a replica that lost the
     // lease acknowledges nothing more. 0: no check.
     void fence_writes(std::int64_t epoch);
+
+    // While the writer waits for PostgreSQL to come back: why, else "".
+    std::string outage() const;
+    // Times the writer connected again after losing PostgreSQL.
+    std::uint64_t reconnects() const;
 
     // "PostgreSQL at host:port/database", for messages: never the password.
     static std::string describe(const std::string& conninfo);

@@ -36,7 +36,7 @@ TEST_CASE("a store moves from SQLite to PostgreSQL and back, and reads the same 
     const auto sqlite = (dir / "scribe.db").string();
     REQUIRE(run_scribe({"--db", sqlite, "console", "--as", "bob", "--out", dir.path().string()},
                        "!declare Slow search sev2\n!action carol tune the index due 2026-12-01\n"
-                       "!tl a note\n!resolved\n")
+                       "!tl a note\n!resolved\n!close\n")
                 .exit_code == 0);
     const auto exported = dir / "events.jsonl";
     REQUIRE(run_scribe({"--db", sqlite, "export", "-o", exported.string()}).exit_code == 0);

@@ -85,3 +85,44 @@ TEST_CASE("two replicas: the standby holds no link, and takes over when the acti
     CHECK(counts.at("before the kill") == 1);
     CHECK(counts.at("after the kill") == 1);
 }
+
+TEST_CASE("PostgreSQL restarting under the active replica: not ready meanwhile, then it goes on") {
+    slack_run run;
+    const auto database = fresh_database();
+    replica only(run, database, "only");
+    REQUIRE_MESSAGE(run.slack.wait_for([&] { return run.slack.stats().open_links == 1; }, patience),
+                    only.process->err());
+    run.bot = only.process;
+    run.say("!declare Database restart");
+    run.reply_containing("Incident #1 declared");
+
+    postgres_server().stop();
+    run.say("!tl typed during the restart");
+    const auto not_ready = [&] {
+        const auto body = only.readiness();
+        return body.find("waiting for PostgreSQL") != std::string::npos &&
+               body.find("\"ready\":false") != std::string::npos;
+    };
+    CHECK_MESSAGE(wait_until(not_ready, 10s), only.readiness());
+    CHECK(run.replies_containing("typed during the restart") == 0);
+    postgres_server().start();
+
+    run.reply_containing("typed during the restart");
+    CHECK(wait_until([&] { return nlohmann::json::parse(only.readiness()).at("ready") == true; },
+                     10s));
+    run.say("!tl typed after the restart");
+    run.reply_containing("typed after the restart");
+    CHECK(metric(get(only.port, "/metrics").second, "scribe_store_reconnects_total") >= 1);
+
+    only.process->signal(SIGTERM);
+    REQUIRE(only.process->wait(patience) == std::optional<int>(0));
+    const auto exported = run_scribe({"export"}, {}, {"SCRIBE_STORE_URL=" + database});
+    std::vector<nlohmann::json> events;
+    std::istringstream lines(exported.out);
+    for (std::string line; std::getline(lines, line);)
+        events.push_back(nlohmann::json::parse(line));
+    const auto counts = note_counts(events);
+    CHECK(counts.at("typed during the restart") == 1);
+    CHECK(counts.at("typed after the restart") == 1);
+    CHECK(run.replies_containing("\"typed during the restart\"") == 1);
+}
