@@ -5,6 +5,7 @@
 
 #include <cstdlib>
 #include <fstream>
+#include <regex>
 
 #include "tests/integration/slack_run.hpp"
 
@@ -273,4 +274,44 @@ TEST_CASE("the container file installs every shared library the binary links") {
         ++checked;
     }
     CHECK(checked >= 6);
+}
+
+TEST_CASE(
+    "the Compose file and the Kubernetes manifest run two replicas on PostgreSQL with real "
+    "settings") {
+    const auto keys = run_scribe({"config", "keys"});
+    REQUIRE(keys.exit_code == 0);
+    const std::regex variable("SCRIBE_[A-Z0-9_]+");
+    for (const auto* name : {"compose.yml", "kubernetes/scribe.yaml"}) {
+        CAPTURE(name);
+        const auto text = read_text(deploy_dir / name);
+        REQUIRE_FALSE(text.empty());
+        int named = 0;
+        for (auto it = std::sregex_iterator(text.begin(), text.end(), variable);
+             it != std::sregex_iterator(); ++it, ++named) {
+            INFO(it->str());
+            CHECK(keys.out.find("(" + it->str() + ")") != std::string::npos);
+        }
+        CHECK(named >= 4);
+        CHECK(text.find("SCRIBE_STORE_URL") != std::string::npos);
+        CHECK(text.find("postgresql://") != std::string::npos);
+        // The health listener listens where the probes and ports look.
+        CHECK(text.find("SCRIBE_HEALTH_ADDRESS") != std::string::npos);
+        CHECK(text.find("9464") != std::string::npos);
+    }
+    const auto compose = read_text(deploy_dir / "compose.yml");
+    CHECK(compose.find("scribe-a: &scribe") != std::string::npos);
+    CHECK(compose.find("scribe-b: *scribe") != std::string::npos);
+    CHECK(compose.find("restart: on-failure") != std::string::npos);
+    CHECK(compose.find("condition: service_healthy") != std::string::npos);
+    const auto manifest = read_text(deploy_dir / "kubernetes" / "scribe.yaml");
+    CHECK(manifest.find("replicas: 2") != std::string::npos);
+    CHECK(manifest.find("path: /healthz") != std::string::npos);
+    CHECK(manifest.find("path: /readyz") != std::string::npos);
+    CHECK(manifest.find("containerPort: 9464") != std::string::npos);
+    CHECK(manifest.find("runAsUser: 10001") != std::string::npos);  // the image's user
+    CHECK(read_text(deploy_dir / "Containerfile").find("--uid 10001") != std::string::npos);
+    // Secrets come from the cluster's secret, never written in the manifest.
+    CHECK(manifest.find("secretKeyRef: {name: scribe, key: slack-bot-token}") != std::string::npos);
+    CHECK(manifest.find("xoxb-") == manifest.find("xoxb-…"));
 }
