@@ -6,8 +6,13 @@
 // round: at a fixed offered 1,000 events/s (ack and reply latency) and as fast as acks come back
 // (sustained events/s, CPU, peak RSS). Rounds repeat; the table shows medians.
 //
-//   scribe-bench [--rounds N] [--events N] [--flat-events N] [--targets scribe,bolt,ceiling]
-//                [--bolt-dir DIR] [--scale-events N] [--no-scale]
+// "Scribe on PostgreSQL" is Scribe with its store on a PostgreSQL server on loopback, started by
+// the bench (Debian's, fsync on); with it, the bench also times takeovers: two replicas, the
+// active SIGKILLed, until the standby acks.
+//
+//   scribe-bench [--rounds N] [--events N] [--flat-events N]
+//                [--targets scribe,postgres,bolt,ceiling] [--bolt-dir DIR]
+//                [--scale-events N] [--no-scale]
 // The Bolt peer needs `npm install` in DIR (scripts/bench does it).
 #include <sqlite3.h>
 #include <sys/resource.h>
@@ -36,6 +41,7 @@
 #include "tests/bench/bench_support.hpp"
 #include "tests/fakes/fake_slack.hpp"
 #include "tests/support/child_process.hpp"
+#include "tests/support/pg_server.hpp"
 
 namespace {
 
@@ -118,12 +124,14 @@ int run_ceiling_client(const std::string& api_url, const std::string& app_token,
 
 // ---- One run of one target ----------------------------------------------------------------
 
-enum class target { scribe, bolt, ceiling };
+enum class target { scribe, scribe_postgres, bolt, ceiling };
 
 const char* name_of(target t) {
     switch (t) {
         case target::scribe:
             return "Scribe";
+        case target::scribe_postgres:
+            return "Scribe on PostgreSQL";
         case target::bolt:
             return "Bolt peer";
         case target::ceiling:
@@ -137,7 +145,8 @@ struct settings {
     int events = 10'000;       // at the fixed rate
     int flat_events = 20'000;  // as fast as acks come back
     int rate = 1'000;
-    std::vector<target> targets{target::scribe, target::bolt, target::ceiling};
+    std::vector<target> targets{target::scribe, target::scribe_postgres, target::bolt,
+                                target::ceiling};
     std::string bolt_dir;
     int scale_events = 1'000'000;
     bool scale = true;
@@ -159,10 +168,37 @@ struct run_result {
     int given_up = 0;                  // envelopes the fake stopped redelivering
 };
 
+// A PostgreSQL server on loopback for the whole run, committing to the disk as in production.
+scribe::testing::pg_server& bench_postgres() {
+    static scribe::testing::pg_server server(true);
+    return server;
+}
+
+// Where a target keeps its store: a file in `dir`, or a fresh PostgreSQL database.
+std::string store_for(target t, const temp_dir& dir) {
+    static int databases = 0;
+    if (t == target::scribe_postgres) {
+        return bench_postgres().create_database("bench_" + std::to_string(++databases));
+    }
+    return (dir / "bench.db").string();
+}
+
+// Scribe's arguments and environment for the store `db` of target `t`.
+std::vector<std::string> store_arguments(target t, const std::string& db) {
+    return t == target::scribe_postgres ? std::vector<std::string>{}
+                                        : std::vector<std::string>{"--db", db};
+}
+std::vector<std::string> store_environment(target t, const std::string& db) {
+    return t == target::scribe_postgres ? std::vector<std::string>{"SCRIBE_STORE_URL=" + db}
+                                        : std::vector<std::string>{};
+}
+
 std::map<std::string, int> stored_entries(target t, const std::string& db) {
     std::map<std::string, int> stored;
-    if (t == target::scribe) {
-        const auto exported = scribe::testing::run_scribe({"--db", db, "export"});
+    if (t == target::scribe || t == target::scribe_postgres) {
+        auto args = store_arguments(t, db);
+        args.push_back("export");
+        const auto exported = scribe::testing::run_scribe(args, {}, store_environment(t, db));
         std::istringstream lines(exported.out);
         for (std::string line; std::getline(lines, line);) {
             const auto e = nlohmann::json::parse(line);
@@ -188,9 +224,13 @@ std::unique_ptr<child_process> launch(target t, const settings& s, const fake_sl
     const auto& options = slack.options();
     switch (t) {
         case target::scribe:
-            return std::make_unique<child_process>(std::vector<std::string>{"--db", db, "run"},
-                                                   scribe::bench::scribe_environment(slack),
-                                                   dir.path());
+        case target::scribe_postgres: {
+            auto args = store_arguments(t, db);
+            args.push_back("run");
+            auto environment = scribe::bench::scribe_environment(slack);
+            for (auto& e : store_environment(t, db)) environment.push_back(std::move(e));
+            return std::make_unique<child_process>(args, environment, dir.path());
+        }
         case target::bolt:
             return std::make_unique<child_process>(
                 std::vector<std::string>{"node", s.bolt_dir + "/peer.js"},
@@ -217,7 +257,7 @@ run_result run_once(target t, const settings& s, int events, int rate, bool drop
     fake_slack& slack = *space.slack;
     const auto& ids = space.ids;
     temp_dir dir;
-    const std::string db = (dir / "bench.db").string();
+    const std::string db = store_for(t, dir);
     auto bot = launch(t, s, slack, dir, db);
     if (!slack.wait_for([&] { return slack.stats().open_links >= 1; }, 30s)) {
         std::fprintf(stderr, "%s did not connect:\n%s\n", name_of(t), bot->err().c_str());
@@ -433,6 +473,12 @@ void print_table(const settings& s, const std::map<target, summary>& results) {
                 ratio(target::scribe, target::bolt, &summary::reply_p99).c_str(),
                 ratio(target::scribe, target::bolt, &summary::peak_rss).c_str(),
                 ratio(target::scribe, target::bolt, &summary::cpu_per_100k).c_str());
+    std::printf("| Scribe on PostgreSQL / Scribe | %s | %s | %s | %s | %s |\n",
+                ratio(target::scribe_postgres, target::scribe, &summary::events_per_second).c_str(),
+                ratio(target::scribe_postgres, target::scribe, &summary::ack_p99).c_str(),
+                ratio(target::scribe_postgres, target::scribe, &summary::reply_p99).c_str(),
+                ratio(target::scribe_postgres, target::scribe, &summary::peak_rss).c_str(),
+                ratio(target::scribe_postgres, target::scribe, &summary::cpu_per_100k).c_str());
     std::printf("| Scribe / ceiling | %s | %s | – | %s | %s |\n",
                 ratio(target::scribe, target::ceiling, &summary::events_per_second).c_str(),
                 ratio(target::scribe, target::ceiling, &summary::ack_p99).c_str(),
@@ -441,6 +487,45 @@ void print_table(const settings& s, const std::map<target, summary>& results) {
     std::printf("\nFixed load: %d events offered at %d/s; sustained: %d events as fast as acks "
                 "come back; medians of %d rounds, peak RSS the highest seen.\n",
                 s.events, s.rate, s.flat_events, s.rounds);
+}
+
+// Two replicas on one PostgreSQL store, the active one SIGKILLed with a command waiting: the
+// time from the kill to the standby's ack of that command. Five kills; the median.
+bool time_takeovers(const settings& s) {
+    constexpr int kills = 5;
+    std::vector<double> takeover_ms;
+    for (int kill = 1; kill <= kills; ++kill) {
+        std::fprintf(stderr, "takeover %d of %d\n", kill, kills);
+        scribe::bench::workspace space(1, "CTAKE");
+        fake_slack& slack = *space.slack;
+        temp_dir first_dir;
+        temp_dir second_dir;
+        const std::string db = store_for(target::scribe_postgres, first_dir);
+        auto active = launch(target::scribe_postgres, s, slack, first_dir, db);
+        if (!slack.wait_for([&] { return slack.stats().open_links == 1; }, 30s)) return false;
+        auto standby = launch(target::scribe_postgres, s, slack, second_dir, db);
+        // The standby is waiting once it has tried the lease and logged that it stands by.
+        std::this_thread::sleep_for(2s);
+        slack.post_user_message(space.ids[0], "U0ALICE01", "!declare Takeover");
+        if (!slack.wait_for([&] { return slack.stats().acks >= 1; }, 30s)) return false;
+        const int acks = slack.stats().acks;
+        active->signal(SIGKILL);
+        const auto killed = std::chrono::steady_clock::now();
+        slack.post_user_message(space.ids[0], "U0ALICE01", "!tl after the kill");
+        if (!slack.wait_for([&] { return slack.stats().acks > acks; }, 60s)) {
+            std::fprintf(stderr, "the standby never acked:\n%s\n", standby->err().c_str());
+            return false;
+        }
+        takeover_ms.push_back(
+            std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - killed)
+                .count());
+    }
+    std::printf(
+        "\nTakeover on PostgreSQL, from SIGKILL of the active to the standby's first "
+        "ack, %d kills: median %.0f ms (fastest %.0f, slowest %.0f)\n",
+        kills, median(takeover_ms), *std::min_element(takeover_ms.begin(), takeover_ms.end()),
+        *std::max_element(takeover_ms.begin(), takeover_ms.end()));
+    return true;
 }
 
 settings parse(int argc, char** argv) {
@@ -463,6 +548,7 @@ settings parse(int argc, char** argv) {
             std::istringstream names(value);
             for (std::string n; std::getline(names, n, ',');) {
                 if (n == "scribe") s.targets.push_back(target::scribe);
+                if (n == "postgres") s.targets.push_back(target::scribe_postgres);
                 if (n == "bolt") s.targets.push_back(target::bolt);
                 if (n == "ceiling") s.targets.push_back(target::ceiling);
             }
@@ -513,6 +599,9 @@ int main(int argc, char** argv) {
                     dropped.exactly_once.value_or(false) ? "yes" : "NO", dropped.missing,
                     dropped.doubled, dropped.given_up);
         ok = ok && dropped.ok && dropped.exactly_once.value_or(false);
+    }
+    if (std::find(s.targets.begin(), s.targets.end(), target::scribe_postgres) != s.targets.end()) {
+        ok = time_takeovers(s) && ok;
     }
     if (s.scale) ok = run_scale(SCRIBE_EXE, s.scale_events) == 0 && ok;
     return ok ? 0 : 1;

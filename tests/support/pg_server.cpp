@@ -124,7 +124,8 @@ int wait_for(pid_t pid) {
 
 }  // namespace
 
-pg_server::pg_server() : bin_(server_binaries()), port_(free_port()) {
+pg_server::pg_server(bool durable)
+    : bin_(server_binaries()), durable_(durable), port_(free_port()) {
     std::string pattern = (fs::temp_directory_path() / "scribe-pg-XXXXXX").string();
     if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
     root_ = pattern;

@@ -13,8 +13,9 @@ namespace scribe::testing {
 class pg_server {
   public:
     // Makes the cluster and starts the server; throws std::runtime_error saying what is
-    // missing or what the server logged when it would not start.
-    pg_server();
+    // missing or what the server logged when it would not start. `durable`: commits reach the
+    // disk (fsync on, as in production), for benchmarks; tests leave it off.
+    explicit pg_server(bool durable = false);
     ~pg_server();
     pg_server(const pg_server&) = delete;
     pg_server& operator=(const pg_server&) = delete;
@@ -33,6 +34,7 @@ class pg_server {
   private:
     std::filesystem::path bin_;
     std::filesystem::path root_;  // the temporary folder: data/, the socket and server.log
+    bool durable_ = false;
     int port_ = 0;
     pid_t pid_ = 0;
 };
