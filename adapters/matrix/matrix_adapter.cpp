@@ -95,7 +95,7 @@ void matrix_adapter::post(outbound_reply reply) {
     const std::string room = reply.channel;
     const std::string origin = "post-" + reply.key;
     outbox_->post(room, [this, origin, reply = std::move(reply)]() mutable {
-        return send_reply(origin, 0, std::string(), std::move(reply));
+        return send_when_back(origin, 0, std::string(), std::move(reply));
     });
 }
 
@@ -447,7 +447,7 @@ bot::reply_sink matrix_adapter::reply_to(std::string room, std::string origin,
         const int first = *next_part;
         *next_part += 1 + static_cast<int>(reply.files.size());
         outbox_->post(room, [this, origin, first, thread, reply = std::move(reply)]() mutable {
-            return send_reply(origin, first, thread, std::move(reply));
+            return send_when_back(origin, first, thread, std::move(reply));
         });
     };
 }
@@ -489,6 +489,35 @@ asio::awaitable<void> matrix_adapter::send_reply(std::string origin, int first_p
         co_await client_->call(send(room, "m.reaction", txn_id("mark-" + reply.in_reply_to),
                                     annotation_content(reply.in_reply_to, settings_.mark_key)),
                                in_room(room));
+    }
+}
+
+asio::awaitable<void> matrix_adapter::send_when_back(std::string origin, int first_part,
+                                                     std::string thread, outbound_reply reply) {
+    // A reply lost to an outage is an answer the incident commander never sees; the room's
+    // later replies wait behind it, so the order stays.
+    constexpr auto reply_patience = std::chrono::minutes(10);
+    const auto deadline = std::chrono::steady_clock::now() + reply_patience;
+    for (;;) {
+        std::exception_ptr failure;
+        try {
+            co_await send_reply(origin, first_part, thread, reply);
+            co_return;
+        } catch (const credential_refused&) {
+            throw;
+        } catch (const api_failure& e) {
+            if (e.verdict().what == api_verdict::kind::refused) throw;
+            failure = std::current_exception();
+        } catch (const std::exception&) {
+            failure = std::current_exception();
+        }
+        if (stopping_ || std::chrono::steady_clock::now() >= deadline) {
+            std::rethrow_exception(failure);
+        }
+        spdlog::warn("Matrix: a reply in {} waits for the homeserver to be back", reply.channel);
+        do {
+            co_await net::sleep_for(std::chrono::seconds(1));
+        } while (!status().connected && !stopping_ && std::chrono::steady_clock::now() < deadline);
     }
 }
 

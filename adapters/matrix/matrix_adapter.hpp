@@ -112,6 +112,10 @@ class matrix_adapter final : public adapter {
     std::map<std::string, model::person, std::less<>> mentions_in(const std::string& text) const;
     boost::asio::awaitable<void> send_reply(std::string origin, int first_part,
                                             std::string thread, outbound_reply reply);
+    // send_reply, and when the homeserver is unreachable or failing, again once the sync link
+    // is back (the txn ids make that harmless), for up to reply_patience; refusals are final.
+    boost::asio::awaitable<void> send_when_back(std::string origin, int first_part,
+                                                std::string thread, outbound_reply reply);
     boost::asio::awaitable<void> send_notice(std::string room, std::string origin,
                                              std::string text);
 

@@ -171,6 +171,27 @@ TEST_CASE("5xx answers are retried") {
     check_stream(run, 6);
 }
 
+TEST_CASE(
+    "replies failing past the retries wait for the homeserver and are posted once, in order") {
+    matrix_run run;
+    run.start_in_room();
+    // Twelve 502s in a row: more than one round of the caller's retries.
+    stream_with_fault(run, 4, 0,
+                      [&] { run.hs.http_error_next("/_matrix/client/v3/rooms/", 12, 502); });
+    CHECK(run.hs.stats().http_errors == 12);
+    const auto messages = run.bot_messages();
+    std::vector<std::size_t> order;
+    for (int i = 0; i < 4; ++i) {
+        const auto at = std::find_if(messages.begin(), messages.end(), [&](const auto& m) {
+            return matrix_run::body_of(m).find(drill_entry(i)) != std::string::npos;
+        });
+        REQUIRE(at != messages.end());
+        order.push_back(static_cast<std::size_t>(at - messages.begin()));
+    }
+    CHECK(std::is_sorted(order.begin(), order.end()));
+    check_stream(run, 4);
+}
+
 TEST_CASE("a send whose answer is lost is retried with its txn id and posted once") {
     matrix_run run;
     run.start_in_room();
