@@ -416,6 +416,13 @@ int run_service(const cli_context& cli) {
         cli.err << "scribe: " << e.what() << "\n";
         return exit_usage;
     }
+    // Made before the reader thread, so the thread (which runs its round trips) is joined
+    // before it goes.
+    std::unique_ptr<store::postgres_lease> lease;
+    if (!settings.store_url.empty()) {
+        lease = std::make_unique<store::postgres_lease>(settings.store_url, settings.store_password,
+                                                        settings.lease_timeout);
+    }
     std::thread reader_thread([&reader_io] { reader_io.run(); });
     struct join_reader {
         asio::io_context& io;
@@ -442,10 +449,7 @@ int run_service(const cli_context& cli) {
         }
     }
     s.reader_io = &reader_io;
-    std::unique_ptr<store::postgres_lease> lease;
     if (auto* shared = dynamic_cast<store::postgres_store*>(store.get())) {
-        lease = std::make_unique<store::postgres_lease>(settings.store_url, settings.store_password,
-                                                        settings.lease_timeout);
         s.lease = lease.get();
         s.shared_store = shared;
     }
@@ -454,7 +458,6 @@ int run_service(const cli_context& cli) {
     asio::co_spawn(io, s.stop_on_signal(), log_failure("signals"));
     io.run();
     store->flush();
-    if (lease) reader_io.stop();
     return s.exit;
 }
 

@@ -65,11 +65,7 @@ class reconnecting_writer final : public detail::batch_writer {
         std::string lost;
         for (;;) {
             try {
-                if (!writer_) {
-                    writer_ =
-                        std::make_unique<detail::postgres_event_writer>(connect_migrated(server_));
-                    ++state_->reconnects;
-                }
+                connect_again();
                 writer_->db().fence_writes(state_->fence.load());
                 std::vector<std::vector<model::event>> attempt(batches.begin(), batches.end());
                 auto results = writer_->commit(attempt, cursors);
@@ -98,9 +94,7 @@ class reconnecting_writer final : public detail::batch_writer {
     }
 
     import_report import(const std::vector<model::event>& events, bool dry_run) override {
-        if (!writer_) {
-            writer_ = std::make_unique<detail::postgres_event_writer>(connect_migrated(server_));
-        }
+        connect_again();
         try {
             writer_->db().fence_writes(state_->fence.load());
             return writer_->import(events, dry_run);
@@ -111,6 +105,13 @@ class reconnecting_writer final : public detail::batch_writer {
     }
 
   private:
+    // Opens the connection the last failure lost, if it did.
+    void connect_again() {
+        if (writer_) return;
+        writer_ = std::make_unique<detail::postgres_event_writer>(connect_migrated(server_));
+        ++state_->reconnects;
+    }
+
     void set_outage(std::string why) {
         const std::lock_guard lock(state_->mutex);
         state_->outage = std::move(why);
