@@ -263,13 +263,17 @@ TEST_CASE("read-only commands never create a store, and read one they may not wr
     ::chmod(copy.c_str(), 0444);
     ::chmod(backups.c_str(), 0555);
     ::chmod(dir.path().c_str(), 0755);
-    // Root may write anything; the test reads as a user that may not.
+    // Root may write anything; the test reads as a user that may not, with a copy of the
+    // binary that user can reach (the build folder may be private to root).
     const std::string reader = ::geteuid() == 0 ? "nobody" : "";
-    const auto list = run_scribe({"--db", copy, "list"}, {}, {}, reader);
+    const auto program = dir / "scribe";
+    std::filesystem::copy_file(SCRIBE_EXE, program);
+    ::chmod(program.c_str(), 0755);
+    const auto list = run_scribe({"--db", copy, "list"}, {}, {}, reader, program.string());
     INFO(list.err);
     CHECK(list.exit_code == 0);
     CHECK(list.out.find("Backed up") != std::string::npos);
-    const auto draft = run_scribe({"--db", copy, "render", "1"}, {}, {}, reader);
+    const auto draft = run_scribe({"--db", copy, "render", "1"}, {}, {}, reader, program.string());
     CHECK(draft.exit_code == 0);
     CHECK(draft.out.find("an entry") != std::string::npos);
     ::chmod(backups.c_str(), 0755);

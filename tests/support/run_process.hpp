@@ -39,10 +39,12 @@ inline std::string shell_quote(const std::string& arg) {
 }
 
 // `environment` entries ("NAME=value") are set for the child only; `as_user` runs it as that
-// user (runuser, when the tests run as root).
-inline process_result run_scribe(const std::vector<std::string>& args, const std::string& input = {},
+// user (runuser, when the tests run as root); `program` is the binary (default: the one built).
+inline process_result run_scribe(const std::vector<std::string>& args,
+                                 const std::string& input = {},
                                  const std::vector<std::string>& environment = {},
-                                 const std::string& as_user = {}) {
+                                 const std::string& as_user = {},
+                                 const std::string& program = SCRIBE_EXE) {
     temp_dir io;
     {
         std::ofstream in(io / "stdin", std::ios::binary);
@@ -50,7 +52,7 @@ inline process_result run_scribe(const std::vector<std::string>& args, const std
     }
     std::string command = as_user.empty() ? "env" : "runuser -u " + shell_quote(as_user) + " -- env";
     for (const auto& e : environment) command += " " + shell_quote(e);
-    command += " " + shell_quote(SCRIBE_EXE);
+    command += " " + shell_quote(program);
     for (const auto& a : args) command += " " + shell_quote(a);
     command += " < " + shell_quote((io / "stdin").string()) + " > " +
                shell_quote((io / "stdout").string()) + " 2> " + shell_quote((io / "stderr").string());
