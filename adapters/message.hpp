@@ -19,6 +19,7 @@ struct inbound_message {
     model::source_key source;  // platform, channel, the platform's message id
     std::string text;
     model::timestamp sent_at{};
+    std::string thread;  // the platform's thread it was written in, if any
     // The platform mentions in the text ("<@U123>", "@alice:example.org"), resolved by the
     // adapter to people with their display names.
     std::map<std::string, model::person, std::less<>> mentions;
@@ -49,6 +50,16 @@ struct outbound_reply {
     // The message it answers was edited: this text replaces the bot's earlier reply to it
     // (Slack chat.update, a Matrix m.replace); without an earlier reply it is not posted.
     bool replaces_earlier = false;
+    // The platform's id of the message or reaction that made the bot answer, for an answer the
+    // store owes: a reply sent again carries it, so that the platform's dedupe (Matrix txn
+    // ids) and the bot's own marks (Slack metadata) know it for the reply sent the first time.
+    std::string cause;
+    // Sent again after a restart or a takeover, since the store still owes it: where the
+    // platform cannot tell a retry from a new message (Slack), the adapter looks for it in
+    // the channel first and posts it only if it is not there.
+    bool resend = false;
+    // Told on the adapter's loop once the reply was delivered (true), or given up (false).
+    std::function<void(bool delivered)> settled;
 };
 
 // A message someone marked for the timeline (Slack :pushpin: reaction, Matrix 📌 annotation).

@@ -37,7 +37,10 @@ boost::asio::awaitable<void> console_adapter::run() {
             std::chrono::system_clock::now()));
         if (!message) break;
         ++stats_.received;
-        bot::reply_sink print = [this](outbound_reply r) { deliver(r); };
+        bot::reply_sink print = [this](outbound_reply r) {
+            deliver(r);
+            if (r.settled) r.settled(true);
+        };
         const auto result = co_await bot_.message(std::move(*message), std::move(print));
         if (result == delivery_result::handled) {
             ++stats_.acked;

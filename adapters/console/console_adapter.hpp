@@ -34,7 +34,11 @@ public:
     // else to do meanwhile: the console's loop serves the console alone.
     boost::asio::awaitable<void> run() override;
     void stop() override { stopping_ = true; }
-    void post(outbound_reply reply) override { deliver(reply); }
+    // An answer owed since an earlier session is not printed: the terminal that asked is gone.
+    void post(outbound_reply reply) override {
+        if (!reply.resend) deliver(reply);
+        if (reply.settled) reply.settled(true);
+    }
     std::size_t pending_replies() const override { return 0; }
     adapter_stats stats() const override { return stats_; }
     std::string pin_hint() const override { return {}; }

@@ -93,10 +93,17 @@ void matrix_adapter::stop() { stopping_ = true; }
 
 void matrix_adapter::post(outbound_reply reply) {
     const std::string room = reply.channel;
-    const std::string origin = "post-" + reply.key;
-    outbox_->post(room, [this, origin, reply = std::move(reply)]() mutable {
-        return send_when_back(origin, 0, std::string(), std::move(reply));
-    });
+    // An answer sent again takes the txn ids of its first send (reply_to's), so the
+    // homeserver posts it once.
+    const std::string origin = reply.key.empty() ? reply.cause : "post-" + reply.key;
+    auto settled = std::move(reply.settled);
+    outbox_->post(
+        room,
+        [this, origin, reply = std::move(reply)]() mutable {
+            const std::string thread = reply.thread;
+            return send_when_back(origin, 0, thread, std::move(reply));
+        },
+        std::move(settled));
 }
 
 asio::awaitable<void> matrix_adapter::log_in() {
@@ -293,6 +300,7 @@ asio::awaitable<delivery_result> matrix_adapter::handle_message(text_message mes
     inbound.author.name = co_await name_of(message.sender);
     inbound.text = co_await with_mentions_as_ids(message, std::move(*text));
     inbound.mentions = mentions_in(inbound.text);
+    inbound.thread = message.thread_root;
     co_return co_await bot_.message(std::move(inbound),
                                     reply_to(message.room, message.event_id, message.thread_root));
 }
@@ -446,9 +454,13 @@ bot::reply_sink matrix_adapter::reply_to(std::string room, std::string origin,
         reply.channel = room;
         const int first = *next_part;
         *next_part += 1 + static_cast<int>(reply.files.size());
-        outbox_->post(room, [this, origin, first, thread, reply = std::move(reply)]() mutable {
-            return send_when_back(origin, first, thread, std::move(reply));
-        });
+        auto settled = std::move(reply.settled);
+        outbox_->post(
+            room,
+            [this, origin, first, thread, reply = std::move(reply)]() mutable {
+                return send_when_back(origin, first, thread, std::move(reply));
+            },
+            std::move(settled));
     };
 }
 

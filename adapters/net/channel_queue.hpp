@@ -25,7 +25,8 @@ class channel_queue {
     channel_queue(boost::asio::any_io_executor executor, std::string platform,
                   failure_hook on_failure = {});
 
-    void post(const std::string& channel, job work);
+    // `settled`, if set, learns whether the work was done (true) or threw (false).
+    void post(const std::string& channel, job work, std::function<void(bool)> settled = {});
 
     // Jobs queued or running.
     std::size_t pending() const { return pending_; }
@@ -38,7 +39,11 @@ class channel_queue {
     boost::asio::any_io_executor executor_;
     std::string platform_;
     failure_hook on_failure_;
-    std::map<std::string, std::deque<job>> queues_;  // present while the channel is draining
+    struct item {
+        job work;
+        std::function<void(bool)> settled;
+    };
+    std::map<std::string, std::deque<item>> queues_;  // present while the channel is draining
     std::size_t pending_ = 0;
     std::uint64_t failures_ = 0;
 };

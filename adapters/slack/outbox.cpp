@@ -1,6 +1,8 @@
 // Each reply: its text as a message (or a file's comment), its files, the mark it earned.
 #include "adapters/slack/outbox.hpp"
 
+#include <spdlog/spdlog.h>
+
 #include "adapters/net/constants.hpp"
 #include "adapters/slack/events.hpp"
 #include "adapters/slack/markup.hpp"
@@ -18,14 +20,44 @@ outbox::outbox(asio::any_io_executor executor, web_api& api, std::string mark_em
 
 void outbox::post(outbound_reply reply) {
     const std::string channel = reply.channel;
-    queue_.post(channel, [this, reply = std::move(reply)]() mutable {
-        return deliver(std::move(reply));
-    });
+    auto settled = std::move(reply.settled);
+    queue_.post(
+        channel, [this, reply = std::move(reply)]() mutable { return deliver(std::move(reply)); },
+        std::move(settled));
+}
+
+namespace {
+
+// What names a reply among the bot's messages: the reminder's key, or what made the bot answer
+// for an answer that recorded something (an error answer to the same message is no answer).
+std::string mark_of(const outbound_reply& reply) {
+    if (!reply.key.empty()) return "post:" + reply.key;
+    if (!reply.recorded) return {};
+    return reply.cause.empty() ? reply.in_reply_to : reply.cause;
+}
+
+}  // namespace
+
+asio::awaitable<bool> outbox::already_posted(const outbound_reply& reply, const std::string& mark) {
+    const std::string since = parse_ts(reply.in_reply_to) ? reply.in_reply_to : std::string();
+    const std::string file = reply.files.empty() ? std::string() : reply.files.front().filename;
+    co_return co_await api_.has_reply(reply.channel, reply.thread, since, mark, file, bot_user_);
 }
 
 asio::awaitable<void> outbox::deliver(outbound_reply reply) {
     const std::string text = escape_markup(reply.text);
     const std::string answered = reply.channel + "/" + reply.in_reply_to;
+    const std::string mark = mark_of(reply);
+    // Slack posts a message twice if asked twice, so a reply owed since before a restart is
+    // looked for first: the process before may have posted it and stopped before it said so.
+    bool posted_before = false;
+    if (reply.resend) posted_before = co_await already_posted(reply, mark);
+    if (posted_before) {
+        spdlog::info("Slack: the reply to {} in {} was posted before; not posting it again",
+                     reply.in_reply_to.empty() ? reply.key : reply.in_reply_to, reply.channel);
+        reply.text.clear();
+        reply.files.clear();
+    }
     if (reply.replaces_earlier) {
         if (const auto* earlier = replies_.find(answered)) {
             co_await api_.update_message(reply.channel, *earlier, text);
@@ -33,8 +65,8 @@ asio::awaitable<void> outbox::deliver(outbound_reply reply) {
         co_return;
     }
     if (reply.files.empty()) {
-        if (!text.empty()) {
-            const auto ts = co_await api_.post_message(reply.channel, text, reply.thread);
+        if (!reply.text.empty()) {
+            const auto ts = co_await api_.post_message(reply.channel, text, reply.thread, mark);
             if (!reply.in_reply_to.empty()) replies_.insert_or_assign(answered, ts);
         }
     } else {

@@ -22,8 +22,12 @@ class outbox {
            net::channel_queue::failure_hook on_failure = {});
 
     // Queues a reply: its text as a message (or as the comment of its first file), its files
-    // uploaded, and the mark on the message it answers when that was recorded.
+    // uploaded, and the mark on the message it answers when that was recorded. A reply sent
+    // again (reply.resend) is posted only if the channel does not show it already.
     void post(outbound_reply reply);
+
+    // The bot's own user id (auth.test), by which its shared files are known.
+    void set_bot_user(std::string user) { bot_user_ = std::move(user); }
 
     // Replies queued or being sent.
     std::size_t pending() const { return queue_.pending(); }
@@ -31,9 +35,12 @@ class outbox {
 
   private:
     boost::asio::awaitable<void> deliver(outbound_reply reply);
+    boost::asio::awaitable<bool> already_posted(const outbound_reply& reply,
+                                                const std::string& mark);
 
     web_api& api_;
     std::string mark_emoji_;
+    std::string bot_user_;
     net::channel_queue queue_;
     // The ts of the bot's reply to each recent message ("channel/ts"), so an edit of that
     // message can correct the reply.

@@ -113,6 +113,7 @@ asio::awaitable<void> slack_adapter::run() {
         const identity me = co_await bot_api_->auth_test();
         bot_user_id_ = me.user_id;
         bot_id_ = me.bot_id;
+        outbox_->set_bot_user(me.user_id);
         spdlog::info("Slack: connected to {} as {} ({})", me.team, me.user_id, me.bot_id);
     } catch (const credential_refused& e) {
         throw credential_refused("the Slack bot token was refused (" + e.code() +
@@ -435,6 +436,7 @@ asio::awaitable<delivery_result> slack_adapter::deliver_message(inbound_message 
                                                                 std::string thread) {
     message.author = co_await person_of(message.author.id);
     message.mentions = co_await mentions_in(message.text);
+    message.thread = thread;
     const std::string channel = message.source.channel;
     const std::string requester = message.author.id;
     co_return co_await bot_.message(std::move(message),

@@ -4,6 +4,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 
 #include "adapters/net/constants.hpp"
@@ -53,6 +54,32 @@ form make_form(Pairs&&... pairs) {
     form f;
     append_pairs(f, std::forward<Pairs>(pairs)...);
     return f;
+}
+
+// Slack's message metadata naming the reply, as chat.postMessage takes it and
+// conversations.history gives it back with include_all_metadata.
+constexpr const char* reply_event_type = "scribe_reply";
+
+std::string reply_metadata(const std::string& mark) {
+    return json{{"event_type", reply_event_type}, {"event_payload", {{"key", mark}}}}.dump();
+}
+
+bool carries_mark(const json& message, const std::string& mark) {
+    const auto metadata = message.find("metadata");
+    if (metadata == message.end() || !metadata->is_object()) return false;
+    if (string_field(*metadata, "event_type") != reply_event_type) return false;
+    const auto payload = metadata->find("event_payload");
+    return payload != metadata->end() && payload->is_object() &&
+           string_field(*payload, "key") == mark;
+}
+
+bool shares_file(const json& message, const std::string& file_name, const std::string& user) {
+    if (file_name.empty() || string_field(message, "user") != user) return false;
+    const auto files = message.find("files");
+    if (files == message.end() || !files->is_array()) return false;
+    return std::any_of(files->begin(), files->end(), [&](const json& file) {
+        return file.is_object() && string_field(file, "name") == file_name;
+    });
 }
 
 // files.completeUploadExternal's `files` argument: [{"id":…,"title":…}].
@@ -134,9 +161,10 @@ asio::awaitable<std::string> web_api::open_connection() {
 }
 
 asio::awaitable<std::string> web_api::post_message(std::string channel, std::string text,
-                                                   std::string thread_ts) {
+                                                   std::string thread_ts, std::string mark) {
     form arguments = make_form("channel", channel, "text", std::move(text));
     if (!thread_ts.empty()) arguments.emplace_back("thread_ts", std::move(thread_ts));
+    if (!mark.empty()) arguments.emplace_back("metadata", reply_metadata(mark));
     const json reply =
         parse_object(co_await call("chat.postMessage", std::move(arguments), channel));
     co_return string_field(reply, "ts");
@@ -231,6 +259,35 @@ asio::awaitable<std::optional<web_api::message_info>> web_api::message(std::stri
         }
     }
     co_return std::nullopt;
+}
+
+asio::awaitable<bool> web_api::has_reply(std::string channel, std::string thread_ts,
+                                         std::string since_ts, std::string mark,
+                                         std::string file_name, std::string bot_user) {
+    constexpr int pages = 5;
+    std::string cursor;
+    for (int page = 0; page < pages; ++page) {
+        form arguments =
+            make_form("channel", channel, "limit", "200", "include_all_metadata", "true");
+        if (!thread_ts.empty()) arguments.emplace_back("ts", thread_ts);
+        if (!since_ts.empty()) arguments.emplace_back("oldest", since_ts);
+        if (!cursor.empty()) arguments.emplace_back("cursor", cursor);
+        const char* method = thread_ts.empty() ? "conversations.history" : "conversations.replies";
+        const json reply = parse_object(co_await call(method, std::move(arguments), channel));
+        const auto messages = reply.find("messages");
+        if (messages == reply.end() || !messages->is_array()) co_return false;
+        for (const auto& m : *messages) {
+            if (!m.is_object()) continue;
+            if ((!mark.empty() && carries_mark(m, mark)) || shares_file(m, file_name, bot_user)) {
+                co_return true;
+            }
+        }
+        const auto more = reply.find("response_metadata");
+        cursor = more != reply.end() && more->is_object() ? string_field(*more, "next_cursor")
+                                                          : std::string();
+        if (cursor.empty()) break;
+    }
+    co_return false;
 }
 
 asio::awaitable<void> web_api::upload_file(std::string channel, std::string filename,

@@ -61,9 +61,17 @@ class web_api {
     boost::asio::awaitable<identity> auth_test();
     // apps.connections.open (needs the app-level token): a single-use websocket URL.
     boost::asio::awaitable<std::string> open_connection();
-    // Returns the new message's ts.
+    // Returns the new message's ts. A `mark` goes in the message's metadata, so that
+    // has_reply() can find the message again.
     boost::asio::awaitable<std::string> post_message(std::string channel, std::string text,
-                                                     std::string thread_ts = {});
+                                                     std::string thread_ts = {},
+                                                     std::string mark = {});
+    // Whether the channel (or the thread, when `thread_ts` is set) holds, after `since_ts`
+    // (empty: among its latest messages), a message posted with `mark`, or a file named
+    // `file_name` shared by `bot_user`. Looks through a thousand messages at most.
+    boost::asio::awaitable<bool> has_reply(std::string channel, std::string thread_ts,
+                                           std::string since_ts, std::string mark,
+                                           std::string file_name, std::string bot_user);
     boost::asio::awaitable<void> add_reaction(std::string channel, std::string ts,
                                               std::string name);
     boost::asio::awaitable<std::string> permalink(std::string channel, std::string ts);

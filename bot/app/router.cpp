@@ -1,8 +1,11 @@
 // Routing messages, pins and edits to commands and the store, one channel at a time.
 #include "bot/app/router.hpp"
 
-#include <cstdio>
 #include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <random>
 
 #include "bot/app/logging.hpp"
 #include "bot/model/overloaded.hpp"
@@ -68,13 +71,22 @@ const model::timeline_entry* pin_made_by(const model::incident& state,
     });
 }
 
+// Unique among the processes that share a store, so each knows the answers it owes itself.
+std::string new_answerer() {
+    std::random_device entropy;
+    char id[48];
+    std::snprintf(id, sizeof id, "%08x%08x-%d", entropy(), entropy(), static_cast<int>(::getpid()));
+    return id;
+}
+
 }  // namespace
 
 router::router(store::event_store& store, router_options options, executor post, executor read)
     : store_(store),
       options_(std::move(options)),
       post_(std::move(post)),
-      read_(read ? std::move(read) : post_) {}
+      read_(read ? std::move(read) : post_),
+      answerer_(new_answerer()) {}
 
 void router::handle(adapters::inbound_message message, reply_sink reply, done_callback done) {
     message.text = model::without_control_characters(message.text);
@@ -309,20 +321,28 @@ void router::plan_front(const std::string& key, channel_state& channel,
     for (std::size_t part = 0; part < planned.events.size(); ++part) {
         planned.events[part].source.part = static_cast<int>(part);
     }
+    // Edits and deletions owe nothing: they add nothing to the channel.
+    std::optional<store::owed_answer> owed;
+    if (!std::holds_alternative<adapters::message_change>(item.what) && item.reply) {
+        owed = owed_for(item, planned.events.front(), planned.notes);
+    }
     auto events = planned.events;
     const auto appended = std::chrono::steady_clock::now();
-    store_.append(std::move(planned.events),
-                  [this, key, item = std::move(item), events = std::move(events),
-                   notes = std::move(planned.notes), appended](store::append_result result) mutable {
-                      const auto took = std::chrono::steady_clock::now() - appended;
-                      post_([this, key, item = std::move(item), events = std::move(events),
-                             notes = std::move(notes), result = std::move(result),
-                             took]() mutable {
-                          count([&](router_stats& s) { s.commit_latency.observe(took); });
-                          on_committed(key, std::move(item), std::move(events), std::move(notes),
-                                       std::move(result));
-                      });
-                  });
+    auto committed = [this, key, item = std::move(item), events = std::move(events),
+                      notes = planned.notes, appended](store::append_result result) mutable {
+        const auto took = std::chrono::steady_clock::now() - appended;
+        post_([this, key, item = std::move(item), events = std::move(events),
+               notes = std::move(notes), result = std::move(result), took]() mutable {
+            count([&](router_stats& s) { s.commit_latency.observe(took); });
+            on_committed(key, std::move(item), std::move(events), std::move(notes),
+                         std::move(result));
+        });
+    };
+    if (owed) {
+        store_.append_owing(std::move(planned.events), std::move(*owed), std::move(committed));
+    } else {
+        store_.append(std::move(planned.events), std::move(committed));
+    }
 }
 
 void router::finish(const std::string& key, const pending& item,
@@ -619,12 +639,10 @@ void router::answer_committed(const std::string& key, pending item,
         return;
     }
     count([](router_stats& s) { s.last_store_error.clear(); });
-    std::pair<std::int64_t, std::string> declaration{0, {}};  // a new incident, if one was declared
     spdlog::debug("message {}: {} event(s) committed", item.message.source.message_id,
                   events.size());
     channel_state& channel = channels_[key];
-    std::string reply;
-    std::vector<adapters::attachment> files;
+    answer said;
     for (std::size_t i = 0; i < events.size() && i < result.outcomes.size(); ++i) {
         const auto& stored = result.outcomes[i];
         const auto& platform = item.message.source.platform;
@@ -636,16 +654,15 @@ void router::answer_committed(const std::string& key, pending item,
         model::event& e = events[i];
         e.incident_id = stored.incident_id;
         e.sequence = stored.sequence;
-        if (const auto* declared = std::get_if<model::payload::declared>(&e.data)) {
-            declaration = {e.incident_id, declared->title};
+        if (std::holds_alternative<model::payload::declared>(e.data)) {
             incidents_.insert_or_assign(e.incident_id, std::make_shared<model::incident>());
             channel.open = channel.latest = e.incident_id;
         }
         const auto held = advance(e);
         if (!held) {
-            if (!reply.empty()) reply += "\n";
-            reply += "Recorded in incident #" + std::to_string(e.incident_id) +
-                     "; it could not be read back to confirm the details.";
+            if (!said.text.empty()) said.text += "\n";
+            said.text += "Recorded in incident #" + std::to_string(e.incident_id) +
+                         "; it could not be read back to confirm the details.";
             continue;
         }
         const model::incident& state = *held;
@@ -656,31 +673,20 @@ void router::answer_committed(const std::string& key, pending item,
         } else if (channel.latest == state.id) {
             channel.open = state.is_open() ? std::optional(state.id) : std::nullopt;
         }
-        if (!reply.empty()) reply += "\n";
-        reply += commands::confirmation(e, state, options_.zone, options_.prefix);
-        if (const auto* status = std::get_if<model::payload::status_changed>(&e.data);
-            status && status->to == model::phase::closed) {
-            try {
-                files.push_back(postmortem_file(state));
-                files.push_back(agenda_file(state));
-                reply += "\n" + render::metrics_line(state);
-            } catch (const std::exception& ex) {
-                spdlog::error("could not render incident {}: {}", state.id, ex.what());
-                reply += "\nThe draft could not be rendered: " + std::string(ex.what());
-            }
-        }
+        confirm(said, e, state);
     }
-    if (!reply.empty()) {
-        for (const auto& note : notes) reply += "\n" + note;
+    if (!said.text.empty()) {
+        for (const auto& note : notes) said.text += "\n" + note;
     }
     // Edits and deletions of chat messages add nothing to the channel, which saw them: an
     // edit corrects the bot's earlier answer in place, a deletion stays quiet.
     if (const auto* change = std::get_if<adapters::message_change>(&item.what)) {
-        if (!change->deleted && !reply.empty()) {
-            send(item, std::move(reply), {}, false, declaration, true);
+        if (!change->deleted && !said.text.empty()) {
+            send(item, std::move(said.text), {}, false, said.declaration, true);
         }
-    } else if (!reply.empty() || !files.empty()) {
-        send(item, std::move(reply), std::move(files), true, declaration);
+    } else {
+        send(item, std::move(said.text), std::move(said.files), true, said.declaration, false,
+             result.answer_id);
     }
     finish(key, item, adapters::delivery_result::handled);
 }
@@ -743,42 +749,6 @@ std::string router::list_actions(const pending& item) {
         listed.push_back({a.incident_id, a.incident_title, a.number, a.owner.name, a.text, a.due});
     }
     return render::action_list_text(listed, {options_.zone, options_.clock()});
-}
-
-void router::send(const pending& item, std::string text, std::vector<adapters::attachment> files,
-                  bool recorded, const std::pair<std::int64_t, std::string>& declaration,
-                  bool replaces_earlier) {
-    if (!item.reply) return;
-    if (const auto* reminder = std::get_if<reminder_work>(&item.what)) {
-        // To every room of the incident, answering no message.
-        // Held: the reminder's event was just applied to it.
-        const auto state = cached(reminder->incident_id);
-        if (!state) return;
-        std::vector<model::source_key> rooms{state->channel};
-        rooms.insert(rooms.end(), state->linked_rooms.begin(), state->linked_rooms.end());
-        for (const auto& room : rooms) {
-            adapters::outbound_reply reply;
-            reply.platform = room.platform;
-            reply.channel = room.channel;
-            reply.key = item.message.source.message_id;
-            reply.text = text;
-            item.reply(std::move(reply));
-        }
-        return;
-    }
-    const auto took = std::chrono::steady_clock::now() - item.arrived;
-    count([&](router_stats& s) { s.reply_latency[item.message.source.platform].observe(took); });
-    adapters::outbound_reply reply;
-    reply.platform = item.message.source.platform;
-    reply.channel = item.message.source.channel;
-    reply.in_reply_to = item.message.source.message_id;
-    reply.text = std::move(text);
-    reply.files = std::move(files);
-    reply.recorded = recorded;
-    reply.declared_incident = declaration.first;
-    reply.declared_title = declaration.second;
-    reply.replaces_earlier = replaces_earlier;
-    item.reply(std::move(reply));
 }
 
 }  // namespace scribe::app

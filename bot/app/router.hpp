@@ -98,6 +98,13 @@ public:
         options_.pin_hints[platform] = std::move(hint);
     }
 
+    // Sends the answers the store owes that no one is sending: those of earlier processes
+    // (killed, or the active replica before a takeover) and this one's own whose delivery
+    // failed, to the platforms in `reachable`, through `announce`. An answer owed for more
+    // than a day is given up, with a warning. Calls `done` on the loop.
+    void answer_owed(std::set<std::string> reachable, model::timestamp now,
+                     std::function<void()> done);
+
     // No item waiting or in flight; callable from any thread.
     bool idle() const { return in_flight_ == 0; }
     // A copy, callable from any thread (the health probes).
@@ -158,6 +165,20 @@ private:
         std::optional<std::int64_t> open;
         std::optional<std::int64_t> latest;
         std::deque<pending> queue;
+    };
+    // What the bot says for committed events: their confirmations, with the documents of a
+    // close, and the incident a declaration opened.
+    struct answer {
+        std::string text;
+        std::vector<adapters::attachment> files;
+        std::pair<std::int64_t, std::string> declaration{0, {}};
+    };
+    // Owed answers read for answer_owed(), with their incidents' events.
+    struct owed_reads {
+        std::vector<store::unsent_answer> due;
+        std::vector<std::int64_t> expired;
+        std::map<std::int64_t, std::vector<model::event>> events;
+        std::string error;
     };
     // What an item asks of the store and the channel once planned.
     struct outcome {
@@ -220,10 +241,25 @@ private:
         change(stats_);
     }
     // `declaration`: the number and title of an incident the reply confirms was declared.
+    // `answer_id`: the answer the store owes for it, settled once the reply is delivered.
     void send(const pending& item, std::string text, std::vector<adapters::attachment> files = {},
               bool recorded = false,
               const std::pair<std::int64_t, std::string>& declaration = {0, {}},
-              bool replaces_earlier = false);
+              bool replaces_earlier = false, std::int64_t answer_id = 0);
+    // Adds the confirmation of `e`, committed, with `after` its incident's state then.
+    void confirm(answer& a, const model::event& e, const model::incident& after) const;
+    // The platform's id of what made the bot answer the item (reminders: none).
+    static std::string cause_of(const pending& item);
+    // The answer owed for the planned item's events, kept with them.
+    store::owed_answer owed_for(const pending& item, const model::event& first,
+                                const std::vector<std::string>& notes) const;
+    // Runs on the reader: the owed answers to send now, and the events they answer.
+    owed_reads read_owed(const std::set<std::string>& reachable, model::timestamp now,
+                         const std::set<std::int64_t>& retry);
+    void resend(const store::unsent_answer& owed, const std::vector<model::event>& events);
+    // The replies of `count` parts settle the answer `id`: delivered when every one was.
+    std::function<void(bool)> settler(std::int64_t id, std::size_t count);
+    void on_settled(std::int64_t id, bool delivered);
 
     store::event_store& store_;
     router_options options_;
@@ -236,6 +272,10 @@ private:
     adapters::bounded_map<std::int64_t, incident_ptr> incidents_{256};
     std::atomic<std::size_t> in_flight_ = 0;
     std::set<std::string> reminding_;  // source ids of reminders queued or being recorded
+    // This process, as the owner of the answers it owes.
+    std::string answerer_;
+    std::set<std::int64_t> answering_;  // owed answers being sent by this process
+    std::set<std::int64_t> retry_;      // this process's owed answers whose delivery failed
     mutable std::mutex stats_mutex_;
     router_stats stats_;
 };

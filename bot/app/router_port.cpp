@@ -149,6 +149,19 @@ asio::awaitable<std::optional<model::timestamp>> router_port::remind(model::time
     });
 }
 
+asio::awaitable<bool> router_port::answer_owed(std::set<std::string> reachable,
+                                               model::timestamp now) {
+    return operation<bool>(
+        [this](auto complete, asio::any_io_executor, std::set<std::string> platforms,
+               model::timestamp at) {
+            asio::post(
+                router_executor_, [this, platforms = std::move(platforms), at, complete]() mutable {
+                    router_.answer_owed(std::move(platforms), at, [complete] { complete(true); });
+                });
+        },
+        std::move(reachable), now);
+}
+
 void router_port::set_reminder_policy(model::reminder_policy policy) {
     asio::post(router_executor_, [this, policy = std::move(policy)]() mutable {
         router_.set_reminder_policy(std::move(policy));

@@ -34,6 +34,8 @@ public:
   // router::remind on the router's executor: the next due time, if any.
   boost::asio::awaitable<std::optional<model::timestamp>> remind(model::timestamp now,
                                                                  bool post_due);
+  // router::answer_owed on the router's executor; resumes once the answers are handed on.
+  boost::asio::awaitable<bool> answer_owed(std::set<std::string> reachable, model::timestamp now);
   // The reminder intervals, changed on the router's executor (SIGHUP).
   void set_reminder_policy(model::reminder_policy policy);
 

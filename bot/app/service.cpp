@@ -15,6 +15,7 @@
 #include <chrono>
 #include <csignal>
 #include <memory>
+#include <set>
 #include <thread>
 
 #include "adapters/net/constants.hpp"
@@ -51,6 +52,8 @@ model::timestamp wall_clock() {
 constexpr std::chrono::seconds drain_limit{10};
 // Reminders are looked for at least this often, and as soon as one falls due.
 constexpr std::chrono::seconds reminder_check{60};
+// How often the store is asked for answers owed and not being sent.
+constexpr std::chrono::seconds owed_answer_check{5};
 
 // Logs what a coroutine of the service threw: each runs on its own, and one failing must not
 // end the others silently.
@@ -91,6 +94,7 @@ struct service {
     std::vector<std::unique_ptr<adapters::adapter>> adapters;
     std::vector<std::unique_ptr<adapters::supervisor>> supervisors;
     asio::steady_timer reminders{io};
+    asio::steady_timer owed_answers{io};
     asio::signal_set hangup{io, SIGHUP};
     asio::signal_set termination{io, SIGINT, SIGTERM};
     std::unique_ptr<adapters::net::http_server> probes;
@@ -151,6 +155,7 @@ struct service {
         stopping = true;
         for (auto& s : supervisors) s->stop();
         reminders.cancel();
+        owed_answers.cancel();
         lease_checks.cancel();
         hangup.cancel();
         termination.cancel();
@@ -204,6 +209,7 @@ struct service {
                            [this](std::exception_ptr e) { on_supervisor_end(e); });
         }
         asio::co_spawn(io, remind(), log_failure("reminders"));
+        asio::co_spawn(io, answer_owed(), log_failure("owed answers"));
         while (lease && !stopping) {
             co_await pause(std::chrono::seconds(1));
             if (stopping || co_await on_reader([this] { return lease->held(); })) continue;
@@ -270,6 +276,20 @@ struct service {
             }
             reminders.expires_after(wait);
             co_await reminders.async_wait(nothrow);
+        }
+    }
+
+    // Sends what the store owes (answers a process before this one, or this one, could not
+    // deliver) on the platforms that are connected, looking again every few seconds.
+    asio::awaitable<void> answer_owed() {
+        while (!stopping) {
+            std::set<std::string> reachable;
+            for (const auto& adapter : adapters) {
+                if (adapter->status().connected) reachable.emplace(adapter->platform());
+            }
+            if (!reachable.empty()) co_await port.answer_owed(std::move(reachable), wall_clock());
+            owed_answers.expires_after(owed_answer_check);
+            co_await owed_answers.async_wait(nothrow);
         }
     }
 
@@ -393,8 +413,9 @@ int run_service(const cli_context& cli) {
         asio::post(io, [&running, reply = std::move(reply)]() mutable {
             auto* adapter = running ? running->adapter_for(reply.platform) : nullptr;
             if (!adapter) {
-                spdlog::warn("no {} connection: a reminder for channel {} was not posted",
+                spdlog::warn("no {} connection: a message for channel {} was not posted",
                              reply.platform, reply.channel);
+                if (reply.settled) reply.settled(false);
                 return;
             }
             adapter->post(std::move(reply));

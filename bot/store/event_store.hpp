@@ -31,6 +31,7 @@ struct append_outcome {
 struct append_result {
     std::vector<append_outcome> outcomes;  // one per event, in order; empty on error
     std::string error;                     // non-empty when nothing of the batch was stored
+    std::int64_t answer_id = 0;  // the answer owed for the batch, once stored (0: none owed)
     bool ok() const { return error.empty(); }
 };
 
@@ -57,6 +58,27 @@ struct open_action {
     std::optional<std::chrono::year_month_day> due;
 };
 
+// The answer owed to a message whose events a batch records (the outbox). It is stored in the
+// batch's transaction, so an answer that was not sent when the process stopped (killed, its
+// machine lost, the platform unreachable) is sent by whichever process runs next.
+struct owed_answer {
+    model::source_key answers;  // the events' platform, channel and source id (part unused)
+    std::string reply_to;       // the platform's id of the message answered, if any
+    std::string cause;          // of the message or reaction that made the bot speak
+    std::string thread;         // the platform's thread to answer in, if any
+    std::string notes;          // what the answer says besides the events' confirmations
+    std::string owner;          // the process that owes it, until it is gone
+};
+
+// An owed answer not yet marked sent; it is owed for the events of `incident_id` whose source
+// is `answer.answers`.
+struct unsent_answer {
+    std::int64_t id = 0;
+    std::int64_t incident_id = 0;
+    owed_answer answer;
+    model::timestamp owed_since{};
+};
+
 class event_store {
 public:
     virtual ~event_store() = default;
@@ -66,6 +88,18 @@ public:
     // an event whose source key (platform, channel, message_id, part) is already stored is
     // skipped and reported as a duplicate. The callback runs once, after commit.
     virtual void append(std::vector<model::event> events, append_callback done) = 0;
+
+    // As append, and keeps `answer` as owed in the same transaction when the batch stores at
+    // least one event (a redelivered batch owes nothing: its first delivery was answered);
+    // the result's answer_id names it.
+    virtual void append_owing(std::vector<model::event> events, owed_answer answer,
+                              append_callback done) = 0;
+
+    // The answers are sent, or given up: they are no longer owed. Queued like an append.
+    virtual void settle_answers(std::vector<std::int64_t> ids, append_callback done) = 0;
+
+    // Owed answers, oldest first, at most `limit`.
+    virtual std::vector<unsent_answer> unsent_answers(std::size_t limit) = 0;
 
     // Blocks until every append queued so far has committed and its callback has run.
     virtual void flush() = 0;

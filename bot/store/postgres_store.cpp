@@ -58,8 +58,8 @@ class reconnecting_writer final : public detail::batch_writer {
           state_(std::move(state)),
           writer_(std::make_unique<detail::postgres_event_writer>(connect_migrated(server_))) {}
 
-    std::vector<append_result> commit(std::span<std::vector<model::event>> batches,
-                                      std::span<const detail::cursor_update> cursors) override {
+    std::vector<append_result> commit(std::span<detail::write_batch> batches,
+                                      std::span<const detail::bookkeeping> after) override {
         const auto deadline = std::chrono::steady_clock::now() + reconnect_budget;
         auto wait = first_wait;
         std::string lost;
@@ -67,8 +67,8 @@ class reconnecting_writer final : public detail::batch_writer {
             try {
                 connect_again();
                 writer_->db().fence_writes(state_->fence.load());
-                std::vector<std::vector<model::event>> attempt(batches.begin(), batches.end());
-                auto results = writer_->commit(attempt, cursors);
+                std::vector<detail::write_batch> attempt(batches.begin(), batches.end());
+                auto results = writer_->commit(attempt, after);
                 if (writer_->db().ok()) {
                     std::move(attempt.begin(), attempt.end(), batches.begin());
                     set_outage({});
@@ -86,7 +86,7 @@ class reconnecting_writer final : public detail::batch_writer {
             wait = std::min(wait * 2,
                             std::chrono::duration_cast<std::chrono::milliseconds>(longest_wait));
         }
-        return std::vector<append_result>(batches.size() + cursors.size(),
+        return std::vector<append_result>(batches.size() + after.size(),
                                           append_result{{},
                                                         "not stored, PostgreSQL is "
                                                         "unreachable: " +
@@ -208,11 +208,22 @@ postgres_store::~postgres_store() {
 }
 
 void postgres_store::append(std::vector<model::event> events, append_callback done) {
-    if (!parts_->writes) {
-        done({{}, read_only_refusal});
-        return;
+    if (auto* writes = detail::writable(parts_->writes, done)) {
+        writes->append(std::move(events), std::nullopt, std::move(done));
     }
-    parts_->writes->append(std::move(events), std::move(done));
+}
+
+void postgres_store::append_owing(std::vector<model::event> events, owed_answer answer,
+                                  append_callback done) {
+    if (auto* writes = detail::writable(parts_->writes, done)) {
+        writes->append(std::move(events), std::move(answer), std::move(done));
+    }
+}
+
+void postgres_store::settle_answers(std::vector<std::int64_t> ids, append_callback done) {
+    if (auto* writes = detail::writable(parts_->writes, done)) {
+        writes->settle_answers({std::move(ids)}, std::move(done));
+    }
 }
 
 void postgres_store::flush() {
@@ -250,15 +261,17 @@ import_report postgres_store::import_events(const std::vector<model::event>& eve
 }
 
 void postgres_store::save_cursor(std::string name, std::string value, append_callback done) {
-    if (!parts_->writes) {
-        done({{}, read_only_refusal});
-        return;
+    if (auto* writes = detail::writable(parts_->writes, done)) {
+        writes->save_cursor({std::move(name), std::move(value)}, std::move(done));
     }
-    parts_->writes->save_cursor({std::move(name), std::move(value)}, std::move(done));
 }
 
 std::optional<std::string> postgres_store::load_cursor(const std::string& name) {
     return parts_->read([&](auto& r) { return r.load_cursor(name); });
+}
+
+std::vector<unsent_answer> postgres_store::unsent_answers(std::size_t limit) {
+    return parts_->read([&](auto& r) { return r.unsent_answers(limit); });
 }
 
 }  // namespace scribe::store

@@ -51,6 +51,10 @@ class postgres_store final : public event_store {
     // fails and its callbacks say why. Sequence numbers are assigned in the writing
     // transaction, one writer process at a time.
     void append(std::vector<model::event> events, append_callback done) override;
+    void append_owing(std::vector<model::event> events, owed_answer answer,
+                      append_callback done) override;
+    void settle_answers(std::vector<std::int64_t> ids, append_callback done) override;
+    std::vector<unsent_answer> unsent_answers(std::size_t limit) override;
     void flush() override;
 
     std::vector<model::event> load_incident(std::int64_t incident_id) override;

@@ -62,11 +62,22 @@ sqlite_store::~sqlite_store() {
 int sqlite_store::schema_version() { return detail::latest_schema_version(); }
 
 void sqlite_store::append(std::vector<model::event> events, append_callback done) {
-    if (!parts_->writes) {
-        done({{}, "the store was opened for reading only"});
-        return;
+    if (auto* writes = detail::writable(parts_->writes, done)) {
+        writes->append(std::move(events), std::nullopt, std::move(done));
     }
-    parts_->writes->append(std::move(events), std::move(done));
+}
+
+void sqlite_store::append_owing(std::vector<model::event> events, owed_answer answer,
+                                append_callback done) {
+    if (auto* writes = detail::writable(parts_->writes, done)) {
+        writes->append(std::move(events), std::move(answer), std::move(done));
+    }
+}
+
+void sqlite_store::settle_answers(std::vector<std::int64_t> ids, append_callback done) {
+    if (auto* writes = detail::writable(parts_->writes, done)) {
+        writes->settle_answers({std::move(ids)}, std::move(done));
+    }
 }
 
 void sqlite_store::flush() {
@@ -103,15 +114,17 @@ import_report sqlite_store::import_events(const std::vector<model::event>& event
 }
 
 void sqlite_store::save_cursor(std::string name, std::string value, append_callback done) {
-    if (!parts_->writes) {
-        done({{}, "the store was opened for reading only"});
-        return;
+    if (auto* writes = detail::writable(parts_->writes, done)) {
+        writes->save_cursor({std::move(name), std::move(value)}, std::move(done));
     }
-    parts_->writes->save_cursor({std::move(name), std::move(value)}, std::move(done));
 }
 
 std::optional<std::string> sqlite_store::load_cursor(const std::string& name) {
     return parts_->reads.load_cursor(name);
+}
+
+std::vector<unsent_answer> sqlite_store::unsent_answers(std::size_t limit) {
+    return parts_->reads.unsent_answers(limit);
 }
 
 }  // namespace scribe::store

@@ -53,6 +53,10 @@ public:
     // Callbacks run on the writer thread; they must not call flush() or import_events()
     // (std::logic_error), which would wait for that very thread.
     void append(std::vector<model::event> events, append_callback done) override;
+    void append_owing(std::vector<model::event> events, owed_answer answer,
+                      append_callback done) override;
+    void settle_answers(std::vector<std::int64_t> ids, append_callback done) override;
+    std::vector<unsent_answer> unsent_answers(std::size_t limit) override;
     void flush() override;
 
     std::vector<model::event> load_incident(std::int64_t incident_id) override;

@@ -1,11 +1,14 @@
 // The router over a real SQLite store: replies, redeliveries, channels side by side.
+#include "bot/app/router.hpp"
+
 #include <doctest/doctest.h>
 
-#include "bot/app/router.hpp"
-#include "tests/support/work_queue.hpp"
+#include <set>
+
 #include "bot/store/sqlite_store.hpp"
 #include "tests/support/events.hpp"
 #include "tests/support/temp_dir.hpp"
+#include "tests/support/work_queue.hpp"
 
 using namespace scribe;
 using scribe::testing::at;
@@ -22,10 +25,14 @@ struct harness {
                     [this] {
                         app::router_options o;
                         o.clock = [this] { return now; };
+                        o.announce = [this](adapters::outbound_reply r) {
+                            announced.push_back(std::move(r));
+                        };
                         return o;
                     }(),
                     [this](std::function<void()> work) { queue.post(std::move(work)); }};
     std::vector<adapters::outbound_reply> replies;
+    std::vector<adapters::outbound_reply> announced;  // reminders, answers sent again
 
     void say(const std::string& channel, const std::string& id, const std::string& text,
              const std::string& who = "alice") {
@@ -50,6 +57,88 @@ TEST_CASE("each command gets one reply after commit, and chatter gets none") {
     CHECK(h.replies[0].in_reply_to == "1");
     CHECK(h.replies[1].text.find("#2 at 14:00") == 0);
     CHECK(h.store->load_incident(1).size() == 2);
+}
+
+namespace {
+
+// Runs router::answer_owed to its end.
+void answer_owed(harness& h, app::router& bot, std::set<std::string> reachable) {
+    bool done = false;
+    bot.answer_owed(std::move(reachable), h.now, [&done] { done = true; });
+    REQUIRE(h.queue.run_until([&] { return done; }, std::chrono::seconds(30)));
+}
+
+// Settles a reply as its adapter would, and waits until the store knows.
+void deliver(harness& h, adapters::outbound_reply& reply, bool delivered) {
+    REQUIRE(reply.settled);
+    reply.settled(delivered);
+    h.queue.run_ready();
+    h.store->flush();
+}
+
+}  // namespace
+
+TEST_CASE("an answer is owed until its delivery, and one whose delivery failed is sent again") {
+    harness h;
+    h.say("ops", "1", "!declare Search down");
+    h.say("ops", "2", "!tl looking at the index");
+    h.say("ops", "3", "good morning");
+    h.settle();
+    REQUIRE(h.replies.size() == 2);
+    CHECK(h.replies[1].cause == "2");
+    CHECK(h.store->unsent_answers(10).size() == 2);
+
+    // Being sent by this router: not sent a second time.
+    answer_owed(h, h.bot, {"console"});
+    CHECK(h.announced.empty());
+
+    deliver(h, h.replies[0], true);
+    CHECK(h.store->unsent_answers(10).size() == 1);
+    deliver(h, h.replies[1], false);
+    answer_owed(h, h.bot, {"console"});
+    REQUIRE(h.announced.size() == 1);
+    CHECK(h.announced[0].resend);
+    CHECK(h.announced[0].text == h.replies[1].text);
+    CHECK(h.announced[0].in_reply_to == "2");
+    deliver(h, h.announced[0], true);
+    CHECK(h.store->unsent_answers(10).empty());
+}
+
+TEST_CASE("what an earlier process owed is sent by the next, as it would have been") {
+    harness h;
+    h.say("ops", "1", "!declare Search down");
+    h.say("ops", "2", "!tl looking at the index");
+    h.say("ops", "3", "!close");
+    h.settle();
+    REQUIRE(h.replies.size() == 3);
+    deliver(h, h.replies[0], true);
+
+    // The process after a kill, on the same store.
+    std::vector<adapters::outbound_reply> posted;
+    app::router_options options;
+    options.clock = [&h] { return h.now; };
+    options.announce = [&posted](adapters::outbound_reply r) { posted.push_back(std::move(r)); };
+    app::router next(*h.store, options,
+                     [&h](std::function<void()> work) { h.queue.post(std::move(work)); });
+    answer_owed(h, next, {"matrix"});  // not connected to the platform asked: nothing sent
+    CHECK(posted.empty());
+    answer_owed(h, next, {"console"});
+    REQUIRE(posted.size() == 2);
+    for (std::size_t i = 0; i < posted.size(); ++i) {
+        CAPTURE(i);
+        const auto& first = h.replies[i + 1];
+        CHECK(posted[i].resend);
+        CHECK(posted[i].recorded);
+        CHECK(posted[i].platform == "console");
+        CHECK(posted[i].channel == "ops");
+        CHECK(posted[i].in_reply_to == first.in_reply_to);
+        CHECK(posted[i].cause == first.cause);
+        CHECK(posted[i].text == first.text);
+        CHECK(posted[i].files.size() == first.files.size());
+    }
+    CHECK(posted[1].files.at(0).content == h.replies[2].files.at(0).content);
+    for (auto& reply : posted) deliver(h, reply, true);
+    CHECK(h.store->unsent_answers(10).empty());
 }
 
 TEST_CASE("a redelivered message is recorded once and answered once") {

@@ -729,6 +729,10 @@ void fake_slack::http_error_next(std::string method, int count, unsigned status)
     });
 }
 
+void fake_slack::clear_faults() {
+    impl_->runtime_.call([i = impl_.get()] { i->web_faults_.clear(); });
+}
+
 void fake_slack::error_next(std::string method, std::string error, int count) {
     impl_->runtime_.call(
         [i = impl_.get(), method = std::move(method), error = std::move(error), count] {
@@ -769,6 +773,7 @@ std::vector<posted_message> fake_slack::bot_messages(std::string channel) const 
                 posted.thread_ts = message.thread_ts;
                 posted.blocks = message.sent_blocks;
                 posted.file_ids = message.file_ids;
+                posted.metadata = message.metadata;
                 posted.updates = message.updates;
                 posted.deleted = message.deleted;
                 out.push_back(std::move(posted));

@@ -143,6 +143,7 @@ struct posted_message {
     std::optional<std::string> thread_ts;
     nlohmann::json blocks;              // as sent; null when none
     std::vector<std::string> file_ids;  // a file share's files
+    nlohmann::json metadata;            // as sent; null when none
     int updates = 0;
     bool deleted = false;
 };
@@ -303,6 +304,8 @@ class fake_slack {
     void rate_limit_next(std::string method, int count, int retry_after_seconds);
     void http_error_next(std::string method, int count, unsigned status = 500);
     void error_next(std::string method, std::string error, int count = 1);
+    // Drops the Web API faults that have not fired yet.
+    void clear_faults();
     // A standing limit: more than max_calls per window (per channel if asked) answers 429.
     void set_rate_limit(std::string method, int max_calls, std::chrono::milliseconds window,
                         bool per_channel = false);

@@ -43,6 +43,7 @@ struct fake_slack::impl {
         std::string client_msg_id;   // human messages only
         std::optional<std::pair<std::string, std::string>> edited;  // user, ts
         std::vector<std::string> file_ids;
+        nlohmann::json metadata;  // chat.postMessage's, if any
         int updates = 0;
         bool deleted = false;
         std::map<std::string, std::set<std::string>> reactions;  // name -> users
@@ -195,6 +196,11 @@ struct fake_slack::impl {
     api_result api_conversations_create(const nlohmann::json& args);
     api_result api_conversations_invite(const nlohmann::json& args);
     api_result api_conversations_info(const nlohmann::json& args);
+    api_result api_conversations_history(const nlohmann::json& args);
+    api_result api_conversations_replies(const nlohmann::json& args);
+    // One page of `listed` (in the order given), as history and replies answer.
+    api_result message_page(const channel_state& channel, std::vector<const message_state*> listed,
+                            const nlohmann::json& args);
     api_result api_conversations_join(const nlohmann::json& args);
     api_result api_get_upload_url(const nlohmann::json& args);
     api_result api_complete_upload(const nlohmann::json& args);

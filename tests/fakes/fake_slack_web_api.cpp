@@ -71,6 +71,24 @@ structured_arg json_arg(const json& args, const char* name) {
     return out;
 }
 
+// Message metadata: an event_type and an object event_payload.
+bool valid_metadata(const json& metadata) {
+    return metadata.is_object() && metadata.contains("event_type") &&
+           metadata["event_type"].is_string() && metadata.contains("event_payload") &&
+           metadata["event_payload"].is_object();
+}
+
+// A message ts ("1700000000.000100") as numbers, for ordering; nullopt when it is none.
+std::optional<std::pair<long long, long long>> ts_value(const std::string& ts) {
+    const auto dot = ts.find('.');
+    if (ts.empty() || dot == std::string::npos) return std::nullopt;
+    try {
+        return std::pair(std::stoll(ts.substr(0, dot)), std::stoll(ts.substr(dot + 1)));
+    } catch (const std::exception&) {
+        return std::nullopt;
+    }
+}
+
 std::optional<std::string> channel_name_error(std::string_view name) {
     if (name.empty()) return "invalid_name_required";
     if (name.size() > 80) return "invalid_name_maxlength";
@@ -315,6 +333,8 @@ const std::map<std::string, fake_slack::impl::api_handler>& fake_slack::impl::ap
         {"conversations.create", &impl::api_conversations_create},
         {"conversations.invite", &impl::api_conversations_invite},
         {"conversations.info", &impl::api_conversations_info},
+        {"conversations.history", &impl::api_conversations_history},
+        {"conversations.replies", &impl::api_conversations_replies},
         {"conversations.join", &impl::api_conversations_join},
         {"files.getUploadURLExternal", &impl::api_get_upload_url},
         {"files.completeUploadExternal", &impl::api_complete_upload},
@@ -347,9 +367,13 @@ api_result fake_slack::impl::api_post_message(const json& args) {
     const std::string text = arg(args, "text");
     const auto blocks = json_arg(args, "blocks");
     const auto attachments = json_arg(args, "attachments");
+    const auto metadata = json_arg(args, "metadata");
     if (!blocks.valid || (blocks.present && !blocks.value.is_array()))
         return fail("invalid_blocks");
     if (!attachments.valid) return fail("invalid_attachments");
+    if (!metadata.valid || (metadata.present && !valid_metadata(metadata.value))) {
+        return fail("invalid_metadata_format");
+    }
     if (text.empty() && !blocks.present && !attachments.present) return fail("no_text");
     if (text.size() > options_.max_text_length) return fail("msg_too_long");
 
@@ -362,6 +386,7 @@ api_result fake_slack::impl::api_post_message(const json& args) {
         message.thread_ts = thread_ts;
     }
     message.sent_blocks = blocks.present ? blocks.value : json();
+    message.metadata = metadata.present ? metadata.value : json();
     message.blocks = blocks.present ? blocks.value : rich_text_blocks(text);
     channel->messages.push_back(message);
 
@@ -539,6 +564,79 @@ api_result fake_slack::impl::api_conversations_info(const json& args) {
     const auto* channel = find_channel(arg(args, "channel"));
     if (channel == nullptr) return fail("channel_not_found");
     return ok({{"channel", channel_json(*channel)}});
+}
+
+// Newest first, thread replies left out (they are in conversations.replies).
+api_result fake_slack::impl::api_conversations_history(const json& args) {
+    const auto* channel = find_channel(arg(args, "channel"));
+    if (channel == nullptr) return fail("channel_not_found");
+    if (!bot_is_member(*channel)) return fail("not_in_channel");
+    std::vector<const message_state*> listed;
+    for (auto it = channel->messages.rbegin(); it != channel->messages.rend(); ++it) {
+        if (it->deleted || (it->thread_ts && *it->thread_ts != it->ts)) continue;
+        listed.push_back(&*it);
+    }
+    return message_page(*channel, std::move(listed), args);
+}
+
+// The parent first, then its replies, oldest first.
+api_result fake_slack::impl::api_conversations_replies(const json& args) {
+    const auto* channel = find_channel(arg(args, "channel"));
+    if (channel == nullptr) return fail("channel_not_found");
+    if (!bot_is_member(*channel)) return fail("not_in_channel");
+    const std::string ts = arg(args, "ts");
+    const auto* parent = find_message(*channel, ts);
+    if (parent == nullptr || parent->deleted) return fail("thread_not_found");
+    std::vector<const message_state*> listed{parent};
+    for (const auto& message : channel->messages) {
+        if (!message.deleted && message.ts != ts && message.thread_ts == ts) {
+            listed.push_back(&message);
+        }
+    }
+    return message_page(*channel, std::move(listed), args);
+}
+
+api_result fake_slack::impl::message_page(const channel_state& channel,
+                                          std::vector<const message_state*> listed,
+                                          const json& args) {
+    const bool inclusive = flag(args, "inclusive");
+    const auto oldest = ts_value(arg(args, "oldest"));
+    const auto latest = ts_value(arg(args, "latest"));
+    std::erase_if(listed, [&](const message_state* m) {
+        const auto at = ts_value(m->ts);
+        if (!at) return true;
+        if (oldest && (inclusive ? *at < *oldest : *at <= *oldest)) return true;
+        return latest && (inclusive ? *at > *latest : *at >= *latest);
+    });
+    std::size_t limit = 100;
+    if (const std::string asked = arg(args, "limit"); !asked.empty()) {
+        try {
+            limit = std::clamp<std::size_t>(std::stoul(asked), 1, 999);
+        } catch (const std::exception&) {
+            return fail("invalid_limit");
+        }
+    }
+    std::size_t first = 0;
+    if (const std::string cursor = arg(args, "cursor"); !cursor.empty()) {
+        if (!cursor.starts_with("next:")) return fail("invalid_cursor");
+        try {
+            first = std::stoul(cursor.substr(5));
+        } catch (const std::exception&) {
+            return fail("invalid_cursor");
+        }
+    }
+    const bool with_metadata = flag(args, "include_all_metadata");
+    json messages = json::array();
+    for (std::size_t i = first; i < listed.size() && i < first + limit; ++i) {
+        json m = message_json(channel, *listed[i]);
+        if (with_metadata && !listed[i]->metadata.is_null()) m["metadata"] = listed[i]->metadata;
+        messages.push_back(std::move(m));
+    }
+    const bool more = first + limit < listed.size();
+    json out = {{"messages", std::move(messages)}, {"has_more", more}};
+    out["response_metadata"] = {
+        {"next_cursor", more ? "next:" + std::to_string(first + limit) : std::string()}};
+    return ok(std::move(out));
 }
 
 api_result fake_slack::impl::api_conversations_join(const json& args) {

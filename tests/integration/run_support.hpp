@@ -2,13 +2,13 @@
 #pragma once
 
 #include <doctest/doctest.h>
+#include <sqlite3.h>
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/read.hpp>
 #include <boost/asio/write.hpp>
-
 #include <chrono>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -102,6 +102,21 @@ inline std::map<std::string, int> note_counts(const std::vector<nlohmann::json>&
 }
 
 // The text of the i-th timeline entry of a fault drill.
+// Runs `sql` on the SQLite store at `db` (while no Scribe has it open), as another program
+// would; the number of rows it changed.
+inline int change_store(const std::string& db, const std::string& sql) {
+    sqlite3* handle = nullptr;
+    REQUIRE(sqlite3_open_v2(db.c_str(), &handle, SQLITE_OPEN_READWRITE, nullptr) == SQLITE_OK);
+    char* error = nullptr;
+    const int status = sqlite3_exec(handle, sql.c_str(), nullptr, nullptr, &error);
+    INFO((error ? error : ""));
+    sqlite3_free(error);
+    const int changed = sqlite3_changes(handle);
+    sqlite3_close(handle);
+    REQUIRE(status == SQLITE_OK);
+    return changed;
+}
+
 inline std::string drill_entry(int i) { return "entry " + std::to_string(i) + " of the drill"; }
 
 // Declares an incident, then sends `count` timeline entries through `run` (a slack_run or a

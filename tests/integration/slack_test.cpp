@@ -257,6 +257,20 @@ TEST_CASE("SIGKILL mid-stream and a restart: nothing acked is lost, nothing is r
         [&] { return run.slack.stats().pending_acks == 0 && run.slack.stats().backlog == 0; },
         30s));
     CHECK(acked_before > 0);
+    // Each entry answered once: those answered before the kill are not answered again, and
+    // those recorded but not answered are answered by the restarted bot.
+    for (int i = 0; i < count; ++i) {
+        const auto text = "entry " + std::to_string(i) + " of the drill";
+        CAPTURE(text);
+        CHECK(run.slack.wait_for([&] { return run.replies_containing(text) > 0; }, 10s));
+    }
+    run.say("!tl after the restart");
+    run.reply_containing("after the restart");
+    for (int i = 0; i < count; ++i) {
+        const auto text = "entry " + std::to_string(i) + " of the drill";
+        CAPTURE(text);
+        CHECK(run.replies_containing(text) == 1);
+    }
     run.stop_bot();
     const auto counts = note_counts(run.stored_events());
     for (int i = 0; i < count; ++i) {
@@ -265,6 +279,61 @@ TEST_CASE("SIGKILL mid-stream and a restart: nothing acked is lost, nothing is r
         REQUIRE(counts.contains(text));
         CHECK(counts.at(text) == 1);
     }
+}
+
+TEST_CASE("an answer Slack would not take before a kill is posted once after the restart") {
+    slack_run run;
+    run.start_bot();
+    run.say("!declare Outbox drill");
+    run.reply_containing("Incident #1 declared");
+    const auto posts_before = run.slack.requests("chat.postMessage").size();
+    run.slack.http_error_next("chat.postMessage", 1'000, 503);
+    run.say("!tl held back by Slack");
+    // Recorded, and its answer being tried: then the bot dies.
+    REQUIRE(run.slack.wait_for(
+        [&] { return run.slack.requests("chat.postMessage").size() >= posts_before + 2; },
+        patience));
+    run.bot->signal(SIGKILL);
+    REQUIRE(run.bot->wait(patience).has_value());
+    run.slack.clear_faults();
+    CHECK(run.replies_containing("held back by Slack") == 0);
+
+    run.start_bot();
+    run.reply_containing("held back by Slack");
+    run.say("!tl after the restart");
+    run.reply_containing("after the restart");
+    CHECK(run.replies_containing("held back by Slack") == 1);
+    CHECK(lines_containing(run.bot->err(), "sending the answer to") == 1);
+    run.stop_bot();
+    CHECK(change_store(run.db(), "DELETE FROM answers_owed") == 0);  // nothing left owed
+}
+
+TEST_CASE("an answer still owed but posted before a restart is not posted again") {
+    slack_run run;
+    run.start_bot();
+    run.say("!declare Outbox drill");
+    run.reply_containing("Incident #1 declared");
+    run.say("!tl posted just once");
+    run.reply_containing("posted just once");
+    run.stop_bot();
+    // As if the bot had stopped after posting the answer and before marking it sent.
+    REQUIRE(change_store(run.db(),
+                         "INSERT INTO answers_owed (incident_id, platform, channel, message_id, "
+                         "reply_to, cause, thread, notes, owner, owed_since) "
+                         "SELECT incident_id, source_platform, source_channel, "
+                         "source_message_id, source_message_id, source_message_id, '', '', "
+                         "'an earlier process', recorded_at FROM events "
+                         "WHERE payload LIKE '%posted just once%'") == 1);
+
+    run.start_bot();
+    REQUIRE(wait_until(
+        [&] { return lines_containing(run.bot->err(), "was posted before; not posting it") == 1; },
+        patience));
+    run.say("!tl after the restart");
+    run.reply_containing("after the restart");
+    CHECK(run.replies_containing("posted just once") == 1);
+    run.stop_bot();
+    CHECK(change_store(run.db(), "DELETE FROM answers_owed") == 0);
 }
 
 TEST_CASE("with incident channels on, a declaration opens a channel linked to the incident") {

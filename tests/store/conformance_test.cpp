@@ -473,4 +473,92 @@ STORE_TEST_CASE(
     CHECK(store->load_incident(1).size() == 1);
 }
 
+namespace {
+
+owed_answer owed_to(std::string message_id) {
+    owed_answer owed;
+    owed.answers = {"console", "C1", message_id, 0};
+    owed.reply_to = message_id;
+    owed.cause = message_id;
+    owed.thread = "T1";
+    owed.notes = "Read 10:56 as today.";
+    owed.owner = "process-1";
+    return owed;
+}
+
+append_result append_owing_now(event_store& store, std::vector<model::event> events,
+                               owed_answer owed) {
+    append_result result;
+    result.error = "callback never ran";
+    store.append_owing(std::move(events), std::move(owed),
+                       [&result](append_result r) { result = std::move(r); });
+    store.flush();
+    return result;
+}
+
+}  // namespace
+
+STORE_TEST_CASE("an answer is owed with the events it answers, until it is settled") {
+    place_type place;
+    auto store = place.open();
+    CHECK(store->unsent_answers(10).empty());
+
+    auto declared = declare("A", "m1");
+    declared.recorded_at = at(3);
+    const auto first = append_owing_now(*store, {declared}, owed_to("m1"));
+    REQUIRE(first.ok());
+    CHECK(first.answer_id != 0);
+    const auto second = append_owing_now(*store, {note(1, "x", "m2")}, owed_to("m2"));
+    REQUIRE(second.ok());
+    CHECK(second.answer_id != first.answer_id);
+
+    auto owed = store->unsent_answers(10);
+    REQUIRE(owed.size() == 2);
+    CHECK(owed[0].id == first.answer_id);  // oldest first
+    CHECK(owed[0].incident_id == 1);
+    CHECK(owed[0].answer.answers.platform == "console");
+    CHECK(owed[0].answer.answers.channel == "C1");
+    CHECK(owed[0].answer.answers.message_id == "m1");
+    CHECK(owed[0].answer.reply_to == "m1");
+    CHECK(owed[0].answer.cause == "m1");
+    CHECK(owed[0].answer.thread == "T1");
+    CHECK(owed[0].answer.notes == "Read 10:56 as today.");
+    CHECK(owed[0].answer.owner == "process-1");
+    CHECK(owed[0].owed_since == at(3));
+    CHECK(store->unsent_answers(1).size() == 1);
+
+    // Kept across a restart: what a killed process owed is still owed.
+    store.reset();
+    store = place.open();
+    CHECK(store->unsent_answers(10).size() == 2);
+
+    bool settled = false;
+    store->settle_answers({first.answer_id}, [&](append_result r) { settled = r.ok(); });
+    store->flush();
+    CHECK(settled);
+    owed = store->unsent_answers(10);
+    REQUIRE(owed.size() == 1);
+    CHECK(owed[0].id == second.answer_id);
+}
+
+STORE_TEST_CASE("a redelivered batch, or one that fails, owes no answer") {
+    place_type place;
+    auto store = place.open();
+    REQUIRE(append_owing_now(*store, {declare("A", "m1")}, owed_to("m1")).ok());
+    const auto again = append_owing_now(*store, {declare("A", "m1")}, owed_to("m1"));
+    REQUIRE(again.ok());
+    CHECK(again.outcomes.at(0).duplicate);
+    CHECK(again.answer_id == 0);
+
+    const auto failed =
+        append_owing_now(*store, {note(9, "no such incident", "m3")}, owed_to("m3"));
+    CHECK_FALSE(failed.ok());
+    CHECK(failed.answer_id == 0);
+    CHECK(store->unsent_answers(10).size() == 1);
+
+    // Plain appends (imports, other writers) owe nothing.
+    REQUIRE(append_now(*store, {note(1, "x", "m4")}).ok());
+    CHECK(store->unsent_answers(10).size() == 1);
+}
+
 }  // namespace scribe::store::test

@@ -79,9 +79,10 @@ TEST_CASE("an older schema is upgraded on open, after a copy of the file is kept
     temp_dir dir;
     const auto path = dir.file("scribe.db");
     make_database(path, 3);
-    // What schema 2 looked like: no incident_rooms.
-    run_sql(path, "DROP INDEX incident_rooms_by_channel; DROP TABLE incident_rooms; "
-                  "PRAGMA user_version = 2;");
+    // What schema 2 looked like: no incident_rooms, no answers_owed.
+    run_sql(path,
+            "DROP TABLE answers_owed; DROP INDEX incident_rooms_by_channel; "
+            "DROP TABLE incident_rooms; PRAGMA user_version = 2;");
     auto store = sqlite_store::open(path);
     CHECK(store->load_incident(1).size() == 4);
     CHECK(store->list_incidents(true).size() == 1);

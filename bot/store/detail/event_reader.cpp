@@ -52,7 +52,10 @@ basic_event_reader<Backend>::basic_event_reader(connection db)
                     "JOIN incidents AS i ON i.id = a.incident_id "
                     "WHERE a.status = 'open' AND a.retracted = 0 "
                     "ORDER BY a.due IS NULL, a.due, a.incident_id, a.number"),
-      load_cursor_(db_, "load cursor", "SELECT value FROM cursors WHERE name = ?1") {}
+      load_cursor_(db_, "load cursor", "SELECT value FROM cursors WHERE name = ?1"),
+      unsent_answers_(db_, "list owed answers",
+                      "SELECT id, incident_id, platform, channel, message_id, reply_to, cause, "
+                      "thread, notes, owner, owed_since FROM answers_owed ORDER BY id LIMIT ?1") {}
 
 template <class Backend>
 std::vector<model::event> basic_event_reader<Backend>::load_incident(std::int64_t incident_id) {
@@ -127,6 +130,27 @@ std::vector<open_action> basic_event_reader<Backend>::list_open_actions() {
         actions.push_back(std::move(a));
     }
     return actions;
+}
+
+template <class Backend>
+std::vector<unsent_answer> basic_event_reader<Backend>::unsent_answers(std::size_t limit) {
+    const std::lock_guard lock(mutex_);
+    std::vector<unsent_answer> answers;
+    auto row = unsent_answers_.query(static_cast<std::int64_t>(limit));
+    while (row.next()) {
+        unsent_answer a;
+        a.id = row.int64(0);
+        a.incident_id = row.int64(1);
+        a.answer.answers = {row.text(2), row.text(3), row.text(4), 0};
+        a.answer.reply_to = row.text(5);
+        a.answer.cause = row.text(6);
+        a.answer.thread = row.text(7);
+        a.answer.notes = row.text(8);
+        a.answer.owner = row.text(9);
+        a.owed_since = model::timestamp{model::duration{row.int64(10)}};
+        answers.push_back(std::move(a));
+    }
+    return answers;
 }
 
 template <class Backend>

@@ -30,6 +30,7 @@ class basic_event_reader {
     std::vector<incident_summary> list_incidents(bool open_only);
     std::vector<open_action> list_open_actions();
     std::optional<std::string> load_cursor(const std::string& name);
+    std::vector<unsent_answer> unsent_answers(std::size_t limit);
 
     // Runs on a connection of its own, so an export neither holds up other reads nor
     // deadlocks when `visit` reads from the store.
@@ -47,6 +48,7 @@ private:
     statement list_open_;
     statement open_actions_;
     statement load_cursor_;
+    statement unsent_answers_;
 };
 
 using event_reader = basic_event_reader<sqlite_backend>;

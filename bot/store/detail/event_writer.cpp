@@ -92,6 +92,11 @@ basic_event_writer<Backend>::basic_event_writer(connection db)
       save_cursor_(db_, "save cursor",
                    "INSERT INTO cursors (name, value) VALUES (?1, ?2) "
                    "ON CONFLICT (name) DO UPDATE SET value = excluded.value"),
+      insert_answer_(db_, "keep owed answer",
+                     "INSERT INTO answers_owed (incident_id, platform, channel, message_id, "
+                     "reply_to, cause, thread, notes, owner, owed_since) "
+                     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) RETURNING id"),
+      delete_answer_(db_, "settle owed answer", "DELETE FROM answers_owed WHERE id = ?1"),
       link_room_(db_, "link room",
                  "INSERT INTO incident_rooms (incident_id, platform, channel) "
                  "VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING"),
@@ -106,16 +111,20 @@ void basic_event_writer<Backend>::begin() {
 }
 
 template <class Backend>
-std::vector<append_result> basic_event_writer<Backend>::commit(
-    std::span<std::vector<model::event>> batches, std::span<const cursor_update> cursors) {
-    std::vector<append_result> results(batches.size() + cursors.size());
+std::vector<append_result> basic_event_writer<Backend>::commit(std::span<write_batch> batches,
+                                                               std::span<const bookkeeping> after) {
+    std::vector<append_result> results(batches.size() + after.size());
     std::string failure;  // why the transaction as a whole failed
     try {
         begin();
         for (std::size_t i = 0; i < batches.size(); ++i) {
             savepoint_.run();
             try {
-                results[i].outcomes = store_batch(batches[i]);
+                results[i].outcomes = store_batch(batches[i].events);
+                if (batches[i].answer) {
+                    results[i].answer_id =
+                        owe(*batches[i].answer, batches[i].events, results[i].outcomes);
+                }
                 release_.run();
             } catch (const std::exception& e) {
                 // Some errors (disk full, I/O) make SQLite roll back the whole transaction,
@@ -131,7 +140,15 @@ std::vector<append_result> basic_event_writer<Backend>::commit(
             }
         }
         if (failure.empty()) {
-            for (const auto& cursor : cursors) save_cursor_.run(cursor.name, cursor.value);
+            for (const auto& item : after) {
+                std::visit(overloaded{[&](const cursor_update& cursor) {
+                                          save_cursor_.run(cursor.name, cursor.value);
+                                      },
+                                      [&](const settled_answers& settled) {
+                                          for (const auto id : settled.ids) delete_answer_.run(id);
+                                      }},
+                           item);
+            }
             commit_.run();
         }
     } catch (const std::exception& e) {
@@ -143,6 +160,22 @@ std::vector<append_result> basic_event_writer<Backend>::commit(
         for (auto& result : results) result = {{}, "not stored: " + failure};
     }
     return results;
+}
+
+template <class Backend>
+std::int64_t basic_event_writer<Backend>::owe(const owed_answer& answer,
+                                              const std::vector<model::event>& events,
+                                              const std::vector<append_outcome>& outcomes) {
+    for (std::size_t i = 0; i < outcomes.size(); ++i) {
+        if (outcomes[i].duplicate) continue;
+        auto row = insert_answer_.query(outcomes[i].incident_id, answer.answers.platform,
+                                        answer.answers.channel, answer.answers.message_id,
+                                        answer.reply_to, answer.cause, answer.thread, answer.notes,
+                                        answer.owner, to_millis(events[i].recorded_at));
+        if (!row.next()) throw store_error("the owed answer was given no id");
+        return row.int64(0);
+    }
+    return 0;
 }
 
 template <class Backend>

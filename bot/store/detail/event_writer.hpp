@@ -7,6 +7,7 @@
 #include <span>
 #include <string>
 #include <unordered_map>
+#include <variant>
 #include <vector>
 
 #include "bot/model/event.hpp"
@@ -22,17 +23,31 @@ struct cursor_update {
     std::string value;
 };
 
+// Answers no longer owed (event_store::settle_answers).
+struct settled_answers {
+    std::vector<std::int64_t> ids;
+};
+
+// What a group writes after its batches: a stream position, or answers settled.
+using bookkeeping = std::variant<cursor_update, settled_answers>;
+
+// An append: its events, and the answer it owes if it stores any.
+struct write_batch {
+    std::vector<model::event> events;
+    std::optional<owed_answer> answer;
+};
+
 // What the write queue commits through, whichever the database.
 class batch_writer {
   public:
     virtual ~batch_writer() = default;
 
     // Stores the batches in one transaction, each in a savepoint of its own so that a bad batch
-    // fails alone, then the cursors; if the transaction fails as a whole, every batch reports
-    // it (the returned list holds the batches' results, then one per cursor). Fills in the
-    // events' incident ids and sequence numbers. Never throws.
-    virtual std::vector<append_result> commit(std::span<std::vector<model::event>> batches,
-                                              std::span<const cursor_update> cursors) = 0;
+    // fails alone, then the bookkeeping; if the transaction fails as a whole, every batch
+    // reports it (the returned list holds the batches' results, then one per bookkeeping
+    // item). Fills in the events' incident ids and sequence numbers. Never throws.
+    virtual std::vector<append_result> commit(std::span<write_batch> batches,
+                                              std::span<const bookkeeping> after) = 0;
 
     // event_store::import_events, in one transaction (rolled back for a dry run).
     virtual import_report import(const std::vector<model::event>& events, bool dry_run) = 0;
@@ -50,8 +65,8 @@ class basic_event_writer final : public batch_writer {
 
     connection& db() { return db_; }
 
-    std::vector<append_result> commit(std::span<std::vector<model::event>> batches,
-                                      std::span<const cursor_update> cursors) override;
+    std::vector<append_result> commit(std::span<write_batch> batches,
+                                      std::span<const bookkeeping> after) override;
     import_report import(const std::vector<model::event>& events, bool dry_run) override;
 
   private:
@@ -61,6 +76,9 @@ class basic_event_writer final : public batch_writer {
     };
 
     std::vector<append_outcome> store_batch(std::vector<model::event>& events);
+    // Keeps the answer owed for the stored batch, if it stored anything; its id, else 0.
+    std::int64_t owe(const owed_answer& answer, const std::vector<model::event>& events,
+                     const std::vector<append_outcome>& outcomes);
     std::optional<position> find_source(const model::source_key& source);
     // The stored incident that the import's incident declared by `events[declaration]` is,
     // if any; throws import_conflict when its key is taken by something else.
@@ -113,6 +131,8 @@ class basic_event_writer final : public batch_writer {
     statement set_action_text_;
     statement retract_action_;
     statement save_cursor_;
+    statement insert_answer_;
+    statement delete_answer_;
     statement link_room_;
     statement unlink_room_;
     statement delete_rooms_;

@@ -97,6 +97,22 @@ CREATE TABLE incident_rooms (
 );
 CREATE INDEX incident_rooms_by_channel ON incident_rooms (platform, channel, incident_id);
 )sql"},
+    // The outbox: answers owed to messages whose events are stored, kept until sent.
+    migration{4, R"sql(
+CREATE TABLE answers_owed (
+    id          INTEGER PRIMARY KEY,
+    incident_id INTEGER NOT NULL REFERENCES incidents (id),
+    platform    TEXT NOT NULL,
+    channel     TEXT NOT NULL,
+    message_id  TEXT NOT NULL,
+    reply_to    TEXT NOT NULL,
+    cause       TEXT NOT NULL,
+    thread      TEXT NOT NULL,
+    notes       TEXT NOT NULL,
+    owner       TEXT NOT NULL,
+    owed_since  INTEGER NOT NULL
+);
+)sql"},
 };
 
 std::string system_error_text() { return std::strerror(errno); }

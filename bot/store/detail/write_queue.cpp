@@ -95,12 +95,17 @@ std::string write_queue::check_once(const std::string& path) {
     return find_damage(db);
 }
 
-void write_queue::append(std::vector<model::event> events, append_callback done) {
-    enqueue({std::move(events), std::move(done), {}, {}});
+void write_queue::append(std::vector<model::event> events, std::optional<owed_answer> answer,
+                         append_callback done) {
+    enqueue({{std::move(events), std::move(answer)}, std::move(done), {}, {}});
 }
 
 void write_queue::save_cursor(cursor_update cursor, append_callback done) {
-    enqueue({{}, std::move(done), {}, std::move(cursor)});
+    enqueue({{}, std::move(done), {}, bookkeeping(std::move(cursor))});
+}
+
+void write_queue::settle_answers(settled_answers settled, append_callback done) {
+    enqueue({{}, std::move(done), {}, bookkeeping(std::move(settled))});
 }
 
 void write_queue::enqueue(job j, bool unless_stopping) {
@@ -175,22 +180,22 @@ void write_queue::run() {
 }
 
 void write_queue::commit_appends(std::vector<job>& jobs, std::size_t first, std::size_t last) {
-    std::vector<std::vector<model::event>> batches;
-    std::vector<cursor_update> cursors;
+    std::vector<write_batch> batches;
+    std::vector<bookkeeping> after;
     for (std::size_t i = first; i < last; ++i) {
-        if (jobs[i].cursor) {
-            cursors.push_back(std::move(*jobs[i].cursor));
+        if (jobs[i].after) {
+            after.push_back(std::move(*jobs[i].after));
         } else {
-            batches.push_back(std::move(jobs[i].events));
+            batches.push_back(std::move(jobs[i].batch));
         }
     }
-    auto results = refusal_.empty() ? writer_->commit(batches, cursors)
-                                    : std::vector<append_result>(batches.size() + cursors.size(),
+    auto results = refusal_.empty() ? writer_->commit(batches, after)
+                                    : std::vector<append_result>(batches.size() + after.size(),
                                                                  append_result{{}, refusal_});
     std::size_t next_batch = 0;
-    std::size_t next_cursor = batches.size();
+    std::size_t next_after = batches.size();
     for (std::size_t i = first; i < last; ++i) {
-        const std::size_t result = jobs[i].cursor ? next_cursor++ : next_batch++;
+        const std::size_t result = jobs[i].after ? next_after++ : next_batch++;
         if (!jobs[i].done) continue;
         try {
             jobs[i].done(std::move(results[result]));
@@ -199,6 +204,11 @@ void write_queue::commit_appends(std::vector<job>& jobs, std::size_t first, std:
             // writer thread and with it every other caller's appends.
         }
     }
+}
+
+write_queue* writable(const std::unique_ptr<write_queue>& writes, const append_callback& done) {
+    if (!writes && done) done({{}, "the store was opened for reading only"});
+    return writes.get();
 }
 
 }  // namespace scribe::store::detail

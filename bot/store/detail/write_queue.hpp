@@ -30,9 +30,11 @@ public:
   write_queue(const write_queue&) = delete;
   write_queue& operator=(const write_queue&) = delete;
 
-  void append(std::vector<model::event> events, append_callback done);
+  void append(std::vector<model::event> events, std::optional<owed_answer> answer,
+              append_callback done);
   // Written in the group transaction it falls into, after that group's appends.
   void save_cursor(cursor_update cursor, append_callback done);
+  void settle_answers(settled_answers settled, append_callback done);
 
   // Blocks until everything queued so far is committed and its callbacks have run.
   void flush();
@@ -48,13 +50,13 @@ public:
                            std::function<void()> sound);
 
 private:
-    // An append batch, a cursor to save, or (when `task` is set) work that needs the write
-    // connection alone.
-    struct job {
-        std::vector<model::event> events;
-        append_callback done;
-        std::function<void()> task;
-        std::optional<cursor_update> cursor;
+  // An append batch, bookkeeping, or (when `task` is set) work that needs the write
+  // connection alone.
+  struct job {
+      write_batch batch;
+      append_callback done;
+      std::function<void()> task;
+      std::optional<bookkeeping> after;
     };
 
     // `unless_stopping`: the job is dropped if the queue is stopping.
@@ -82,5 +84,8 @@ private:
     std::thread thread_;  // it starts once everything above exists
     std::thread checker_;
 };
+
+// `writes`, or null once `done` was told that the store was opened for reading only.
+write_queue* writable(const std::unique_ptr<write_queue>& writes, const append_callback& done);
 
 }  // namespace scribe::store::detail

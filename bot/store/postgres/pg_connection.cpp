@@ -3,6 +3,7 @@
 #include "bot/store/postgres/pg_connection.hpp"
 
 #include <libpq-fe.h>
+#include <unistd.h>
 
 #include <charconv>
 
@@ -73,11 +74,13 @@ std::int64_t result::affected() const {
 namespace {
 
 // The string or URI expanded as dbname, then the password when there is one and `options`,
-// which take precedence over the string's.
+// which take precedence over the string's. Sessions are named after the process (unless the
+// string names them), so pg_stat_activity tells the replicas apart.
 ::pg_conn* connect(const std::string& conninfo, const std::string& password,
                    const std::vector<std::pair<std::string, std::string>>& options) {
-    std::vector<const char*> keys{"dbname"};
-    std::vector<const char*> values{conninfo.c_str()};
+    static const std::string session_name = "scribe pid " + std::to_string(::getpid());
+    std::vector<const char*> keys{"fallback_application_name", "dbname"};
+    std::vector<const char*> values{session_name.c_str(), conninfo.c_str()};
     if (!password.empty()) {
         keys.push_back("password");
         values.push_back(password.c_str());

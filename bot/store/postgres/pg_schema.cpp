@@ -96,6 +96,22 @@ CREATE TABLE scribe_lease (
 );
 INSERT INTO scribe_lease VALUES (0, '', 0);
 )sql"},
+    // The outbox: answers owed to messages whose events are stored, kept until sent.
+    migration{3, R"sql(
+CREATE TABLE answers_owed (
+    id          BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    incident_id BIGINT NOT NULL REFERENCES incidents (id),
+    platform    TEXT NOT NULL,
+    channel     TEXT NOT NULL,
+    message_id  TEXT NOT NULL,
+    reply_to    TEXT NOT NULL,
+    cause       TEXT NOT NULL,
+    thread      TEXT NOT NULL,
+    notes       TEXT NOT NULL,
+    owner       TEXT NOT NULL,
+    owed_since  BIGINT NOT NULL
+);
+)sql"},
 };
 
 // Scribe's tables in the schema it uses (the first of the search path).
