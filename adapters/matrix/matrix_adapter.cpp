@@ -177,7 +177,10 @@ asio::awaitable<void> matrix_adapter::serve() {
 }
 
 asio::awaitable<void> matrix_adapter::sync_once(std::string filter) {
-    const milliseconds timeout = state_->initial() ? milliseconds{0} : settings_.sync_timeout;
+    // Until a sync has answered, one that returns at once: a resumed sync with nothing new would
+    // otherwise hold the link unconfirmed (not ready, nothing owed sent) for a long poll.
+    const milliseconds timeout =
+        state_->initial() || !status().connected ? milliseconds{0} : settings_.sync_timeout;
     const std::string body =
         co_await client_->call(sync(state_->since(), filter, timeout), long_poll(timeout));
     auto parsed = parse_sync(body, user_id_);

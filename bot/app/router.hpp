@@ -107,6 +107,9 @@ public:
 
     // No item waiting or in flight; callable from any thread.
     bool idle() const { return in_flight_ == 0; }
+    // No answer handed to an adapter that has not said whether it was delivered; callable
+    // from any thread.
+    bool answers_settled() const { return unsettled_ == 0; }
     // A copy, callable from any thread (the health probes).
     router_stats stats() const;
 
@@ -275,6 +278,7 @@ private:
     // This process, as the owner of the answers it owes.
     std::string answerer_;
     std::set<std::int64_t> answering_;  // owed answers being sent by this process
+    std::atomic<std::size_t> unsettled_ = 0;  // answering_'s size, for other threads
     std::set<std::int64_t> retry_;      // this process's owed answers whose delivery failed
     mutable std::mutex stats_mutex_;
     router_stats stats_;

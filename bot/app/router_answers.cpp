@@ -96,6 +96,7 @@ std::function<void(bool)> router::settler(std::int64_t id, std::size_t count) {
 
 void router::on_settled(std::int64_t id, bool delivered) {
     answering_.erase(id);
+    unsettled_ = answering_.size();
     if (!delivered) {
         retry_.insert(id);  // the next look at what is owed sends it again
         return;
@@ -198,6 +199,7 @@ void router::resend(const store::unsent_answer& owed, const std::vector<model::e
         replies.push_back(std::move(reply));
     }
     answering_.insert(owed.id);
+    unsettled_ = answering_.size();
     retry_.erase(owed.id);
     auto settled = settler(owed.id, replies.size());
     for (auto& reply : replies) {
@@ -219,7 +221,10 @@ void router::send(const pending& item, std::string text, std::vector<adapters::a
         return;
     }
     if (!item.reply) return;
-    if (answer_id != 0) answering_.insert(answer_id);
+    if (answer_id != 0) {
+        answering_.insert(answer_id);
+        unsettled_ = answering_.size();
+    }
     if (const auto* reminder = std::get_if<reminder_work>(&item.what)) {
         // Held: the reminder's event was just applied to it.
         const auto state = cached(reminder->incident_id);

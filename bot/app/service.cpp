@@ -166,7 +166,7 @@ struct service {
     asio::awaitable<void> drain() {
         const auto deadline = std::chrono::steady_clock::now() + drain_limit;
         asio::steady_timer wait(io);
-        while (!(bot.idle() && pending_replies() == 0)) {
+        while (!(bot.idle() && pending_replies() == 0 && bot.answers_settled())) {
             if (std::chrono::steady_clock::now() >= deadline) {
                 spdlog::warn("stopping with work unfinished; what was not acknowledged is "
                              "delivered again on the next start");

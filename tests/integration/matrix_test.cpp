@@ -323,9 +323,12 @@ TEST_CASE("an answer still owed but sent before a restart is sent again under it
                          "'an earlier process', recorded_at FROM events "
                          "WHERE payload LIKE '%sent just once%'") == 1);
 
-    run.start_bot();
-    REQUIRE(wait_until(
-        [&] { return lines_containing(run.bot->err(), "sending the answer to") == 1; }, patience));
+    run.bot = std::make_shared<child_process>(std::vector<std::string>{"--db", run.db(), "run"},
+                                              run.environment(), run.dir.path());
+    REQUIRE_MESSAGE(
+        wait_until([&] { return lines_containing(run.bot->err(), "sending the answer to") == 1; },
+                   patience),
+        run.bot->err());
     run.say("!tl after the restart");
     run.reply_containing("after the restart");
     CHECK(run.replies_containing("sent just once") == 1);
