@@ -217,7 +217,9 @@ void router::send(const pending& item, std::string text, std::vector<adapters::a
                   bool recorded, const std::pair<std::int64_t, std::string>& declaration,
                   bool replaces_earlier, std::int64_t answer_id) {
     if (text.empty() && files.empty()) {
-        if (answer_id != 0) on_settled(answer_id, true);  // nothing to say after all
+        // Redelivered, while its first delivery's answer is owed: sent by the next look at
+        // what is owed, unless this process is sending it now.
+        if (answer_id != 0 && !answering_.contains(answer_id)) retry_.insert(answer_id);
         return;
     }
     if (!item.reply) return;

@@ -90,8 +90,9 @@ public:
     virtual void append(std::vector<model::event> events, append_callback done) = 0;
 
     // As append, and keeps `answer` as owed in the same transaction when the batch stores at
-    // least one event (a redelivered batch owes nothing: its first delivery was answered);
-    // the result's answer_id names it.
+    // least one event; the result's answer_id names it. A batch stored before (redelivered)
+    // owes nothing new: its answer_id names the answer its first delivery owes, if that is
+    // still owed, else it is 0.
     virtual void append_owing(std::vector<model::event> events, owed_answer answer,
                               append_callback done) = 0;
 

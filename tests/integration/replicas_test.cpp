@@ -4,6 +4,7 @@
 #include <doctest/doctest.h>
 
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "bot/store/postgres/pg_connection.hpp"
 #include "tests/integration/matrix_run.hpp"
@@ -229,4 +230,37 @@ TEST_CASE("two replicas on Matrix: the standby resumes the sync where the killed
     const auto counts = notes_in(database);
     for (int i = 0; i < count; ++i) CHECK(counts.at(drill_entry(i)) == 1);
     CHECK(counts.at("after the kill") == 1);
+}
+
+TEST_CASE("two replicas started at once on an empty database: one migrates, one is active") {
+    slack_run run;
+    const auto database = fresh_database();
+    replica first(run, database, "first");
+    replica second(run, database, "second");
+    const auto roles = [&] {
+        std::multiset<std::string> seen;
+        for (const auto* r : {&first, &second}) {
+            const auto body = r->readiness();
+            if (body.empty()) return seen;
+            seen.insert(nlohmann::json::parse(body).at("role").get<std::string>());
+        }
+        return seen;
+    };
+    REQUIRE_MESSAGE(wait_until(
+                        [&] {
+                            return roles() == std::multiset<std::string>{"active", "standby"};
+                        },
+                        patience),
+                    first.process->err() << second.process->err());
+    REQUIRE(run.slack.wait_for([&] { return run.slack.stats().open_links == 1; }, patience));
+    auto& active = nlohmann::json::parse(first.readiness()).at("role") == "active" ? first : second;
+    run.bot = active.process;
+    run.say("!declare Started together");
+    run.reply_containing("Incident #1 declared");
+    for (auto* r : {&first, &second}) {
+        r->process->signal(SIGTERM);
+        REQUIRE(r->process->wait(patience) == std::optional<int>(0));
+    }
+    scribe::store::postgres::connection check(database);
+    CHECK(check.exec("SELECT count(*) FROM scribe_schema", {}, "counting").integer(0, 0) == 1);
 }

@@ -96,6 +96,9 @@ basic_event_writer<Backend>::basic_event_writer(connection db)
                      "INSERT INTO answers_owed (incident_id, platform, channel, message_id, "
                      "reply_to, cause, thread, notes, owner, owed_since) "
                      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) RETURNING id"),
+      find_answer_(db_, "look up owed answer",
+                   "SELECT id FROM answers_owed WHERE platform = ?1 AND channel = ?2 AND "
+                   "message_id = ?3 ORDER BY id LIMIT 1"),
       delete_answer_(db_, "settle owed answer", "DELETE FROM answers_owed WHERE id = ?1"),
       link_room_(db_, "link room",
                  "INSERT INTO incident_rooms (incident_id, platform, channel) "
@@ -175,7 +178,9 @@ std::int64_t basic_event_writer<Backend>::owe(const owed_answer& answer,
         if (!row.next()) throw store_error("the owed answer was given no id");
         return row.int64(0);
     }
-    return 0;
+    auto row = find_answer_.query(answer.answers.platform, answer.answers.channel,
+                                  answer.answers.message_id);
+    return row.next() ? row.int64(0) : 0;
 }
 
 template <class Backend>

@@ -76,7 +76,9 @@ class basic_event_writer final : public batch_writer {
     };
 
     std::vector<append_outcome> store_batch(std::vector<model::event>& events);
-    // Keeps the answer owed for the stored batch, if it stored anything; its id, else 0.
+    // Keeps the answer owed for the stored batch, if it stored anything; its id. For a batch
+    // stored before (redelivered, or tried again after a commit whose outcome was lost), the
+    // id of its answer if that is still owed; else 0.
     std::int64_t owe(const owed_answer& answer, const std::vector<model::event>& events,
                      const std::vector<append_outcome>& outcomes);
     std::optional<position> find_source(const model::source_key& source);
@@ -132,6 +134,7 @@ class basic_event_writer final : public batch_writer {
     statement retract_action_;
     statement save_cursor_;
     statement insert_answer_;
+    statement find_answer_;
     statement delete_answer_;
     statement link_room_;
     statement unlink_room_;
