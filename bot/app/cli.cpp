@@ -83,16 +83,8 @@ std::optional<std::string> read_file(const std::filesystem::path& path) {
     return content.str();
 }
 
-router_options options_for(const config& settings, std::function<model::timestamp()> clock,
-                           std::string postmortem_template) {
-    router_options options;
-    options.prefix = settings.prefix;
-    options.zone = zone_of(settings);
-    options.default_severity = settings.default_severity;
-    options.max_text = static_cast<std::size_t>(settings.max_text);
-    options.postmortem_template = std::move(postmortem_template);
-    options.clock = std::move(clock);
-    return options;
+render::options render_options(const config& settings) {
+    return {zone_of(settings), wall_clock(), settings.bar_raiser};
 }
 
 // Writes to the file when given, else to the output stream.
@@ -144,6 +136,20 @@ int guarded(const cli_context& cli, Body body) {
 }
 
 }  // namespace
+
+router_options options_for(const config& settings, std::function<model::timestamp()> clock,
+                           std::string postmortem_template) {
+    router_options options;
+    options.prefix = settings.prefix;
+    options.zone = zone_of(settings);
+    options.default_severity = settings.default_severity;
+    options.max_text = static_cast<std::size_t>(settings.max_text);
+    options.postmortem_template = std::move(postmortem_template);
+    options.clock = std::move(clock);
+    options.reminders = settings.reminders;
+    options.bar_raiser = settings.bar_raiser;
+    return options;
+}
 
 std::optional<std::string> configured_template(const cli_context& cli) {
     if (cli.settings.postmortem_template.empty()) return std::string();
@@ -280,7 +286,7 @@ int render_incident(const cli_context& cli, std::int64_t id, const std::string& 
         const auto loaded = load(cli, *store, id);
         if (!loaded) return static_cast<int>(exit_not_found);
         const auto& [incident, events] = *loaded;
-        const render::options opts{zone_of(cli.settings), wall_clock()};
+        const auto opts = render_options(cli.settings);
         std::string tmpl;
         if (template_file || !cli.settings.postmortem_template.empty()) {
             const auto path = template_file.value_or(cli.settings.postmortem_template);
@@ -308,7 +314,7 @@ int render_agenda(const cli_context& cli, std::int64_t id,
         auto store = open_reader(cli);
         const auto loaded = load(cli, *store, id);
         if (!loaded) return static_cast<int>(exit_not_found);
-        const render::options opts{zone_of(cli.settings), wall_clock()};
+        const auto opts = render_options(cli.settings);
         return emit(cli, render::agenda_markdown(loaded->first, opts), output);
     });
 }

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "bot/app/config.hpp"
+#include "bot/app/router.hpp"
 
 namespace scribe::app {
 
@@ -31,6 +32,10 @@ struct cli_context {
 
 // Where the store is, for messages: the SQLite file, or PostgreSQL's host and database.
 std::string store_name(const cli_context& cli);
+
+// The router's settings from the configuration, with its clock and template text.
+router_options options_for(const config& settings, std::function<model::timestamp()> clock,
+                           std::string postmortem_template);
 
 struct console_args {
     std::string user;

@@ -44,6 +44,24 @@ std::string read_interval(const value& v, std::optional<model::duration>& out) {
 }
 
 template <model::severity Level>
+std::string store_tolerance(config& c, const value& v) {
+    const auto span = commands::parse_span(text_of(v));
+    if (!span) return "must be a span like 4h or 1d";
+    c.bar_raiser.resolution_tolerance[Level] = *span;
+    return {};
+}
+
+// A list of phrases: none empty.
+std::string read_phrases(const value& v, std::vector<std::string>& out) {
+    const auto& phrases = std::get<std::vector<std::string>>(v);
+    for (const auto& phrase : phrases) {
+        if (phrase.empty()) return "must not hold an empty phrase";
+    }
+    out = phrases;
+    return {};
+}
+
+template <model::severity Level>
 std::string store_sitrep_interval(config& c, const value& v) {
     std::optional<model::duration> every;
     auto problem = read_interval(v, every);
@@ -147,6 +165,65 @@ constexpr std::array keys{
              "(default 24h; off: never)",
              [](config& c, const auto& v) -> std::string {
                  return read_interval(v, c.reminders.close_after);
+             }},
+    key_spec{"bar_raiser", "impact_count", kind::integer,
+             "a count in !impact (users, requests…) from which a postmortem is needed "
+             "(default 100)",
+             [](config& c, const auto& v) -> std::string {
+                 const auto n = std::get<long long>(v);
+                 if (n < 1) return "must be at least 1";
+                 c.bar_raiser.impact_count = n;
+                 return {};
+             }},
+    key_spec{"bar_raiser", "impact_percent", kind::text,
+             "a share in !impact from which a postmortem is needed, e.g. \"1%\" (default 1%)",
+             [](config& c, const auto& v) -> std::string {
+                 auto text = text_of(v);
+                 if (!text.empty() && text.back() == '%') text.pop_back();
+                 char* end = nullptr;
+                 const double percent = std::strtod(text.c_str(), &end);
+                 if (text.empty() || end != text.c_str() + text.size() || !(percent > 0) ||
+                     percent > 100) {
+                     return "must be a share above 0% and at most 100%, like 1% or 0.5%";
+                 }
+                 c.bar_raiser.impact_percent = percent;
+                 return {};
+             }},
+    key_spec{"bar_raiser", "sev1", kind::text,
+             "resolution slower than this needs a postmortem in a SEV1 incident (default 1h)",
+             store_tolerance<model::severity::sev1>},
+    key_spec{"bar_raiser", "sev2", kind::text, "the same for SEV2 (default 4h)",
+             store_tolerance<model::severity::sev2>},
+    key_spec{"bar_raiser", "sev3", kind::text, "the same for SEV3 (default 24h)",
+             store_tolerance<model::severity::sev3>},
+    key_spec{"bar_raiser", "sev4", kind::text, "the same for SEV4 (default 72h)",
+             store_tolerance<model::severity::sev4>},
+    key_spec{"bar_raiser", "action_window", kind::text,
+             "an action item due later than this after it was recorded is flagged as too big "
+             "(default 14d)",
+             [](config& c, const auto& v) -> std::string {
+                 const auto span = commands::parse_span(text_of(v));
+                 if (!span || *span < std::chrono::hours(24)) return "must be a span like 14d";
+                 c.bar_raiser.action_window = *span;
+                 return {};
+             }},
+    key_spec{"bar_raiser", "habitual", kind::text_list,
+             "phrases that make an action item a habit, not a change (default: \"be careful\", "
+             "\"remember to\", \"double-check\" and the like)",
+             [](config& c, const auto& v) -> std::string {
+                 return read_phrases(v, c.bar_raiser.habitual);
+             }},
+    key_spec{"bar_raiser", "human_error", kind::text_list,
+             "phrases that end a chain of whys too early (default: \"human error\", "
+             "\"someone forgot\", \"operator error\" and the like)",
+             [](config& c, const auto& v) -> std::string {
+                 return read_phrases(v, c.bar_raiser.human_error);
+             }},
+    key_spec{"bar_raiser", "data_loss", kind::text_list,
+             "phrases in !impact that say data was lost (default: \"data loss\", "
+             "\"records lost\", \"corrupted\" and the like)",
+             [](config& c, const auto& v) -> std::string {
+                 return read_phrases(v, c.bar_raiser.data_loss);
              }},
     key_spec{"health", "port", kind::integer,
              "port of the /healthz, /readyz and /metrics listener (default 0: none)",

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "adapters/platform.hpp"
+#include "bot/model/bar_raiser.hpp"
 #include "bot/model/reminders.hpp"
 #include "bot/model/vocabulary.hpp"
 
@@ -39,6 +40,8 @@ struct config {
     std::string output_dir = ".";
     // [reminders]
     model::reminder_policy reminders;
+    // [bar_raiser]
+    model::bar_raiser_policy bar_raiser;
     // [health]
     std::string health_address = "127.0.0.1";
     long long health_port = 0;  // 0: no listener

@@ -692,7 +692,7 @@ void router::answer_committed(const std::string& key, pending item,
 }
 
 adapters::attachment router::postmortem_file(const model::incident& state) const {
-    const render::options opts{options_.zone, options_.clock()};
+    const render::options opts{options_.zone, options_.clock(), options_.bar_raiser};
     const std::string content = options_.postmortem_template.empty()
                                     ? render::postmortem_markdown(state, opts)
                                     : render::postmortem_from_template(
@@ -701,7 +701,7 @@ adapters::attachment router::postmortem_file(const model::incident& state) const
 }
 
 adapters::attachment router::agenda_file(const model::incident& state) const {
-    const render::options opts{options_.zone, options_.clock()};
+    const render::options opts{options_.zone, options_.clock(), options_.bar_raiser};
     return {"incident-" + std::to_string(state.id) + "-retro-agenda.md", "text/markdown",
             render::agenda_markdown(state, opts)};
 }
@@ -714,7 +714,7 @@ router::outcome router::show(const pending& item, const commands::cmd::show& wha
                     ".\nsee " + options_.prefix + "incidents",
                 {}};
     }
-    const render::options opts{options_.zone, options_.clock()};
+    const render::options opts{options_.zone, options_.clock(), options_.bar_raiser};
     const std::string id = std::to_string(state->id);
     switch (what.what) {
         case commands::cmd::view::draft:

@@ -23,6 +23,7 @@
 #include "adapters/bounded_map.hpp"
 #include "adapters/message.hpp"
 #include "adapters/stats.hpp"
+#include "bot/model/bar_raiser.hpp"
 #include "bot/model/incident.hpp"
 #include "bot/model/reminders.hpp"
 #include "bot/model/zone.hpp"
@@ -40,6 +41,7 @@ struct router_options {
     std::string postmortem_template;  // Mustache text; empty for the built-in draft
     std::function<model::timestamp()> clock;
     model::reminder_policy reminders;
+    model::bar_raiser_policy bar_raiser;
     // Posts a message that answers nothing (reminders) to reply.platform / reply.channel.
     std::function<void(adapters::outbound_reply)> announce;
     // How to pin a message, per platform, for !help ("React with :pushpin: …").

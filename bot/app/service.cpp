@@ -400,14 +400,7 @@ int run_service(const cli_context& cli) {
     // run on a thread of their own, so they never hold up the adapters.
     asio::io_context reader_io(1);
     auto reader_work = asio::make_work_guard(reader_io);
-    router_options options;
-    options.prefix = settings.prefix;
-    options.zone = model::zone::locate(settings.time_zone).value_or(model::zone::utc());
-    options.default_severity = settings.default_severity;
-    options.max_text = static_cast<std::size_t>(settings.max_text);
-    options.postmortem_template = *postmortem_template;
-    options.clock = wall_clock;
-    options.reminders = settings.reminders;
+    auto options = options_for(settings, wall_clock, *postmortem_template);
     // Reminders answer nothing: they go to the adapter of the room's platform, on its loop.
     options.announce = [&io, &running](adapters::outbound_reply reply) {
         asio::post(io, [&running, reply = std::move(reply)]() mutable {

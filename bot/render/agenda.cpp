@@ -105,6 +105,7 @@ constexpr agenda_item agenda_items[] = {
     {"Discussion", 15, discussion_part},
     {"Lessons learned", 10, detail::lessons_section},
     {"Remediation items", 10, remediation_part},
+    {"Bar raiser", 5, detail::bar_raiser_section},
     {"Check-out", 5, check_out},
 };
 

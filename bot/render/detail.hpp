@@ -218,5 +218,8 @@ std::vector<section> postmortem_sections(const context& ctx);
 std::string impact_section(const context& ctx);
 std::string lessons_section(const context& ctx);
 std::string actions_section(const context& ctx);
+// Whether a postmortem is needed, which action items will not get done, where the analysis
+// stopped short (model/bar_raiser.hpp).
+std::string bar_raiser_section(const context& ctx);
 
 }  // namespace scribe::render::detail

@@ -475,6 +475,49 @@ std::string actions_section(const context& ctx) {
     return out;
 }
 
+std::string bar_raiser_section(const context& ctx) {
+    const auto& policy = ctx.opts.bar_raiser;
+    const auto r = model::review(ctx.incident, policy, ctx.opts.generated_at,
+                                 ctx.opts.zone.local_date(ctx.opts.generated_at));
+    std::string out = "**Is a postmortem needed?** ";
+    if (r.needed_because.empty()) {
+        out +=
+            "No criterion matched (an intervention, impact past the thresholds, resolution "
+            "slower than the tolerance of its severity, data lost); the retro may decide "
+            "that this draft is enough.\n";
+    } else {
+        out += "Yes: " + escape_markdown(join(r.needed_because, "; ", "; ")) + ".\n";
+    }
+    out += "\n**Action items.** ";
+    if (r.actions.empty()) {
+        out += live_items(ctx.incident.actions).empty()
+                   ? "None yet.\n"
+                   : "Each is due within the window, none is overdue or habitual.\n";
+    } else {
+        out += "These will not get done as written:\n\n";
+        for (const auto& a : r.actions) {
+            out += "- #" + std::to_string(a.number) + " " + escape_markdown(a.text) + " (" +
+                   escape_markdown(a.owner) + "): " + escape_markdown(join(a.reasons, "; ", "; ")) +
+                   "\n";
+        }
+    }
+    out += "\n**Analysis.**";
+    std::vector<std::string> notes;
+    if (r.stops_at_human_error) {
+        notes.push_back("the whys end at human error (\"" +
+                        escape_markdown(*r.stops_at_human_error) +
+                        "\"): keep digging. What made the mistake possible, and what would have "
+                        "caught it? (" +
+                        code("!why <text>") + ")");
+    }
+    for (const auto& m : r.missing) {
+        notes.push_back("missing " + m.what + " (" + code("!" + m.command) + ")");
+    }
+    out += notes.empty() ? " Nothing missing.\n" : "\n\n";
+    for (const auto& note : notes) out += "- " + note + "\n";
+    return out;
+}
+
 std::vector<section> postmortem_sections(const context& ctx) {
     struct spec {
         std::string_view key;
@@ -495,6 +538,7 @@ std::vector<section> postmortem_sections(const context& ctx) {
         {"lessons", "Lessons learned", lessons_section},
         {"actions", "Action items", actions_section},
         {"security", "Security", security_section},
+        {"bar_raiser", "Bar raiser", bar_raiser_section},
     };
     std::vector<section> out;
     for (const auto& s : specs) {

@@ -10,6 +10,7 @@
 #include <string>
 #include <string_view>
 
+#include "bot/model/bar_raiser.hpp"
 #include "bot/model/incident.hpp"
 #include "bot/model/zone.hpp"
 
@@ -24,6 +25,7 @@ public:
 struct options {
     model::zone zone = model::zone::utc();
     model::timestamp generated_at{};  // passed in: rendering reads no clock
+    model::bar_raiser_policy bar_raiser;
 };
 
 // The postmortem draft in Markdown: YAML front matter, then every section of DESIGN.md;

@@ -85,7 +85,13 @@ TEST_CASE("two replicas: the standby holds no link, and takes over when the acti
     run.say("!tl before the kill");
     run.reply_containing("before the kill");
 
-    first.process->signal(SIGKILL);
+    // Killed mid-stream: some entries acked and answered, some acked and not yet answered,
+    // some not yet acked.
+    constexpr int count = 30;
+    for (int i = 0; i < count; ++i) {
+        run.say("!tl " + drill_entry(i));
+        if (i == count / 2) first.process->signal(SIGKILL);
+    }
     REQUIRE(first.process->wait(patience).has_value());
     const auto killed = std::chrono::steady_clock::now();
     run.bot = second.process;
@@ -101,12 +107,19 @@ TEST_CASE("two replicas: the standby holds no link, and takes over when the acti
     run.say("!tl after the kill");
     run.reply_containing("after the kill");
     CHECK(run.replies_containing("\"after the kill\"") == 1);
+    for (int i = 0; i < count; ++i) {
+        CAPTURE(i);
+        CHECK(run.slack.wait_for(
+            [&] { return run.replies_containing("\"" + drill_entry(i) + "\"") > 0; }, 10s));
+        CHECK(run.replies_containing("\"" + drill_entry(i) + "\"") == 1);
+    }
 
     second.process->signal(SIGTERM);
     REQUIRE(second.process->wait(patience) == std::optional<int>(0));
     const auto counts = notes_in(database);
     CHECK(counts.at("before the kill") == 1);
     CHECK(counts.at("after the kill") == 1);
+    for (int i = 0; i < count; ++i) CHECK(counts.at(drill_entry(i)) == 1);
 }
 
 TEST_CASE("PostgreSQL restarting under the active replica: not ready meanwhile, then it goes on") {

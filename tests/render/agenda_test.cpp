@@ -26,7 +26,8 @@ TEST_CASE("the agenda names date, facilitator, attendees and who gives the summa
     for (const auto* step :
          {"## 1. Check-in (5 min)", "## 2. What happened (5 min)", "## 3. Customer impact (5 min)",
           "## 4. Timeline (10 min)", "## 5. Discussion (15 min)", "## 6. Lessons learned (10 min)",
-          "## 7. Remediation items (10 min)", "## 8. Check-out (5 min)"}) {
+          "## 7. Remediation items (10 min)", "## 8. Bar raiser (5 min)",
+          "## 9. Check-out (5 min)"}) {
         CAPTURE(step);
         CHECK(agenda.find(step) != std::string::npos);
     }

@@ -102,7 +102,7 @@ TEST_CASE("templates can reuse the built-in draft's sections") {
     CHECK(headings ==
           "## At a glance\n## Summary\n## Roles\n## Impact\n## What stopped working\n"
           "## Why it stopped working\n## How we fixed it\n## What led to it breaking\n"
-          "## Timeline\n## SitReps\n## Lessons learned\n## Action items\n");
+          "## Timeline\n## SitReps\n## Lessons learned\n## Action items\n## Bar raiser\n");
 }
 
 }  // namespace scribe::render::test
