@@ -152,3 +152,29 @@ TEST_CASE("the example configuration in deploy/ is valid") {
         CHECK(documented.contains(name));
     }
 }
+
+TEST_CASE("the bar raiser's thresholds, tolerances and phrases, and what is refused") {
+    auto r = load_with(
+        "[bar_raiser]\nimpact_count = 500\nimpact_percent = \"0.5%\"\nsev2 = \"2h\"\n"
+        "action_window = \"10d\"\nhabitual = [\"mind the gap\"]\n",
+        {"SCRIBE_BAR_RAISER_HUMAN_ERROR=oops,my bad"});
+    REQUIRE(r.problems.empty());
+    const auto& policy = r.values.bar_raiser;
+    CHECK(policy.impact_count == 500);
+    CHECK(policy.impact_percent == doctest::Approx(0.5));
+    CHECK(policy.resolution_tolerance.at(scribe::model::severity::sev2) == std::chrono::hours(2));
+    CHECK(policy.resolution_tolerance.at(scribe::model::severity::sev1) == std::chrono::hours(1));
+    CHECK(policy.action_window == std::chrono::days(10));
+    CHECK(policy.habitual == std::vector<std::string>{"mind the gap"});
+    CHECK(policy.human_error == std::vector<std::string>{"oops", "my bad"});
+
+    auto bad = load_with(
+        "[bar_raiser]\nimpact_count = 0\nimpact_percent = \"lots\"\n"
+        "sev1 = \"soon\"\naction_window = \"2h\"\ndata_loss = [\"\"]\n",
+        {});
+    std::vector<std::string> where;
+    for (const auto& p : bad.problems) where.push_back(p.where + " " + p.message);
+    CAPTURE(where);
+    CHECK(bad.problems.size() == 5);
+    CHECK(bad.values.bar_raiser.impact_count == 100);  // refused values change nothing
+}

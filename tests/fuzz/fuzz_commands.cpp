@@ -1,9 +1,11 @@
 // libFuzzer target: any text typed in chat goes through the parser and, when it parses, the
-// planner and the confirmation, against an open incident. Nothing may crash or hang.
+// planner, the confirmation and the bar raiser's review (which reads impact, actions and
+// whys), against an open incident. Nothing may crash or hang.
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
 
+#include "bot/model/bar_raiser.hpp"
 #include "commands/parser.hpp"
 #include "commands/planner.hpp"
 
@@ -40,6 +42,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     context.now = model::timestamp{std::chrono::milliseconds{1'763'737'200'000}};
     context.zone = berlin;
     const std::string_view text(reinterpret_cast<const char*>(data), size);
+    (void)model::amounts_in(text);
     const auto parsed = commands::parse(text, context);
     if (!parsed) return 0;
     const auto* command = std::get_if<commands::command>(&*parsed);
@@ -55,6 +58,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
             model::incident after = incident;
             model::apply(after, e);
             (void)commands::confirmation(e, after, berlin, "!");
+            (void)model::review(after, {}, context.now, berlin.local_date(context.now));
         }
     }
     return 0;
