@@ -19,6 +19,7 @@
 #include "bot/app/router.hpp"
 #include "bot/app/router_port.hpp"
 #include "bot/model/codec.hpp"
+#include "bot/model/trends.hpp"
 #include "bot/render/render.hpp"
 #include "bot/store/import.hpp"
 #include "bot/store/postgres_store.hpp"
@@ -437,6 +438,109 @@ int list_actions(const cli_context& cli, list_format format) {
             write_table(cli.out, format,
                         {"incident", "number", "owner", "due", "state", "text", "incident_title"},
                         rows);
+        }
+        return finished_writing(cli, cli.out, "standard output");
+    });
+}
+
+namespace {
+
+std::string seconds_text(const std::optional<model::duration>& d) {
+    return d ? std::to_string(std::chrono::duration_cast<std::chrono::seconds>(*d).count())
+             : std::string();
+}
+
+nlohmann::json seconds_json(const std::optional<model::duration>& d) {
+    return d ? nlohmann::json(std::chrono::duration_cast<std::chrono::seconds>(*d).count())
+             : nlohmann::json(nullptr);
+}
+
+// "code-change=3 infrastructure=1", for a table cell.
+std::string tally_text(const std::map<std::string, int>& tally) {
+    std::string out;
+    for (const auto& [name, count] : tally) {
+        if (!out.empty()) out += ' ';
+        out += name + "=" + std::to_string(count);
+    }
+    return out;
+}
+
+std::string percent_text(double percent) {
+    char text[16];
+    std::snprintf(text, sizeof text, "%.1f", percent);
+    return text;
+}
+
+}  // namespace
+
+int list_trends(const cli_context& cli, bool weekly, list_format format) {
+    return guarded(cli, [&] {
+        auto store = open_reader(cli);
+        const auto zone = zone_of(cli.settings);
+        // Folded one incident at a time, as the export streams them in order.
+        std::vector<model::incident_facts> facts;
+        std::vector<model::event> events;
+        const auto fold_collected = [&] {
+            if (!events.empty()) facts.push_back(model::facts_of(model::fold(events)));
+            events.clear();
+        };
+        store->for_each_event([&](const model::event& e) {
+            if (!events.empty() && events.front().incident_id != e.incident_id) fold_collected();
+            events.push_back(e);
+        });
+        fold_collected();
+        const auto rows =
+            model::trends(facts, weekly ? model::trend_period::week : model::trend_period::month,
+                          [&zone](model::timestamp t) { return zone.local_date(t); });
+        using model::severity;
+        if (format == list_format::json) {
+            auto list = nlohmann::json::array();
+            for (const auto& r : rows) {
+                nlohmann::json spreads = nlohmann::json::object();
+                for (const auto& [name, s] :
+                     {std::pair{"detect", &r.detect}, std::pair{"mitigate", &r.mitigate},
+                      std::pair{"resolve", &r.resolve}}) {
+                    spreads[name] = {{"count", s->count},
+                                     {"median_seconds", seconds_json(s->median)},
+                                     {"p90_seconds", seconds_json(s->p90)}};
+                }
+                nlohmann::json levels = nlohmann::json::object();
+                for (const auto& [level, count] : r.by_severity) {
+                    levels[std::string(model::to_string(level))] = count;
+                }
+                list.push_back({{"period", r.period},
+                                {"incidents", r.incidents},
+                                {"by_severity", std::move(levels)},
+                                {"sev1_sev2_percent", r.sev1_sev2_percent},
+                                {"metrics", std::move(spreads)},
+                                {"origins", r.origins},
+                                {"resolutions", r.resolutions},
+                                {"detections", r.detections},
+                                {"actions_opened", r.actions_opened},
+                                {"actions_done", r.actions_done}});
+            }
+            cli.out << list.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+        } else {
+            std::vector<std::vector<std::string>> table;
+            for (const auto& r : rows) {
+                table.push_back({r.period, std::to_string(r.incidents),
+                                 std::to_string(r.by_severity.at(severity::sev1)),
+                                 std::to_string(r.by_severity.at(severity::sev2)),
+                                 std::to_string(r.by_severity.at(severity::sev3)),
+                                 std::to_string(r.by_severity.at(severity::sev4)),
+                                 percent_text(r.sev1_sev2_percent), seconds_text(r.detect.median),
+                                 seconds_text(r.detect.p90), seconds_text(r.mitigate.median),
+                                 seconds_text(r.mitigate.p90), seconds_text(r.resolve.median),
+                                 seconds_text(r.resolve.p90), tally_text(r.origins),
+                                 tally_text(r.resolutions), tally_text(r.detections),
+                                 std::to_string(r.actions_opened), std::to_string(r.actions_done)});
+            }
+            write_table(cli.out, format,
+                        {"period", "incidents", "sev1", "sev2", "sev3", "sev4", "sev1_sev2_percent",
+                         "mttd_median_s", "mttd_p90_s", "ttm_median_s", "ttm_p90_s",
+                         "mttr_median_s", "mttr_p90_s", "origins", "resolutions", "detections",
+                         "actions_opened", "actions_done"},
+                        table);
         }
         return finished_writing(cli, cli.out, "standard output");
     });

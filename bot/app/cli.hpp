@@ -60,6 +60,10 @@ enum class list_format { tsv, csv, json };
 int list_incidents(const cli_context& cli, bool open_only, list_format format);
 // Open action items; those past their due date (in the configured zone) are marked overdue.
 int list_actions(const cli_context& cli, list_format format);
+// Incidents per month (or ISO week, `weekly`) in the configured zone: counts by severity, the
+// share of SEV1 and SEV2, median and p90 of MTTD, time to mitigate and MTTR (seconds),
+// origins, resolutions, detections, action items opened and done.
+int list_trends(const cli_context& cli, bool weekly, list_format format);
 int export_events(const cli_context& cli, const std::optional<std::filesystem::path>& output);
 // `dry_run`: says what the import would do, and changes nothing.
 int import_events(const cli_context& cli, const std::filesystem::path& input, bool dry_run);

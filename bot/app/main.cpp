@@ -84,6 +84,15 @@ int main(int argc, char** argv) {
     actions_cmd->add_option("--format", table, "tsv, csv or json")
         ->transform(CLI::CheckedTransformer(table_formats, CLI::ignore_case));
 
+    bool weekly = false;
+    auto* trends_cmd = app.add_subcommand(
+        "trends",
+        "Incidents per month: counts by severity, SEV1/SEV2 share, MTTD, time to "
+        "mitigate and MTTR (median, p90), causes, fixes, detection, action items");
+    trends_cmd->add_flag("--weekly", weekly, "per ISO week instead of per month");
+    trends_cmd->add_option("--format", table, "tsv, csv or json")
+        ->transform(CLI::CheckedTransformer(table_formats, CLI::ignore_case));
+
     auto* export_cmd = app.add_subcommand("export", "Write every event as JSON lines");
     export_cmd->add_option("-o,--output", output, "write to this file instead of stdout");
     std::filesystem::path import_file;
@@ -146,6 +155,7 @@ int main(int argc, char** argv) {
     if (agenda_cmd->parsed()) return render_agenda(cli, incident_id, output);
     if (list_cmd->parsed()) return list_incidents(cli, open_only, table);
     if (actions_cmd->parsed()) return list_actions(cli, table);
+    if (trends_cmd->parsed()) return list_trends(cli, weekly, table);
     if (export_cmd->parsed()) return export_events(cli, output);
     if (import_cmd->parsed()) return import_events(cli, import_file, dry_run);
     return exit_usage;

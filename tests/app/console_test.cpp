@@ -237,11 +237,40 @@ TEST_CASE("lists come as TSV with escapes, CSV or JSON, overdue actions are mark
     CHECK(run_scribe({"--db", db, "list", "--format", "xml"}).exit_code == 2);
 }
 
+TEST_CASE("trends per month or week, as TSV or JSON") {
+    temp_dir dir;
+    const auto db = (dir / "scribe.db").string();
+    const auto made = run_scribe({"--db", db, "console", "--out", dir.path().string()},
+                                 "!declare Checkout down sev1\n!detected monitoring -20m\n"
+                                 "!cause code-change a bad deploy\n!fix rollback to v41\n"
+                                 "!resolved\n!action ann alert on it\n!close\n");
+    INFO(made.out << made.err);
+    REQUIRE(made.exit_code == 0);
+
+    const auto tsv = run_scribe({"--db", db, "trends"});
+    REQUIRE(tsv.exit_code == 0);
+    CHECK(tsv.out.find("period\tincidents\tsev1\tsev2\tsev3\tsev4\tsev1_sev2_percent\t") == 0);
+    CHECK(tsv.out.find("\t1\t1\t0\t0\t0\t100.0\t") != std::string::npos);
+    CHECK(tsv.out.find("code-change=1\trollback=1\tmonitoring=1\t1\t0\n") != std::string::npos);
+
+    const auto json =
+        nlohmann::json::parse(run_scribe({"--db", db, "trends", "--format", "json"}).out);
+    REQUIRE(json.size() == 1);
+    CHECK(json[0].at("incidents") == 1);
+    CHECK(json[0].at("by_severity").at("sev1") == 1);
+    CHECK(json[0].at("metrics").at("resolve").at("count") == 1);
+    CHECK(json[0].at("metrics").at("resolve").at("median_seconds").get<int>() >= 1200);
+    const auto weekly = nlohmann::json::parse(
+        run_scribe({"--db", db, "trends", "--weekly", "--format", "json"}).out);
+    REQUIRE(weekly.size() == 1);
+    CHECK(weekly[0].at("period").get<std::string>().find("-W") == 4);
+}
+
 TEST_CASE("read-only commands never create a store, and read one they may not write") {
     temp_dir dir;
     const auto typo = (dir / "typo.db").string();
     for (const auto& args : std::vector<std::vector<std::string>>{
-             {"list"}, {"actions"}, {"render", "1"}, {"agenda", "1"}, {"export"}}) {
+             {"list"}, {"actions"}, {"trends"}, {"render", "1"}, {"agenda", "1"}, {"export"}}) {
         auto command = args;
         command.insert(command.begin(), {"--db", typo});
         const auto result = run_scribe(command);
