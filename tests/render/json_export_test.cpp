@@ -82,4 +82,17 @@ TEST_CASE("text that is not valid UTF-8 is exported with replacement characters"
     CHECK(out.find("bad \xEF\xBF\xBD byte") != std::string::npos);
 }
 
+TEST_CASE("the export is written exactly as nlohmann would pretty-print it") {
+    auto log = checkout_story();
+    log.add(ana(), "2026-11-21T14:10:00Z",
+            p::entry_added{model::entry_type::note,
+                           "quotes \" backslash \\ tab \t newline \n ünïcödé \xF0\x9F\x93\x8C",
+                           {},
+                           {},
+                           {}});
+    const auto out = incident_json(log.fold(), log.events(), berlin_options());
+    const auto parsed = nlohmann::ordered_json::parse(out);
+    CHECK(out == parsed.dump(2, ' ', false) + "\n");
+}
+
 }  // namespace scribe::render::test
