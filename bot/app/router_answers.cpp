@@ -140,21 +140,24 @@ router::owed_reads router::read_owed(const std::set<std::string>& reachable, mod
                                      const std::set<std::int64_t>& retry) {
     owed_reads found;
     try {
-        for (auto& owed : store_.unsent_answers(owed_per_look)) {
-            if (owed.owed_since < now - owed_patience) {
-                spdlog::warn("giving up the answer to message {} in {} channel {}, owed since {}",
-                             owed.answer.reply_to, owed.answer.answers.platform,
-                             owed.answer.answers.channel, model::format_utc(owed.owed_since));
-                found.expired.push_back(owed.id);
-                continue;
+        // Given up first, on every platform: one this process does not serve may never come.
+        for (const auto& owed : store_.unsent_answers({owed_per_look, {}, now - owed_patience})) {
+            spdlog::warn("giving up the answer to message {} in {} channel {}, owed since {}",
+                         owed.answer.reply_to, owed.answer.answers.platform,
+                         owed.answer.answers.channel, model::format_utc(owed.owed_since));
+            found.expired.push_back(owed.id);
+        }
+        // Per platform, so that one whose answers wait does not hold up the others.
+        for (const auto& platform : reachable) {
+            for (auto& owed : store_.unsent_answers({owed_per_look, platform, {}})) {
+                if (owed.owed_since < now - owed_patience) continue;
+                // This process's own are being sent, unless their delivery failed.
+                if (owed.answer.owner == answerer_ && !retry.contains(owed.id)) continue;
+                if (!found.events.contains(owed.incident_id)) {
+                    found.events[owed.incident_id] = store_.load_incident(owed.incident_id);
+                }
+                found.due.push_back(std::move(owed));
             }
-            if (!reachable.contains(owed.answer.answers.platform)) continue;
-            // This process's own are being sent, unless their delivery failed.
-            if (owed.answer.owner == answerer_ && !retry.contains(owed.id)) continue;
-            if (!found.events.contains(owed.incident_id)) {
-                found.events[owed.incident_id] = store_.load_incident(owed.incident_id);
-            }
-            found.due.push_back(std::move(owed));
         }
     } catch (const std::exception& e) {
         found.error = e.what();

@@ -79,6 +79,13 @@ struct unsent_answer {
     model::timestamp owed_since{};
 };
 
+// Which owed answers to list, oldest first.
+struct owed_filter {
+    std::size_t limit = 100;
+    std::string platform;  // empty: every platform
+    std::optional<model::timestamp> owed_before;
+};
+
 class event_store {
 public:
     virtual ~event_store() = default;
@@ -99,8 +106,8 @@ public:
     // The answers are sent, or given up: they are no longer owed. Queued like an append.
     virtual void settle_answers(std::vector<std::int64_t> ids, append_callback done) = 0;
 
-    // Owed answers, oldest first, at most `limit`.
-    virtual std::vector<unsent_answer> unsent_answers(std::size_t limit) = 0;
+    // Owed answers, oldest first, as the filter says.
+    virtual std::vector<unsent_answer> unsent_answers(const owed_filter& filter) = 0;
 
     // Blocks until every append queued so far has committed and its callback has run.
     virtual void flush() = 0;

@@ -270,8 +270,8 @@ std::optional<std::string> postgres_store::load_cursor(const std::string& name) 
     return parts_->read([&](auto& r) { return r.load_cursor(name); });
 }
 
-std::vector<unsent_answer> postgres_store::unsent_answers(std::size_t limit) {
-    return parts_->read([&](auto& r) { return r.unsent_answers(limit); });
+std::vector<unsent_answer> postgres_store::unsent_answers(const owed_filter& filter) {
+    return parts_->read([&](auto& r) { return r.unsent_answers(filter); });
 }
 
 }  // namespace scribe::store

@@ -123,8 +123,8 @@ std::optional<std::string> sqlite_store::load_cursor(const std::string& name) {
     return parts_->reads.load_cursor(name);
 }
 
-std::vector<unsent_answer> sqlite_store::unsent_answers(std::size_t limit) {
-    return parts_->reads.unsent_answers(limit);
+std::vector<unsent_answer> sqlite_store::unsent_answers(const owed_filter& filter) {
+    return parts_->reads.unsent_answers(filter);
 }
 
 }  // namespace scribe::store

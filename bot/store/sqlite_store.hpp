@@ -56,7 +56,7 @@ public:
     void append_owing(std::vector<model::event> events, owed_answer answer,
                       append_callback done) override;
     void settle_answers(std::vector<std::int64_t> ids, append_callback done) override;
-    std::vector<unsent_answer> unsent_answers(std::size_t limit) override;
+    std::vector<unsent_answer> unsent_answers(const owed_filter& filter) override;
     void flush() override;
 
     std::vector<model::event> load_incident(std::int64_t incident_id) override;

@@ -86,14 +86,14 @@ TEST_CASE("an answer is owed until its delivery, and one whose delivery failed i
     h.settle();
     REQUIRE(h.replies.size() == 2);
     CHECK(h.replies[1].cause == "2");
-    CHECK(h.store->unsent_answers(10).size() == 2);
+    CHECK(h.store->unsent_answers({10}).size() == 2);
 
     // Being sent by this router: not sent a second time.
     answer_owed(h, h.bot, {"console"});
     CHECK(h.announced.empty());
 
     deliver(h, h.replies[0], true);
-    CHECK(h.store->unsent_answers(10).size() == 1);
+    CHECK(h.store->unsent_answers({10}).size() == 1);
     deliver(h, h.replies[1], false);
     answer_owed(h, h.bot, {"console"});
     REQUIRE(h.announced.size() == 1);
@@ -101,7 +101,7 @@ TEST_CASE("an answer is owed until its delivery, and one whose delivery failed i
     CHECK(h.announced[0].text == h.replies[1].text);
     CHECK(h.announced[0].in_reply_to == "2");
     deliver(h, h.announced[0], true);
-    CHECK(h.store->unsent_answers(10).empty());
+    CHECK(h.store->unsent_answers({10}).empty());
 }
 
 TEST_CASE("what an earlier process owed is sent by the next, as it would have been") {
@@ -138,7 +138,25 @@ TEST_CASE("what an earlier process owed is sent by the next, as it would have be
     }
     CHECK(posted[1].files.at(0).content == h.replies[2].files.at(0).content);
     for (auto& reply : posted) deliver(h, reply, true);
-    CHECK(h.store->unsent_answers(10).empty());
+    CHECK(h.store->unsent_answers({10}).empty());
+}
+
+TEST_CASE("an answer owed for more than a day is given up, not sent") {
+    harness h;
+    h.say("ops", "1", "!declare Search down");
+    h.settle();
+    REQUIRE(h.store->unsent_answers({10}).size() == 1);
+    std::vector<adapters::outbound_reply> posted;
+    app::router_options options;
+    options.clock = [&h] { return h.now; };
+    options.announce = [&posted](adapters::outbound_reply r) { posted.push_back(std::move(r)); };
+    app::router next(*h.store, options,
+                     [&h](std::function<void()> work) { h.queue.post(std::move(work)); });
+    h.now += std::chrono::hours(25);
+    answer_owed(h, next, {});  // given up even where the platform is not served
+    h.store->flush();
+    CHECK(posted.empty());
+    CHECK(h.store->unsent_answers({10}).empty());
 }
 
 TEST_CASE("a redelivered message is recorded once and answered once") {

@@ -501,7 +501,7 @@ append_result append_owing_now(event_store& store, std::vector<model::event> eve
 STORE_TEST_CASE("an answer is owed with the events it answers, until it is settled") {
     place_type place;
     auto store = place.open();
-    CHECK(store->unsent_answers(10).empty());
+    CHECK(store->unsent_answers({10}).empty());
 
     auto declared = declare("A", "m1");
     declared.recorded_at = at(3);
@@ -512,7 +512,7 @@ STORE_TEST_CASE("an answer is owed with the events it answers, until it is settl
     REQUIRE(second.ok());
     CHECK(second.answer_id != first.answer_id);
 
-    auto owed = store->unsent_answers(10);
+    auto owed = store->unsent_answers({10});
     REQUIRE(owed.size() == 2);
     CHECK(owed[0].id == first.answer_id);  // oldest first
     CHECK(owed[0].incident_id == 1);
@@ -525,18 +525,18 @@ STORE_TEST_CASE("an answer is owed with the events it answers, until it is settl
     CHECK(owed[0].answer.notes == "Read 10:56 as today.");
     CHECK(owed[0].answer.owner == "process-1");
     CHECK(owed[0].owed_since == at(3));
-    CHECK(store->unsent_answers(1).size() == 1);
+    CHECK(store->unsent_answers({1}).size() == 1);
 
     // Kept across a restart: what a killed process owed is still owed.
     store.reset();
     store = place.open();
-    CHECK(store->unsent_answers(10).size() == 2);
+    CHECK(store->unsent_answers({10}).size() == 2);
 
     bool settled = false;
     store->settle_answers({first.answer_id}, [&](append_result r) { settled = r.ok(); });
     store->flush();
     CHECK(settled);
-    owed = store->unsent_answers(10);
+    owed = store->unsent_answers({10});
     REQUIRE(owed.size() == 1);
     CHECK(owed[0].id == second.answer_id);
 }
@@ -551,7 +551,7 @@ STORE_TEST_CASE("a redelivered batch owes nothing new, and one that fails owes n
     REQUIRE(again.ok());
     CHECK(again.outcomes.at(0).duplicate);
     CHECK(again.answer_id == first.answer_id);
-    CHECK(store->unsent_answers(10).size() == 1);
+    CHECK(store->unsent_answers({10}).size() == 1);
     store->settle_answers({first.answer_id}, {});
     store->flush();  // settled answers are written after the appends of their group
     CHECK(append_owing_now(*store, {declare("A", "m1")}, owed_to("m1")).answer_id == 0);
@@ -561,11 +561,36 @@ STORE_TEST_CASE("a redelivered batch owes nothing new, and one that fails owes n
         append_owing_now(*store, {note(9, "no such incident", "m3")}, owed_to("m3"));
     CHECK_FALSE(failed.ok());
     CHECK(failed.answer_id == 0);
-    CHECK(store->unsent_answers(10).size() == 1);
+    CHECK(store->unsent_answers({10}).size() == 1);
 
     // Plain appends (imports, other writers) owe nothing.
     REQUIRE(append_now(*store, {note(1, "x", "m4")}).ok());
-    CHECK(store->unsent_answers(10).size() == 1);
+    CHECK(store->unsent_answers({10}).size() == 1);
+}
+
+STORE_TEST_CASE("owed answers are listed by platform and by age") {
+    place_type place;
+    auto store = place.open();
+    auto on = [](std::string platform, std::string message_id) {
+        auto owed = owed_to(message_id);
+        owed.answers.platform = std::move(platform);
+        return owed;
+    };
+    auto first = declare("A", "m1");
+    first.recorded_at = at(1);
+    REQUIRE(append_owing_now(*store, {first}, on("matrix", "m1")).ok());
+    auto second = note(1, "x", "m2");
+    second.recorded_at = at(5);
+    REQUIRE(append_owing_now(*store, {second}, on("slack", "m2")).ok());
+
+    CHECK(store->unsent_answers({10}).size() == 2);
+    const auto slack = store->unsent_answers({10, "slack", {}});
+    REQUIRE(slack.size() == 1);
+    CHECK(slack[0].answer.answers.message_id == "m2");
+    CHECK(store->unsent_answers({10, "console", {}}).empty());
+    const auto old = store->unsent_answers({10, {}, at(3)});
+    REQUIRE(old.size() == 1);
+    CHECK(old[0].answer.answers.message_id == "m1");
 }
 
 }  // namespace scribe::store::test

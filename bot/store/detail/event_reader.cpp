@@ -1,6 +1,8 @@
 // Reading incidents, their events and the open actions back out of the database.
 #include "bot/store/detail/event_reader.hpp"
 
+#include <limits>
+
 #include "bot/store/detail/event_rows.hpp"
 
 namespace scribe::store::detail {
@@ -55,7 +57,9 @@ basic_event_reader<Backend>::basic_event_reader(connection db)
       load_cursor_(db_, "load cursor", "SELECT value FROM cursors WHERE name = ?1"),
       unsent_answers_(db_, "list owed answers",
                       "SELECT id, incident_id, platform, channel, message_id, reply_to, cause, "
-                      "thread, notes, owner, owed_since FROM answers_owed ORDER BY id LIMIT ?1") {}
+                      "thread, notes, owner, owed_since FROM answers_owed "
+                      "WHERE (?1 = '' OR platform = ?1) AND owed_since < ?2 "
+                      "ORDER BY id LIMIT ?3") {}
 
 template <class Backend>
 std::vector<model::event> basic_event_reader<Backend>::load_incident(std::int64_t incident_id) {
@@ -133,10 +137,13 @@ std::vector<open_action> basic_event_reader<Backend>::list_open_actions() {
 }
 
 template <class Backend>
-std::vector<unsent_answer> basic_event_reader<Backend>::unsent_answers(std::size_t limit) {
+std::vector<unsent_answer> basic_event_reader<Backend>::unsent_answers(const owed_filter& filter) {
     const std::lock_guard lock(mutex_);
     std::vector<unsent_answer> answers;
-    auto row = unsent_answers_.query(static_cast<std::int64_t>(limit));
+    const std::int64_t before = filter.owed_before ? to_millis(*filter.owed_before)
+                                                   : std::numeric_limits<std::int64_t>::max();
+    auto row =
+        unsent_answers_.query(filter.platform, before, static_cast<std::int64_t>(filter.limit));
     while (row.next()) {
         unsent_answer a;
         a.id = row.int64(0);

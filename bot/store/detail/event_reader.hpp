@@ -30,7 +30,7 @@ class basic_event_reader {
     std::vector<incident_summary> list_incidents(bool open_only);
     std::vector<open_action> list_open_actions();
     std::optional<std::string> load_cursor(const std::string& name);
-    std::vector<unsent_answer> unsent_answers(std::size_t limit);
+    std::vector<unsent_answer> unsent_answers(const owed_filter& filter);
 
     // Runs on a connection of its own, so an export neither holds up other reads nor
     // deadlocks when `visit` reads from the store.
