@@ -41,7 +41,21 @@ std::string mark_of(const outbound_reply& reply) {
 asio::awaitable<bool> outbox::already_posted(const outbound_reply& reply, const std::string& mark) {
     const std::string since = parse_ts(reply.in_reply_to) ? reply.in_reply_to : std::string();
     const std::string file = reply.files.empty() ? std::string() : reply.files.front().filename;
-    co_return co_await api_.has_reply(reply.channel, reply.thread, since, mark, file, bot_user_);
+    std::string refused;
+    try {
+        co_return co_await api_.has_reply(reply.channel, reply.thread, since, mark, file,
+                                          bot_user_);
+    } catch (const api_failure& e) {
+        // Slack's passing trouble is tried again later; a refusal (a scope missing, the
+        // channel gone) would refuse every later try too.
+        if (e.verdict().what != api_verdict::kind::refused) throw;
+        refused = e.code();
+    }
+    spdlog::warn(
+        "Slack: could not look in {} for an answer sent before ({}); posting it, "
+        "which may show it twice",
+        reply.channel, refused);
+    co_return false;
 }
 
 asio::awaitable<void> outbox::deliver(outbound_reply reply) {

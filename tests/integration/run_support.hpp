@@ -117,6 +117,19 @@ inline int change_store(const std::string& db, const std::string& sql) {
     return changed;
 }
 
+// Makes the answer to the message whose entry holds `text` owed again, as if the bot had
+// stopped after sending it and before marking it sent.
+inline void owe_again(const std::string& db, const std::string& text) {
+    REQUIRE(change_store(db,
+                         "INSERT INTO answers_owed (incident_id, platform, channel, message_id, "
+                         "reply_to, cause, thread, notes, owner, owed_since) "
+                         "SELECT incident_id, source_platform, source_channel, "
+                         "source_message_id, source_message_id, source_message_id, '', '', "
+                         "'an earlier process', recorded_at FROM events "
+                         "WHERE payload LIKE '%" +
+                             text + "%'") == 1);
+}
+
 inline std::string drill_entry(int i) { return "entry " + std::to_string(i) + " of the drill"; }
 
 // Declares an incident, then sends `count` timeline entries through `run` (a slack_run or a
