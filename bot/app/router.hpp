@@ -282,6 +282,7 @@ private:
     std::set<std::int64_t> answering_;  // owed answers being sent by this process
     std::atomic<std::size_t> unsettled_ = 0;  // answering_'s size, for other threads
     std::set<std::int64_t> retry_;      // this process's owed answers whose delivery failed
+    std::map<std::int64_t, int> failed_deliveries_;  // of those, how often
     mutable std::mutex stats_mutex_;
     router_stats stats_;
 };

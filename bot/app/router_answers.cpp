@@ -10,6 +10,8 @@ namespace {
 
 // Owed answers read per look; the rest wait for the next.
 constexpr std::size_t owed_per_look = 100;
+// How often this process tries to deliver one answer before leaving it to the next start.
+constexpr int delivery_tries = 5;
 // An answer owed longer than this is given up: it would come too late to help anyone.
 constexpr auto owed_patience = std::chrono::hours(24);
 
@@ -98,10 +100,22 @@ void router::on_settled(std::int64_t id, bool delivered) {
     answering_.erase(id);
     unsettled_ = answering_.size();
     if (!delivered) {
-        retry_.insert(id);  // the next look at what is owed sends it again
+        // The next look at what is owed sends it again, a few times: a platform that keeps
+        // refusing it (the channel gone) is not asked every few seconds for a day.
+        if (++failed_deliveries_[id] < delivery_tries) {
+            retry_.insert(id);
+        } else {
+            spdlog::warn(
+                "answer {} could not be delivered in {} tries; it is left owed for the "
+                "next start",
+                id, delivery_tries);
+            retry_.erase(id);
+            failed_deliveries_.erase(id);
+        }
         return;
     }
     retry_.erase(id);
+    failed_deliveries_.erase(id);
     store_.settle_answers({id}, [id](store::append_result result) {
         // Still owed in the store: sent again by the next process, where the platform can tell.
         if (!result.ok()) {

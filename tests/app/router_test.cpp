@@ -102,6 +102,20 @@ TEST_CASE("an answer is owed until its delivery, and one whose delivery failed i
     CHECK(h.announced[0].in_reply_to == "2");
     deliver(h, h.announced[0], true);
     CHECK(h.store->unsent_answers({10}).empty());
+
+    // One that keeps failing is tried a few times, then left for the next start.
+    h.say("ops", "4", "!tl refused every time");
+    h.settle();
+    REQUIRE(h.replies.size() == 3);
+    deliver(h, h.replies[2], false);
+    h.announced.clear();
+    for (int tries = 0; tries < 10; ++tries) {
+        const auto before = h.announced.size();
+        answer_owed(h, h.bot, {"console"});
+        if (h.announced.size() > before) deliver(h, h.announced.back(), false);
+    }
+    CHECK(h.announced.size() == 4);  // five tries in all
+    CHECK(h.store->unsent_answers({10}).size() == 1);
 }
 
 TEST_CASE("what an earlier process owed is sent by the next, as it would have been") {
