@@ -192,7 +192,10 @@ named_amounts amounts_in(std::string_view text) {
         while (word_end < text.size() && is_alnum(text[word_end])) ++word_end;
         const std::string word = lowered(text.substr(word_start, word_end - word_start));
         if (!word.empty() && !time_unit(word)) {
-            found.count = std::max(found.count, static_cast<std::int64_t>(value));
+            // Capped well inside an int64: a typed number may be any length.
+            constexpr double largest = 1e15;
+            found.count =
+                std::max(found.count, static_cast<std::int64_t>(std::min(value, largest)));
         }
         i = k;
     }

@@ -82,6 +82,7 @@ TEST_CASE("amounts are read as people write them") {
     CHECK(amounts_in("at 14:05, ticket #4711, build v42").count == 0);
     CHECK(amounts_in("12% and then 40%").percent == 40);
     CHECK(amounts_in("").count == 0);
+    CHECK(amounts_in("999999999999999999999991 users").count == 1'000'000'000'000'000);
 }
 
 TEST_CASE("data lost, as the impact says it, calls for a postmortem") {
