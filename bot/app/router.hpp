@@ -265,6 +265,8 @@ private:
     // The replies of `count` parts settle the answer `id`: delivered when every one was.
     std::function<void(bool)> settler(std::int64_t id, std::size_t count);
     void on_settled(std::int64_t id, bool delivered);
+    // Adds the answer to those being sent, or takes it out; keeps unsettled_ in step.
+    void mark_answering(std::int64_t id, bool sending);
 
     store::event_store& store_;
     router_options options_;

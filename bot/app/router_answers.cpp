@@ -96,9 +96,17 @@ std::function<void(bool)> router::settler(std::int64_t id, std::size_t count) {
     };
 }
 
-void router::on_settled(std::int64_t id, bool delivered) {
-    answering_.erase(id);
+void router::mark_answering(std::int64_t id, bool sending) {
+    if (sending) {
+        answering_.insert(id);
+    } else {
+        answering_.erase(id);
+    }
     unsettled_ = answering_.size();
+}
+
+void router::on_settled(std::int64_t id, bool delivered) {
+    mark_answering(id, false);
     if (!delivered) {
         // The next look at what is owed sends it again, a few times: a platform that keeps
         // refusing it (the channel gone) is not asked every few seconds for a day.
@@ -215,8 +223,7 @@ void router::resend(const store::unsent_answer& owed, const std::vector<model::e
         reply.recorded = true;
         replies.push_back(std::move(reply));
     }
-    answering_.insert(owed.id);
-    unsettled_ = answering_.size();
+    mark_answering(owed.id, true);
     retry_.erase(owed.id);
     auto settled = settler(owed.id, replies.size());
     for (auto& reply : replies) {
@@ -240,10 +247,7 @@ void router::send(const pending& item, std::string text, std::vector<adapters::a
         return;
     }
     if (!item.reply) return;
-    if (answer_id != 0) {
-        answering_.insert(answer_id);
-        unsettled_ = answering_.size();
-    }
+    if (answer_id != 0) mark_answering(answer_id, true);
     if (const auto* reminder = std::get_if<reminder_work>(&item.what)) {
         // Held: the reminder's event was just applied to it.
         const auto state = cached(reminder->incident_id);

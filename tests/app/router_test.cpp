@@ -68,6 +68,26 @@ void answer_owed(harness& h, app::router& bot, std::set<std::string> reachable) 
     REQUIRE(h.queue.run_until([&] { return done; }, std::chrono::seconds(30)));
 }
 
+// A second router on the harness's store, as the process after a kill; what it posts (its
+// adapters' post()) is kept.
+struct later_process {
+    explicit later_process(harness& h)
+        : bot(
+              *h.store,
+              [&h, this] {
+                  app::router_options o;
+                  o.clock = [&h] { return h.now; };
+                  o.announce = [this](adapters::outbound_reply r) {
+                      posted.push_back(std::move(r));
+                  };
+                  return o;
+              }(),
+              [&h](std::function<void()> work) { h.queue.post(std::move(work)); }) {}
+
+    std::vector<adapters::outbound_reply> posted;
+    app::router bot;
+};
+
 // Settles a reply as its adapter would, and waits until the store knows.
 void deliver(harness& h, adapters::outbound_reply& reply, bool delivered) {
     REQUIRE(reply.settled);
@@ -127,16 +147,11 @@ TEST_CASE("what an earlier process owed is sent by the next, as it would have be
     REQUIRE(h.replies.size() == 3);
     deliver(h, h.replies[0], true);
 
-    // The process after a kill, on the same store.
-    std::vector<adapters::outbound_reply> posted;
-    app::router_options options;
-    options.clock = [&h] { return h.now; };
-    options.announce = [&posted](adapters::outbound_reply r) { posted.push_back(std::move(r)); };
-    app::router next(*h.store, options,
-                     [&h](std::function<void()> work) { h.queue.post(std::move(work)); });
-    answer_owed(h, next, {"matrix"});  // not connected to the platform asked: nothing sent
+    later_process next(h);
+    auto& posted = next.posted;
+    answer_owed(h, next.bot, {"matrix"});  // not connected to the platform asked: nothing sent
     CHECK(posted.empty());
-    answer_owed(h, next, {"console"});
+    answer_owed(h, next.bot, {"console"});
     REQUIRE(posted.size() == 2);
     for (std::size_t i = 0; i < posted.size(); ++i) {
         CAPTURE(i);
@@ -160,16 +175,11 @@ TEST_CASE("an answer owed for more than a day is given up, not sent") {
     h.say("ops", "1", "!declare Search down");
     h.settle();
     REQUIRE(h.store->unsent_answers({10}).size() == 1);
-    std::vector<adapters::outbound_reply> posted;
-    app::router_options options;
-    options.clock = [&h] { return h.now; };
-    options.announce = [&posted](adapters::outbound_reply r) { posted.push_back(std::move(r)); };
-    app::router next(*h.store, options,
-                     [&h](std::function<void()> work) { h.queue.post(std::move(work)); });
+    later_process next(h);
     h.now += std::chrono::hours(25);
-    answer_owed(h, next, {});  // given up even where the platform is not served
+    answer_owed(h, next.bot, {});  // given up even where the platform is not served
     h.store->flush();
-    CHECK(posted.empty());
+    CHECK(next.posted.empty());
     CHECK(h.store->unsent_answers({10}).empty());
 }
 

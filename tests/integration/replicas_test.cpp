@@ -217,17 +217,12 @@ TEST_CASE("two replicas on Matrix: the standby resumes the sync where the killed
     run.reply_containing("Hello!");
     replica second(run, database, "second");
     REQUIRE(wait_until([&] { return second.standing_by(); }, patience));
-    run.say("!declare Takeover drill");
-    run.reply_containing("Incident #1 declared");
-
     constexpr int count = 20;
-    for (int i = 0; i < count; ++i) {
-        run.say("!tl " + drill_entry(i));
-        if (i == count / 2) first.process->signal(SIGKILL);
-    }
+    stream_with_fault(run, count, count / 2 + 1, [&] {
+        first.process->signal(SIGKILL);
+        run.bot = second.process;
+    });
     REQUIRE(first.process->wait(patience).has_value());
-    run.bot = second.process;
-    for (int i = 0; i < count; ++i) run.reply_containing(drill_entry(i));
     CHECK(lines_containing(second.process->err(), "active: took the lease") == 1);
     run.say("!tl after the kill");
     run.reply_containing("after the kill");
