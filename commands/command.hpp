@@ -99,6 +99,10 @@ struct security {
     std::string text;
     std::int64_t incident = 0;
 };
+struct dataloss {
+    std::string text;
+    std::int64_t incident = 0;
+};
 // `!edit 5 …`, or `!edit #3/5 …` for entry 5 of incident 3; likewise `!retract`.
 struct edit {
     std::int64_t number;
@@ -138,9 +142,9 @@ struct help {
 
 using command =
     std::variant<cmd::declare, cmd::title, cmd::timeline, cmd::set_severity, cmd::assign_role,
-                 cmd::set_status, cmd::started, cmd::detected, cmd::sitrep, cmd::impact,
-                 cmd::cause, cmd::fix, cmd::why, cmd::lesson, cmd::action, cmd::action_status,
-                 cmd::link, cmd::security, cmd::edit, cmd::retract, cmd::undo, cmd::close,
+                 cmd::set_status, cmd::started, cmd::detected, cmd::sitrep, cmd::impact, cmd::cause,
+                 cmd::fix, cmd::why, cmd::lesson, cmd::action, cmd::action_status, cmd::link,
+                 cmd::security, cmd::dataloss, cmd::edit, cmd::retract, cmd::undo, cmd::close,
                  cmd::reopen, cmd::link_room, cmd::unlink_room, cmd::remind, cmd::show,
                  cmd::list_incidents, cmd::list_actions, cmd::help>;
 

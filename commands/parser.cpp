@@ -388,6 +388,12 @@ verb_result parse_security(std::string_view args, const parse_context& context) 
     return cmd::security{std::string(args)};
 }
 
+verb_result parse_dataloss(std::string_view args, const parse_context& context) {
+    args = trim(args);
+    if (auto problem = check_text(args, "text", context)) return *problem;
+    return cmd::dataloss{std::string(args)};
+}
+
 verb_result parse_remind(std::string_view args, const parse_context&) {
     const auto word = lowercase(trim(args));
     if (word == "on") return cmd::remind{true};
@@ -456,8 +462,8 @@ verb_result parse_help(std::string_view args, const parse_context& context) {
 constexpr std::array verbs{
     verb{"declare", "<title> [sev1|sev2|sev3|sev4]",
          "open an incident in this channel (severity defaults to sev3)", parse_declare},
-    verb{"tl", "[-15m|@14:05|@2026-11-21T14:05Z] <text>",
-         "add a timeline entry, now or backdated", parse_timeline_entry},
+    verb{"tl", "[-15m|@14:05|@2026-11-21T14:05Z] <text>", "add a timeline entry, now or backdated",
+         parse_timeline_entry},
     verb{"sitrep", "\nstatus: <text>\nimpact: <text>\nnext: <text>\nnext update: <30m>",
          "post a SitRep (any of the lines, in any order)", parse_sitrep},
     verb{"sev", "<1-4>", "set the severity", parse_severity},
@@ -472,18 +478,19 @@ constexpr std::array verbs{
     verb{"resolved", "[time]", "mark when it was resolved",
          parse_phase_marker<model::phase::resolved>},
     verb{"impact", "<text>", "describe the impact on users", parse_impact, true},
-    verb{"cause",
-         "<code-change|infrastructure|external-dependency|config|capacity|other> [text]",
+    verb{"cause", "<code-change|infrastructure|external-dependency|config|capacity|other> [text]",
          "note the origin of the fault", parse_cause, true},
     verb{"fix", "<rollback|fix-forward|scaling|config|other> [text]", "note how it was fixed",
          parse_fix, true},
     verb{"why", "<text>", "add the next step of the 5-whys chain", parse_why, true},
-    verb{"lesson", "<helped|slowed|differently|learned> <text>", "record a lesson",
-         parse_lesson, true},
+    verb{"lesson", "<helped|slowed|differently|learned> <text>", "record a lesson", parse_lesson,
+         true},
     verb{"action", "<user> <text> [due YYYY-MM-DD] | done <n> | reopen <n>",
          "add an action item with one owner, or mark one done", parse_action, true},
     verb{"link", "<url> [label]", "add a link (dashboard, log, MR) to the timeline", parse_link},
     verb{"security", "<text>", "flag the incident as security-relevant", parse_security, true},
+    verb{"dataloss", "<text>", "record that data was lost: what, how much, can it be restored",
+         parse_dataloss, true},
     verb{"remind", "<off|on>", "stop or resume reminders (SitReps due, closing when resolved)",
          parse_remind},
     verb{"title", "<text>", "rename the incident", parse_title, true},

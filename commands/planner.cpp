@@ -220,6 +220,9 @@ struct planner {
     plan_result operator()(const cmd::security& c) const {
         return record(payload::security_flagged{c.text}, "security", c.incident);
     }
+    plan_result operator()(const cmd::dataloss& c) const {
+        return record(payload::data_lost{c.text}, "dataloss", c.incident);
+    }
     plan_result operator()(const cmd::remind& c) const {
         return record(payload::reminders_set{c.enabled}, "remind");
     }
@@ -385,6 +388,7 @@ std::optional<std::string> recorded_text(const command& c) {
             [](const cmd::lesson& x) -> std::optional<std::string> { return x.text; },
             [](const cmd::action& x) -> std::optional<std::string> { return x.text; },
             [](const cmd::security& x) -> std::optional<std::string> { return x.text; },
+            [](const cmd::dataloss& x) -> std::optional<std::string> { return x.text; },
             [](const cmd::cause& x) -> std::optional<std::string> { return x.text; },
             [](const cmd::fix& x) -> std::optional<std::string> { return x.text; },
             [](const cmd::link& x) -> std::optional<std::string> { return x.label; },
@@ -419,7 +423,9 @@ std::string confirmation(const model::event& e, const model::incident& after,
                        ". Timeline is recording; assign roles with " + pfx +
                        "role ic <user>, add entries with " + pfx + "tl <text>.";
             },
-            [&](const model::payload::title_set& p) { return head + "title is now " + quoted(p.title); },
+            [&](const model::payload::title_set& p) {
+                return head + "title is now " + quoted(p.title);
+            },
             [&](const model::payload::severity_changed& p) {
                 return head + "severity is now " + upper(model::to_string(p.level));
             },
@@ -504,6 +510,9 @@ std::string confirmation(const model::event& e, const model::incident& after,
             },
             [&](const model::payload::security_flagged& p) {
                 return head + "flagged as security-relevant " + quoted(p.text);
+            },
+            [&](const model::payload::data_lost& p) {
+                return head + "data loss recorded " + quoted(p.text);
             },
             [&](const model::payload::room_linked& p) {
                 return head + model::room_label({p.platform, p.channel, {}, 0}) +

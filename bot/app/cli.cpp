@@ -412,8 +412,8 @@ int list_actions(const cli_context& cli, list_format format) {
     return guarded(cli, [&] {
         auto store = open_reader(cli);
         const auto today = std::chrono::sys_days{zone_of(cli.settings).local_date(wall_clock())};
-        const auto actions = store->list_open_actions();
-        const auto overdue = [&](const store::open_action& a) {
+        const auto actions = store->list_actions(true);
+        const auto overdue = [&](const store::action_row& a) {
             return a.due && std::chrono::sys_days{*a.due} < today;
         };
         if (format == list_format::json) {
@@ -477,18 +477,9 @@ int list_trends(const cli_context& cli, bool weekly, list_format format) {
     return guarded(cli, [&] {
         auto store = open_reader(cli);
         const auto zone = zone_of(cli.settings);
-        // Folded one incident at a time, as the export streams them in order.
         std::vector<model::incident_facts> facts;
-        std::vector<model::event> events;
-        const auto fold_collected = [&] {
-            if (!events.empty()) facts.push_back(model::facts_of(model::fold(events)));
-            events.clear();
-        };
-        store->for_each_event([&](const model::event& e) {
-            if (!events.empty() && events.front().incident_id != e.incident_id) fold_collected();
-            events.push_back(e);
-        });
-        fold_collected();
+        for (auto& record : store->list_incident_records())
+            facts.push_back(std::move(record.facts));
         const auto rows =
             model::trends(facts, weekly ? model::trend_period::week : model::trend_period::month,
                           [&zone](model::timestamp t) { return zone.local_date(t); });

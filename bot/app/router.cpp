@@ -223,7 +223,7 @@ router::store_reads router::read_store(const missing_reads& wanted) {
             }
         }
         if (wanted.incident_rows) found.incident_rows = store_.list_incidents(false);
-        if (wanted.action_rows) found.action_rows = store_.list_open_actions();
+        if (wanted.action_rows) found.action_rows = store_.list_actions(true);
     } catch (const std::exception& e) {
         found.error = e.what();
     }

@@ -139,7 +139,7 @@ private:
         std::chrono::steady_clock::time_point arrived{};
         // Read for this item's plan: lists, and incidents found not to exist.
         std::optional<std::vector<store::incident_summary>> incident_rows;
-        std::optional<std::vector<store::open_action>> action_rows;
+        std::optional<std::vector<store::action_row>> action_rows;
         std::set<std::int64_t> absent;
         int reads = 0;  // trips to the store so far
     };
@@ -161,7 +161,7 @@ private:
         std::vector<incident_ptr> incidents;  // folded
         std::set<std::int64_t> absent;
         std::optional<std::vector<store::incident_summary>> incident_rows;
-        std::optional<std::vector<store::open_action>> action_rows;
+        std::optional<std::vector<store::action_row>> action_rows;
         std::string error;  // the store could not be read
     };
     struct channel_state {

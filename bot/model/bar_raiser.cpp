@@ -48,13 +48,16 @@ std::string day_text(std::chrono::year_month_day day) {
     return text;
 }
 
+// Recorded and not withdrawn.
+bool live(const std::optional<text_item>& item) { return item && !item->retracted; }
+
 void needed(bar_raiser_review& r, const incident& state, const bar_raiser_policy& policy,
             timestamp now) {
-    if (state.resolution) {
+    if (live(state.resolution)) {
         r.needed_because.push_back("the fix was an intervention (" +
                                    std::string(to_string(state.resolution_kind)) + ")");
     }
-    if (state.impact) {
+    if (live(state.impact)) {
         const auto named = amounts_in(state.impact->text);
         if (named.count >= policy.impact_count) {
             r.needed_because.push_back("the impact names " + std::to_string(named.count) +
@@ -67,9 +70,16 @@ void needed(bar_raiser_review& r, const incident& state, const bar_raiser_policy
                           named.percent, policy.impact_percent);
             r.needed_because.emplace_back(text);
         }
-        if (const auto lost = phrase_in(state.impact->text, policy.data_loss)) {
+        if (const auto lost = phrase_in(state.impact->text, policy.data_loss);
+            lost && !state.data_lost()) {
             r.needed_because.push_back("data was lost (the impact says \"" + *lost + "\")");
         }
+    }
+    for (const auto& note : state.data_loss_notes) {
+        if (note.retracted) continue;
+        r.needed_because.push_back("data was lost (recorded with !dataloss: \"" + note.text +
+                                   "\")");
+        break;
     }
     const auto tolerance = policy.resolution_tolerance.find(state.level);
     if (tolerance != policy.resolution_tolerance.end()) {
@@ -127,9 +137,9 @@ void check_analysis(bar_raiser_review& r, const incident& state, const bar_raise
     const auto lacks = [&](bool missing, std::string what, std::string command) {
         if (missing) r.missing.push_back({std::move(what), std::move(command)});
     };
-    lacks(!state.impact, "the impact on users", "impact <what users saw>");
-    lacks(!state.cause, "why it stopped working", "cause <origin> <text>");
-    lacks(!state.resolution, "how it was fixed", "fix <type> <text>");
+    lacks(!live(state.impact), "the impact on users", "impact <what users saw>");
+    lacks(!live(state.cause), "why it stopped working", "cause <origin> <text>");
+    lacks(!live(state.resolution), "how it was fixed", "fix <type> <text>");
     lacks(!state.marks.detected, "when it was detected", "detected [how] [time]");
     lacks(!state.marks.mitigated, "when impact was mitigated", "mitigated [time]");
     lacks(!state.marks.resolved, "when it was resolved", "resolved [time]");

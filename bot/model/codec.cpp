@@ -88,6 +88,7 @@ json encode(const payload::action_updated& p) {
     return {{"target", p.target}, {"status", to_string(p.status)}};
 }
 json encode(const payload::security_flagged& p) { return {{"text", p.text}}; }
+json encode(const payload::data_lost& p) { return {{"text", p.text}}; }
 json encode(const payload::room_linked& p) {
     return {{"platform", p.platform}, {"channel", p.channel}};
 }
@@ -168,6 +169,7 @@ event_payload decode(std::string_view kind, const json& j) {
                                        enum_field<action_status>(j, "status")};
     }
     if (kind == "security_flagged") return payload::security_flagged{text_field(j, "text")};
+    if (kind == "data_lost") return payload::data_lost{text_field(j, "text")};
     if (kind == "room_linked") {
         return payload::room_linked{j.at("platform").get<std::string>(),
                                     j.at("channel").get<std::string>()};

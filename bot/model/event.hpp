@@ -105,6 +105,10 @@ struct action_updated {
 struct security_flagged {
     std::string text;
 };
+// Data was lost (`!dataloss`): what, how much, whether it can be restored.
+struct data_lost {
+    std::string text;
+};
 // Another chat room joins the incident (`!link-room`): what is typed there lands in this
 // incident's timeline. The room is named by platform and channel, e.g. matrix, !abc:hs.
 struct room_linked {
@@ -127,15 +131,14 @@ struct reminder_sent {
 };
 }  // namespace payload
 
-using event_payload =
-    std::variant<payload::declared, payload::title_set, payload::severity_changed,
-                 payload::role_assigned, payload::status_changed, payload::reopened,
-                 payload::started_marked, payload::detected, payload::entry_added,
-                 payload::entry_edited, payload::entry_retracted, payload::sitrep_posted,
-                 payload::impact_set, payload::cause_noted, payload::resolution_noted,
-                 payload::why_added, payload::lesson_added, payload::action_added,
-                 payload::action_updated, payload::security_flagged, payload::room_linked,
-                 payload::room_unlinked, payload::reminders_set, payload::reminder_sent>;
+using event_payload = std::variant<
+    payload::declared, payload::title_set, payload::severity_changed, payload::role_assigned,
+    payload::status_changed, payload::reopened, payload::started_marked, payload::detected,
+    payload::entry_added, payload::entry_edited, payload::entry_retracted, payload::sitrep_posted,
+    payload::impact_set, payload::cause_noted, payload::resolution_noted, payload::why_added,
+    payload::lesson_added, payload::action_added, payload::action_updated,
+    payload::security_flagged, payload::room_linked, payload::room_unlinked, payload::reminders_set,
+    payload::reminder_sent, payload::data_lost>;
 
 // The stable name of each payload kind, as stored and exported ("entry_added").
 std::string_view kind_name(const event_payload& p);

@@ -62,7 +62,8 @@ bool visit_item(incident& s, std::int64_t number, F&& f) {
     };
     return try_range(s.timeline) || try_range(s.sitreps) || try_range(s.whys) ||
            try_range(s.lessons) || try_range(s.actions) || try_range(s.security_notes) ||
-           try_optional(s.impact) || try_optional(s.cause) || try_optional(s.resolution);
+           try_range(s.data_loss_notes) || try_optional(s.impact) || try_optional(s.cause) ||
+           try_optional(s.resolution);
 }
 
 // Closing and reopening go by recording order: a close ends whatever came before it. Since
@@ -176,10 +177,17 @@ impact_start incident::start() const {
     return earliest;
 }
 
-bool incident::security_flagged() const {
-    return std::any_of(security_notes.begin(), security_notes.end(),
-                       [](const text_item& n) { return !n.retracted; });
+namespace {
+
+bool any_live(const std::vector<text_item>& items) {
+    return std::any_of(items.begin(), items.end(), [](const text_item& n) { return !n.retracted; });
 }
+
+}  // namespace
+
+bool incident::security_flagged() const { return any_live(security_notes); }
+
+bool incident::data_lost() const { return any_live(data_loss_notes); }
 
 std::vector<person> incident::participants() const {
     std::vector<person> people;
@@ -379,6 +387,11 @@ void apply(incident& s, const event& e) {
                 auto item = recorded<text_item>(e);
                 item.text = p.text;
                 s.security_notes.push_back(std::move(item));
+            },
+            [&](const payload::data_lost& p) {
+                auto item = recorded<text_item>(e);
+                item.text = p.text;
+                s.data_loss_notes.push_back(std::move(item));
             },
             [&](const payload::room_linked& p) {
                 const source_key room{p.platform, p.channel, {}, 0};

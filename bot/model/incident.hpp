@@ -139,6 +139,7 @@ struct incident {
     std::vector<lesson> lessons;
     std::vector<action_item> actions;
     std::vector<text_item> security_notes;
+    std::vector<text_item> data_loss_notes;  // !dataloss
     markers marks;
     bool reminders_enabled = true;                // !remind off|on
     struct reminded {
@@ -154,6 +155,7 @@ struct incident {
     impact_start start() const;
     timestamp started_at() const { return start().at; }
     bool security_flagged() const;
+    bool data_lost() const;  // a live !dataloss note
 
     // Everyone who appears in the incident, each once, in order of first appearance.
     std::vector<person> participants() const;

@@ -21,6 +21,7 @@ bool accepts_when_closed(const event_payload& data) {
                           [](const payload::entry_edited&) { return true; },
                           [](const payload::entry_retracted&) { return true; },
                           [](const payload::security_flagged&) { return true; },
+                          [](const payload::data_lost&) { return true; },
                           [](const auto&) { return false; },
                       },
                       data);

@@ -70,11 +70,14 @@ incident_facts facts_of(const incident& state) {
     f.time_to_detect = m.time_to_detect;
     f.time_to_mitigate = m.time_to_mitigate;
     f.time_to_resolve = m.time_to_resolve;
-    if (state.cause) f.origin = state.origin;
-    if (state.resolution) f.resolution = state.resolution_kind;
+    // A withdrawn cause or fix counts as not recorded, as in the draft.
+    if (state.cause && !state.cause->retracted) f.origin = state.origin;
+    if (state.resolution && !state.resolution->retracted) f.resolution = state.resolution_kind;
     if (state.marks.detected && state.detected_by != detection::unknown) {
         f.detected_by = state.detected_by;
     }
+    f.security = state.security_flagged();
+    f.data_lost = state.data_lost();
     for (const auto& action : state.actions) {
         if (action.retracted) continue;
         f.actions_opened.push_back(action.recorded_at);

@@ -26,8 +26,12 @@ struct incident_facts {
     std::optional<cause_origin> origin;
     std::optional<resolution_type> resolution;
     std::optional<detection> detected_by;
+    bool security = false;                  // flagged with !security
+    bool data_lost = false;                 // !dataloss
     std::vector<timestamp> actions_opened;  // when each live action item was recorded
     std::vector<timestamp> actions_done;    // when each was marked done
+
+    bool operator==(const incident_facts&) const = default;
 };
 
 incident_facts facts_of(const incident& state);

@@ -408,15 +408,24 @@ std::string front_matter(const context& ctx) {
     out += "  " + line("open", std::to_string(open));
     out += "  " + line("done", std::to_string(actions.size() - open));
     out += line("security", inc.security_flagged() ? "true" : "false");
+    out += line("data_lost", inc.data_lost() ? "true" : "false");
     out += line("zone", yaml_quote(ctx.opts.zone.name()));
     out += line("generated_at", yaml_quote(model::format_utc(ctx.opts.generated_at)));
     return out + "---\n";
 }
 
+std::string data_loss_lines(const context& ctx) {
+    std::string out;
+    for (const auto* note : live_items(ctx.incident.data_loss_notes)) {
+        out += "- Data lost: " + escape_markdown(note->text) + provenance(*note) + "\n";
+    }
+    return out.empty() ? out : "\n" + out;
+}
+
 std::string impact_section(const context& ctx) {
     const auto& inc = ctx.incident;
     if (const auto* impact = live_item(inc.impact)) {
-        return escape_markdown(impact->text) + provenance(*impact) + "\n";
+        return escape_markdown(impact->text) + provenance(*impact) + "\n" + data_loss_lines(ctx);
     }
     std::string out =
         ask("who was affected and how. How many users or requests, for how long, and was any "
@@ -429,7 +438,7 @@ std::string impact_section(const context& ctx) {
                escape_markdown((*it)->impact) + "\"\n";
         break;
     }
-    return out;
+    return out + data_loss_lines(ctx);
 }
 
 std::string lessons_section(const context& ctx) {

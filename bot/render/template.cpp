@@ -242,6 +242,8 @@ mustache::data template_data(const context& ctx) {
                  {"done", number(static_cast<std::int64_t>(actions.size() - open))}})},
         {"security", mustache::data(inc.security_flagged())},
         {"security_notes", live_list(inc.security_notes)},
+        {"data_lost", mustache::data(inc.data_lost())},
+        {"data_loss_notes", live_list(inc.data_loss_notes)},
         {"front_matter", block(detail::front_matter(ctx))},
     });
     add_markers(ctx, data);

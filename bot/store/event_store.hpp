@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "bot/model/event.hpp"
+#include "bot/model/trends.hpp"
 
 namespace scribe::store {
 
@@ -49,13 +50,23 @@ struct incident_summary {
     std::int64_t event_count = 0;
 };
 
-struct open_action {
+struct action_row {
     std::int64_t incident_id = 0;
     std::string incident_title;
     std::int64_t number = 0;  // the action's sequence number within its incident
     model::person owner;
     std::string text;         // as last edited
     std::optional<std::chrono::year_month_day> due;
+    model::action_status status = model::action_status::open;
+    model::timestamp opened_at{};             // when it was recorded
+    std::optional<model::timestamp> done_at;  // when it was marked done, while it is
+};
+
+// An incident with its facts (metrics, breakdowns, flags, action item dates), read from
+// tables the writer keeps, so that listing thousands needs no fold.
+struct incident_record {
+    incident_summary summary;
+    model::incident_facts facts;
 };
 
 // The answer owed to a message whose events a batch records (the outbox). It is stored in the
@@ -124,9 +135,12 @@ public:
     // All incidents, newest first; open ones only when asked.
     virtual std::vector<incident_summary> list_incidents(bool open_only) = 0;
 
-    // Action items not done and not retracted, across all incidents, oldest due date first
-    // (those without one last).
-    virtual std::vector<open_action> list_open_actions() = 0;
+    // Action items not retracted, across all incidents, oldest due date first (those without
+    // one last); only those still open when asked.
+    virtual std::vector<action_row> list_actions(bool open_only) = 0;
+
+    // Every incident with its facts, newest first.
+    virtual std::vector<incident_record> list_incident_records() = 0;
 
     // Every stored event of every incident in (incident, sequence) order, for export.
     virtual void for_each_event(const std::function<void(const model::event&)>& visit) = 0;

@@ -246,8 +246,12 @@ std::vector<incident_summary> postgres_store::list_incidents(bool open_only) {
     return parts_->read([&](auto& r) { return r.list_incidents(open_only); });
 }
 
-std::vector<open_action> postgres_store::list_open_actions() {
-    return parts_->read([&](auto& r) { return r.list_open_actions(); });
+std::vector<action_row> postgres_store::list_actions(bool open_only) {
+    return parts_->read([&](auto& r) { return r.list_actions(open_only); });
+}
+
+std::vector<incident_record> postgres_store::list_incident_records() {
+    return parts_->read([&](auto& r) { return r.list_incident_records(); });
 }
 
 void postgres_store::for_each_event(const std::function<void(const model::event&)>& visit) {

@@ -14,6 +14,7 @@ namespace {
 std::unique_ptr<detail::write_queue> start_writing(const std::string& path, open_options options) {
     auto writer = std::make_unique<detail::event_writer>(
         detail::open_for_writing(path, options.check_in_background));
+    writer->catch_up();
     detail::connection& db = writer->db();
     const bool check_later = db.holding_checkpoints();
     auto queue = std::make_unique<detail::write_queue>(std::move(writer));
@@ -100,8 +101,12 @@ std::vector<incident_summary> sqlite_store::list_incidents(bool open_only) {
     return parts_->reads.list_incidents(open_only);
 }
 
-std::vector<open_action> sqlite_store::list_open_actions() {
-    return parts_->reads.list_open_actions();
+std::vector<action_row> sqlite_store::list_actions(bool open_only) {
+    return parts_->reads.list_actions(open_only);
+}
+
+std::vector<incident_record> sqlite_store::list_incident_records() {
+    return parts_->reads.list_incident_records();
 }
 
 void sqlite_store::for_each_event(const std::function<void(const model::event&)>& visit) {

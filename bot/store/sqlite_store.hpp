@@ -63,7 +63,8 @@ public:
     std::optional<std::int64_t> open_incident_in(const model::source_key& channel) override;
     std::optional<std::int64_t> latest_incident_in(const model::source_key& channel) override;
     std::vector<incident_summary> list_incidents(bool open_only) override;
-    std::vector<open_action> list_open_actions() override;
+    std::vector<action_row> list_actions(bool open_only) override;
+    std::vector<incident_record> list_incident_records() override;
     void for_each_event(const std::function<void(const model::event&)>& visit) override;
     import_report import_events(const std::vector<model::event>& events,
                                 bool dry_run = false) override;

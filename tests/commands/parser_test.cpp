@@ -187,6 +187,8 @@ TEST_CASE("postmortem material: impact, cause, fix, why, lesson, link, security"
     CHECK(refused("!link javascript:alert(1)").message.find("not an http") != std::string::npos);
     CHECK(refused("!link").message == "missing the URL");
     CHECK(parsed<cmd::security>("!security port policy").text == "port policy");
+    CHECK(parsed<cmd::dataloss>("!dataloss 12 minutes of orders").text == "12 minutes of orders");
+    CHECK(parsed<cmd::dataloss>("!dataloss #3 audit rows").incident == 3);
     CHECK(parsed<cmd::title>("!title Data Sync outage").text == "Data Sync outage");
 }
 
@@ -247,11 +249,12 @@ TEST_CASE("unknown verbs name themselves and point to help") {
 
 TEST_CASE("help lists every verb and explains one") {
     const auto all = help_text("", "!");
-    for (const char* verb : {"declare", "tl", "sitrep", "sev", "role", "status", "detected",
-                             "mitigated", "resolved", "impact", "cause", "fix", "why", "lesson",
-                             "action", "link", "security", "edit", "retract", "undo", "close",
-                             "reopen", "draft", "agenda", "timeline", "incident", "incidents",
-                             "actions", "help"}) {
+    for (const char* verb :
+         {"declare",  "tl",        "sitrep",   "sev",       "role",     "status",
+          "detected", "mitigated", "resolved", "impact",    "cause",    "fix",
+          "why",      "lesson",    "action",   "link",      "security", "dataloss",
+          "edit",     "retract",   "undo",     "close",     "reopen",   "draft",
+          "agenda",   "timeline",  "incident", "incidents", "actions",  "help"}) {
         CAPTURE(verb);
         CHECK(all.find("!" + std::string(verb)) != std::string::npos);
         CHECK_FALSE(usage_of(verb, "!").empty());

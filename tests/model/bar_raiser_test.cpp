@@ -91,6 +91,28 @@ TEST_CASE("data lost, as the impact says it, calls for a postmortem") {
     CHECK(mentions(reviewed(log).needed_because, "data was lost"));
 }
 
+TEST_CASE("data lost, as recorded with !dataloss, calls for a postmortem once") {
+    auto log = declared();
+    log.add(at("2026-11-21T14:10:00Z"), alice, payload::impact_set{"orders: data lost"})
+        .add(at("2026-11-21T14:11:00Z"), alice, payload::data_lost{"12 minutes of orders"});
+    const auto r = reviewed(log);
+    REQUIRE(r.needed_because.size() == 1);
+    CHECK(r.needed_because[0] ==
+          "data was lost (recorded with !dataloss: \"12 minutes of orders\")");
+}
+
+TEST_CASE("a withdrawn fix or impact calls for nothing and counts as missing") {
+    auto log = declared();
+    log.add(at("2026-11-21T14:10:00Z"), alice,
+            payload::resolution_noted{resolution_type::rollback, "back to v41"})
+        .add(at("2026-11-21T14:11:00Z"), alice, payload::impact_set{"5,000 users"})
+        .add(at("2026-11-21T14:12:00Z"), alice, payload::entry_retracted{2})
+        .add(at("2026-11-21T14:13:00Z"), alice, payload::entry_retracted{3});
+    const auto r = reviewed(log);
+    CHECK(r.needed_because.empty());
+    CHECK(r.missing.size() == 7);
+}
+
 TEST_CASE("resolution beyond the tolerance of the severity calls for a postmortem") {
     auto log = declared(severity::sev1);
     log.add(at("2026-11-21T15:30:00Z"), alice, payload::status_changed{phase::resolved});

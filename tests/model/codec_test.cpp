@@ -38,6 +38,7 @@ TEST_CASE("every payload kind survives a JSON round trip") {
         payload::room_unlinked{"matrix", "!abc:example.org"},
         payload::reminders_set{false},
         payload::reminder_sent{reminder_kind::close, at("2026-11-21T15:00:00Z")},
+        payload::data_lost{"orders of 12 minutes"},
     };
     REQUIRE(payloads.size() == std::variant_size_v<event_payload>);
     for (const auto& p : payloads) {

@@ -42,6 +42,7 @@ std::vector<model::event> one_of_each_kind() {
         p::action_added{carol, "add currency test", year{2026} / 12 / 1},
         p::action_updated{18, model::action_status::done},
         p::security_flagged{"card numbers in logs"},
+        p::data_lost{"orders of 12 minutes"},
         p::room_linked{"matrix", "!abc:example.org"},
         p::room_unlinked{"matrix", "!abc:example.org"},
         p::reminders_set{false},
@@ -305,7 +306,7 @@ STORE_TEST_CASE("open actions follow add, done, edit and retract") {
                 .ok());
     auto listed = [&] {
         std::vector<std::string> out;
-        for (const auto& a : store->list_open_actions()) {
+        for (const auto& a : store->list_actions(true)) {
             out.push_back(std::to_string(a.incident_id) + "#" + std::to_string(a.number) + " " +
                           a.text);
         }
@@ -313,11 +314,11 @@ STORE_TEST_CASE("open actions follow add, done, edit and retract") {
     };
     CHECK(listed() == std::vector<std::string>{"1#4 c: soonest", "1#2 a: add test",
                                                "2#2 d: same day as a", "1#3 b: no date"});
-    const auto first = store->list_open_actions().at(0);
+    const auto first = store->list_actions(true).at(0);
     CHECK(first.incident_title == "A");
     CHECK(first.owner == bob);
     CHECK(first.due == year_month_day{year{2026} / 11 / 30});
-    CHECK_FALSE(store->list_open_actions().back().due);
+    CHECK_FALSE(store->list_actions(true).back().due);
 
     REQUIRE(append_now(*store, {make_event(1, p::action_updated{2, model::action_status::done}),
                                 make_event(1, p::entry_edited{3, "b: edited"}),
@@ -344,6 +345,59 @@ STORE_TEST_CASE("open actions follow add, done, edit and retract") {
     store.reset();
     store = place.open();
     CHECK(listed() == expected);
+}
+
+STORE_TEST_CASE("each incident's facts follow its events as a fold of them gives them") {
+    place_type place;
+    auto store = place.open();
+    const auto facts_agree = [&] {
+        const auto records = store->list_incident_records();
+        REQUIRE(records.size() == store->list_incidents(false).size());
+        for (const auto& r : records) {
+            INFO("incident " << r.summary.id);
+            CHECK(r.facts == model::facts_of(model::fold(store->load_incident(r.summary.id))));
+        }
+    };
+    const auto timed = [](model::event e, std::int64_t minute) {
+        e.occurred_at = at(minute);
+        e.recorded_at = e.occurred_at + std::chrono::seconds{5};
+        return e;
+    };
+    REQUIRE(append_now(*store, {timed(declare("A"), 0),
+                                timed(make_event(0, p::detected{model::detection::customer}), 3),
+                                timed(make_event(0, p::action_added{bob, "add a test", {}}), 4)})
+                .ok());
+    REQUIRE(append_now(*store, {timed(declare("B"), 10)}).ok());
+    facts_agree();
+    REQUIRE(
+        append_now(
+            *store,
+            {timed(make_event(1, p::status_changed{model::phase::mitigated}), 20),
+             timed(make_event(1, p::status_changed{model::phase::resolved}), 30),
+             timed(make_event(1, p::cause_noted{model::cause_origin::config, "ttl"}), 31),
+             timed(make_event(1, p::resolution_noted{model::resolution_type::rollback, "v41"}), 32),
+             timed(make_event(1, p::action_updated{3, model::action_status::done}), 33),
+             timed(make_event(1, p::security_flagged{"tokens in logs"}), 34),
+             timed(make_event(2, p::data_lost{"12 orders"}), 35)})
+            .ok());
+    facts_agree();
+    // Withdrawing the resolution, the cause and the action moves every fact with them.
+    REQUIRE(append_now(*store, {timed(make_event(1, p::entry_retracted{5}), 40),
+                                timed(make_event(1, p::entry_retracted{6}), 41),
+                                timed(make_event(1, p::entry_retracted{3}), 42)})
+                .ok());
+    facts_agree();
+    const auto a = store->list_incident_records().back();
+    CHECK(a.facts.time_to_mitigate == std::chrono::minutes{20});
+    CHECK_FALSE(a.facts.time_to_resolve);
+    CHECK_FALSE(a.facts.origin);
+    CHECK(a.facts.security);
+    CHECK(a.facts.actions_opened.empty());
+    CHECK(store->list_incident_records().front().facts.data_lost);
+    // A later process reads the same facts.
+    store.reset();
+    store = place.open();
+    facts_agree();
 }
 
 STORE_TEST_CASE("appends from several threads all land, in order within each incident") {

@@ -22,7 +22,7 @@ std::vector<std::string> summaries(event_store& store) {
 
 std::vector<std::string> actions(event_store& store) {
     std::vector<std::string> out;
-    for (const auto& a : store.list_open_actions()) {
+    for (const auto& a : store.list_actions(true)) {
         out.push_back(std::to_string(a.incident_id) + "#" + std::to_string(a.number) + " " +
                       a.incident_title + " " + a.owner.name + " " + a.text);
     }

@@ -79,14 +79,21 @@ TEST_CASE("an older schema is upgraded on open, after a copy of the file is kept
     temp_dir dir;
     const auto path = dir.file("scribe.db");
     make_database(path, 3);
-    // What schema 2 looked like: no incident_rooms, no answers_owed.
+    // What schema 2 looked like: no incident_rooms, no answers_owed, no facts.
     run_sql(path,
             "DROP TABLE answers_owed; DROP INDEX incident_rooms_by_channel; "
-            "DROP TABLE incident_rooms; PRAGMA user_version = 2;");
+            "DROP TABLE incident_rooms; DROP TABLE incident_facts; "
+            "ALTER TABLE actions DROP COLUMN opened_at; ALTER TABLE actions DROP COLUMN done_at; "
+            "PRAGMA user_version = 2;");
     auto store = sqlite_store::open(path);
     CHECK(store->load_incident(1).size() == 4);
     CHECK(store->list_incidents(true).size() == 1);
     store.reset();
+    // The facts of incidents stored before they were kept are there for a reader at once.
+    const auto reader = sqlite_store::open_read_only(path);
+    const auto records = reader->list_incident_records();
+    REQUIRE(records.size() == 1);
+    CHECK(records[0].facts.id == 1);
 
     const auto copy = path + ".schema-2.bak";
     REQUIRE(std::filesystem::exists(copy));

@@ -33,8 +33,9 @@ TEST_CASE("an empty database gets the latest schema, and migrating it again chan
     migrate(db);
     CHECK(schema_version(db) == latest_schema_version());
     const auto tables = count_tables(db);
-    // The version, incidents, events, actions, cursors, rooms, writes, lease, owed answers.
-    CHECK(tables == 9);
+    // The version, incidents, events, actions, cursors, rooms, writes, lease, owed answers,
+    // facts.
+    CHECK(tables == 10);
     migrate(db);
     CHECK(schema_version(db) == latest_schema_version());
     CHECK(count_tables(db) == tables);

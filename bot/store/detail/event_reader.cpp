@@ -2,6 +2,7 @@
 #include "bot/store/detail/event_reader.hpp"
 
 #include <limits>
+#include <unordered_map>
 
 #include "bot/store/detail/event_rows.hpp"
 
@@ -16,6 +17,31 @@ std::string select_events_sql(const char* rest) {
 constexpr const char* in_channel =
     "((platform = ?1 AND channel = ?2) OR id IN (SELECT incident_id FROM incident_rooms "
     "WHERE platform = ?1 AND channel = ?2))";
+
+// Live action items; `also` narrows them further.
+std::string select_actions_sql(const char* also) {
+    return std::string(
+               "SELECT a.incident_id, i.title, a.number, a.owner_platform, a.owner_id, "
+               "a.owner_name, a.text, a.due, a.status, a.opened_at, a.done_at FROM actions AS a "
+               "JOIN incidents AS i ON i.id = a.incident_id WHERE a.retracted = 0 ") +
+           also + "ORDER BY a.due IS NULL, a.due, a.incident_id, a.number";
+}
+
+model::timestamp time_column(std::int64_t millis) {
+    return model::timestamp{std::chrono::milliseconds{millis}};
+}
+
+template <class Cursor>
+std::optional<model::duration> duration_column(const Cursor& row, int column) {
+    if (row.is_null(column)) return std::nullopt;
+    return std::chrono::milliseconds{row.int64(column)};
+}
+
+template <class Enum, class Cursor>
+std::optional<Enum> optional_enum(const Cursor& row, int column) {
+    if (row.is_null(column)) return std::nullopt;
+    return model::parse_enum<Enum>(row.text(column));
+}
 
 constexpr const char* summary_columns =
     "SELECT id, title, severity, phase, platform, channel, declared_at, event_count "
@@ -48,12 +74,17 @@ basic_event_reader<Backend>::basic_event_reader(connection db)
       list_all_(db_, "list incidents", std::string(summary_columns) + "ORDER BY id DESC"),
       list_open_(db_, "list open incidents",
                  std::string(summary_columns) + "WHERE phase <> 'closed' ORDER BY id DESC"),
-      open_actions_(db_, "list open actions",
-                    "SELECT a.incident_id, i.title, a.number, a.owner_platform, a.owner_id, "
-                    "a.owner_name, a.text, a.due FROM actions AS a "
-                    "JOIN incidents AS i ON i.id = a.incident_id "
-                    "WHERE a.status = 'open' AND a.retracted = 0 "
-                    "ORDER BY a.due IS NULL, a.due, a.incident_id, a.number"),
+      all_actions_(db_, "list actions", select_actions_sql("")),
+      open_actions_(db_, "list open actions", select_actions_sql("AND a.status = 'open' ")),
+      records_(db_, "list incident facts",
+               "SELECT i.id, i.title, i.severity, i.phase, i.platform, i.channel, "
+               "i.declared_at, i.event_count, f.detect_ms, f.mitigate_ms, f.resolve_ms, "
+               "f.origin, f.resolution, f.detection, f.security, f.data_lost "
+               "FROM incidents AS i LEFT JOIN incident_facts AS f ON f.incident_id = i.id "
+               "ORDER BY i.id DESC"),
+      action_dates_(db_, "list action dates",
+                    "SELECT incident_id, opened_at, done_at FROM actions "
+                    "WHERE retracted = 0 AND opened_at IS NOT NULL ORDER BY incident_id, number"),
       load_cursor_(db_, "load cursor", "SELECT value FROM cursors WHERE name = ?1"),
       unsent_answers_(db_, "list owed answers",
                       "SELECT id, incident_id, platform, channel, message_id, reply_to, cause, "
@@ -99,38 +130,86 @@ std::optional<std::string> basic_event_reader<Backend>::load_cursor(const std::s
     return row.text(0);
 }
 
+namespace {
+
+// The first eight columns of summary_columns and of the facts query.
+template <class Cursor>
+incident_summary summary_from(const Cursor& row) {
+    incident_summary s;
+    s.id = row.int64(0);
+    s.title = row.text(1);
+    s.level = enum_column<model::severity>(row, 2, s.id);
+    s.current = enum_column<model::phase>(row, 3, s.id);
+    s.channel = {row.text(4), row.text(5), {}, 0};
+    s.declared_at = time_column(row.int64(6));
+    s.event_count = row.int64(7);
+    return s;
+}
+
+}  // namespace
+
 template <class Backend>
 std::vector<incident_summary> basic_event_reader<Backend>::list_incidents(bool open_only) {
     const std::lock_guard lock(mutex_);
     std::vector<incident_summary> incidents;
     auto row = (open_only ? list_open_ : list_all_).query();
-    while (row.next()) {
-        incident_summary s;
-        s.id = row.int64(0);
-        s.title = row.text(1);
-        s.level = enum_column<model::severity>(row, 2, s.id);
-        s.current = enum_column<model::phase>(row, 3, s.id);
-        s.channel = {row.text(4), row.text(5), {}, 0};
-        s.declared_at = model::timestamp{model::duration{row.int64(6)}};
-        s.event_count = row.int64(7);
-        incidents.push_back(std::move(s));
-    }
+    while (row.next()) incidents.push_back(summary_from(row));
     return incidents;
 }
 
 template <class Backend>
-std::vector<open_action> basic_event_reader<Backend>::list_open_actions() {
+std::vector<incident_record> basic_event_reader<Backend>::list_incident_records() {
     const std::lock_guard lock(mutex_);
-    std::vector<open_action> actions;
-    auto row = open_actions_.query();
+    std::vector<incident_record> records;
+    std::unordered_map<std::int64_t, std::size_t> index;  // incident id to its record
+    {
+        auto row = records_.query();
+        while (row.next()) {
+            incident_record r;
+            r.summary = summary_from(row);
+            auto& f = r.facts;
+            f.id = r.summary.id;
+            f.level = r.summary.level;
+            f.declared_at = r.summary.declared_at;
+            f.time_to_detect = duration_column(row, 8);
+            f.time_to_mitigate = duration_column(row, 9);
+            f.time_to_resolve = duration_column(row, 10);
+            f.origin = optional_enum<model::cause_origin>(row, 11);
+            f.resolution = optional_enum<model::resolution_type>(row, 12);
+            f.detected_by = optional_enum<model::detection>(row, 13);
+            f.security = !row.is_null(14) && row.int64(14) != 0;
+            f.data_lost = !row.is_null(15) && row.int64(15) != 0;
+            index.emplace(f.id, records.size());
+            records.push_back(std::move(r));
+        }
+    }
+    auto row = action_dates_.query();
     while (row.next()) {
-        open_action a;
+        const auto it = index.find(row.int64(0));
+        if (it == index.end()) continue;
+        auto& f = records[it->second].facts;
+        f.actions_opened.push_back(time_column(row.int64(1)));
+        if (!row.is_null(2)) f.actions_done.push_back(time_column(row.int64(2)));
+    }
+    return records;
+}
+
+template <class Backend>
+std::vector<action_row> basic_event_reader<Backend>::list_actions(bool open_only) {
+    const std::lock_guard lock(mutex_);
+    std::vector<action_row> actions;
+    auto row = (open_only ? open_actions_ : all_actions_).query();
+    while (row.next()) {
+        action_row a;
         a.incident_id = row.int64(0);
         a.incident_title = row.text(1);
         a.number = row.int64(2);
         a.owner = {row.text(3), row.text(4), row.text(5)};
         a.text = row.text(6);
         if (!row.is_null(7)) a.due = parse_day(row.text(7));
+        a.status = enum_column<model::action_status>(row, 8, a.incident_id);
+        if (!row.is_null(9)) a.opened_at = time_column(row.int64(9));
+        if (!row.is_null(10)) a.done_at = time_column(row.int64(10));
         actions.push_back(std::move(a));
     }
     return actions;

@@ -28,7 +28,8 @@ class basic_event_reader {
     std::optional<std::int64_t> open_incident_in(const model::source_key& channel);
     std::optional<std::int64_t> latest_incident_in(const model::source_key& channel);
     std::vector<incident_summary> list_incidents(bool open_only);
-    std::vector<open_action> list_open_actions();
+    std::vector<action_row> list_actions(bool open_only);
+    std::vector<incident_record> list_incident_records();
     std::optional<std::string> load_cursor(const std::string& name);
     std::vector<unsent_answer> unsent_answers(const owed_filter& filter);
 
@@ -46,7 +47,10 @@ private:
     statement latest_in_;
     statement list_all_;
     statement list_open_;
+    statement all_actions_;
     statement open_actions_;
+    statement records_;
+    statement action_dates_;
     statement load_cursor_;
     statement unsent_answers_;
 };

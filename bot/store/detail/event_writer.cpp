@@ -8,6 +8,7 @@
 #include <variant>
 
 #include "bot/model/incident.hpp"
+#include "bot/model/trends.hpp"
 #include "bot/store/detail/event_rows.hpp"
 
 namespace scribe::store::detail {
@@ -78,17 +79,9 @@ basic_event_writer<Backend>::basic_event_writer(connection db)
           "event_count = (SELECT count(*) FROM events WHERE incident_id = ?1) WHERE id = ?1"),
       insert_action_(db_, "insert action",
                      "INSERT INTO actions (incident_id, number, owner_platform, owner_id, "
-                     "owner_name, text, due, status, retracted) "
-                     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"),
+                     "owner_name, text, due, status, retracted, opened_at, done_at) "
+                     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"),
       delete_actions_(db_, "refresh actions", "DELETE FROM actions WHERE incident_id = ?1"),
-      set_action_status_(db_, "update action",
-                         "UPDATE actions SET status = ?3 "
-                         "WHERE incident_id = ?1 AND number = ?2 AND retracted = 0"),
-      set_action_text_(db_, "edit action",
-                       "UPDATE actions SET text = ?3 "
-                       "WHERE incident_id = ?1 AND number = ?2 AND retracted = 0"),
-      retract_action_(db_, "retract action",
-                      "UPDATE actions SET retracted = 1 WHERE incident_id = ?1 AND number = ?2"),
       save_cursor_(db_, "save cursor",
                    "INSERT INTO cursors (name, value) VALUES (?1, ?2) "
                    "ON CONFLICT (name) DO UPDATE SET value = excluded.value"),
@@ -106,11 +99,47 @@ basic_event_writer<Backend>::basic_event_writer(connection db)
       unlink_room_(db_, "unlink room",
                    "DELETE FROM incident_rooms WHERE incident_id = ?1 AND platform = ?2 AND "
                    "channel = ?3"),
-      delete_rooms_(db_, "refresh rooms", "DELETE FROM incident_rooms WHERE incident_id = ?1") {}
+      delete_rooms_(db_, "refresh rooms", "DELETE FROM incident_rooms WHERE incident_id = ?1"),
+      upsert_facts_(db_, "keep incident facts",
+                    "INSERT INTO incident_facts (incident_id, detect_ms, mitigate_ms, resolve_ms, "
+                    "origin, resolution, detection, security, data_lost) "
+                    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) "
+                    "ON CONFLICT (incident_id) DO UPDATE SET detect_ms = excluded.detect_ms, "
+                    "mitigate_ms = excluded.mitigate_ms, resolve_ms = excluded.resolve_ms, "
+                    "origin = excluded.origin, resolution = excluded.resolution, "
+                    "detection = excluded.detection, security = excluded.security, "
+                    "data_lost = excluded.data_lost"),
+      select_missing_facts_(db_, "look up incidents without facts",
+                            "SELECT id FROM incidents WHERE id NOT IN "
+                            "(SELECT incident_id FROM incident_facts) ORDER BY id") {}
 
 template <class Backend>
 void basic_event_writer<Backend>::begin() {
     if (transactions_.begin()) forget_cache();
+    if (!facts_complete_) fill_missing_facts();
+}
+
+template <class Backend>
+void basic_event_writer<Backend>::catch_up() {
+    try {
+        begin();
+        commit_.run();
+        facts_complete_ = true;
+    } catch (const std::exception& e) {
+        rollback_quietly();
+        forget_cache();
+        throw store_error(std::string("cannot bring the incident facts up to date: ") + e.what());
+    }
+}
+
+template <class Backend>
+void basic_event_writer<Backend>::fill_missing_facts() {
+    std::vector<std::int64_t> missing;
+    {
+        auto row = select_missing_facts_.query();
+        while (row.next()) missing.push_back(row.int64(0));
+    }
+    for (const auto id : missing) refresh_from_fold(id);
 }
 
 template <class Backend>
@@ -153,6 +182,7 @@ std::vector<append_result> basic_event_writer<Backend>::commit(std::span<write_b
                            item);
             }
             commit_.run();
+            facts_complete_ = true;
         }
     } catch (const std::exception& e) {
         failure = e.what();
@@ -188,6 +218,7 @@ std::vector<append_outcome> basic_event_writer<Backend>::store_batch(
     std::vector<model::event>& events) {
     std::vector<append_outcome> outcomes;
     outcomes.reserve(events.size());
+    std::set<std::int64_t> touched;
     std::int64_t declared_here = 0;  // what incident_id 0 means for the rest of the batch
     for (std::size_t i = 0; i < events.size(); ++i) {
         auto& e = events[i];
@@ -226,8 +257,10 @@ std::vector<append_outcome> basic_event_writer<Backend>::store_batch(
         }
         record(e);
         last_sequences_[e.incident_id] = e.sequence;
+        touched.insert(e.incident_id);
         outcomes.push_back({e.incident_id, e.sequence, false});
     }
+    for (const auto id : touched) write_facts(state_of(id));
     return outcomes;
 }
 
@@ -275,7 +308,43 @@ template <class Backend>
 void basic_event_writer<Backend>::record(const model::event& e) {
     insert_event(insert_event_, e);
     count_event_.run(e.incident_id, to_millis(e.recorded_at));
+    // Before track, which may replace the state with a fold that already holds `e`.
+    if (const auto it = states_.find(e.incident_id); it != states_.end()) {
+        model::apply(it->second, e);
+    }
     track(e);
+}
+
+template <class Backend>
+const model::incident& basic_event_writer<Backend>::state_of(std::int64_t incident_id) {
+    if (const auto it = states_.find(incident_id); it != states_.end()) return it->second;
+    constexpr std::size_t most_kept = 256;
+    if (states_.size() >= most_kept) states_.clear();
+    return states_.emplace(incident_id, model::fold(stored_events(incident_id))).first->second;
+}
+
+namespace {
+
+std::optional<std::int64_t> millis_of(const std::optional<model::duration>& d) {
+    if (!d) return std::nullopt;
+    return std::chrono::duration_cast<std::chrono::milliseconds>(*d).count();
+}
+
+template <class T>
+std::optional<std::string> name_of(const std::optional<T>& value) {
+    if (!value) return std::nullopt;
+    return std::string(model::to_string(*value));
+}
+
+}  // namespace
+
+template <class Backend>
+void basic_event_writer<Backend>::write_facts(const model::incident& state) {
+    const auto facts = model::facts_of(state);
+    upsert_facts_.run(state.id, millis_of(facts.time_to_detect), millis_of(facts.time_to_mitigate),
+                      millis_of(facts.time_to_resolve), name_of(facts.origin),
+                      name_of(facts.resolution), name_of(facts.detected_by), facts.security ? 1 : 0,
+                      facts.data_lost ? 1 : 0);
 }
 
 // Mirrors what model::apply does to the columns we keep; the one case that needs the whole
@@ -294,15 +363,10 @@ void basic_event_writer<Backend>::track(const model::event& e) {
                    [&](const model::payload::reopened&) {
                        set_phase_.run(id, model::to_string(model::phase::investigating));
                    },
-                   [&](const model::payload::action_added& p) {
-                       insert_action(id, e.sequence, p.owner, p.text, p.due,
-                                     model::action_status::open, false);
-                   },
-                   [&](const model::payload::action_updated& p) {
-                       set_action_status_.run(id, p.target, model::to_string(p.status));
-                   },
+                   [&](const model::payload::action_added&) { refresh_actions(id); },
+                   [&](const model::payload::action_updated&) { refresh_actions(id); },
                    [&](const model::payload::entry_edited& p) {
-                       set_action_text_.run(id, p.target, p.text);
+                       if (state_of(id).find_action(p.target)) refresh_actions(id);
                    },
                    [&](const model::payload::entry_retracted& p) { retract(id, p.target); },
                    [&](const model::payload::room_linked& p) {
@@ -318,7 +382,7 @@ void basic_event_writer<Backend>::track(const model::event& e) {
 
 template <class Backend>
 void basic_event_writer<Backend>::retract(std::int64_t incident_id, std::int64_t target) {
-    retract_action_.run(incident_id, target);
+    if (state_of(incident_id).find_action(target)) refresh_actions(incident_id);
     std::string kind;
     {
         auto row = select_kind_.query(incident_id, target);
@@ -333,12 +397,8 @@ void basic_event_writer<Backend>::retract(std::int64_t incident_id, std::int64_t
 
 template <class Backend>
 void basic_event_writer<Backend>::refresh_from_fold(std::int64_t incident_id) {
-    std::vector<model::event> events;
-    {
-        auto row = select_incident_events_.query(incident_id);
-        while (row.next()) events.push_back(event_from_row(row));
-    }
-    const auto state = model::fold(events);
+    states_.erase(incident_id);
+    const auto& state = state_of(incident_id);
     refresh_incident_.run(incident_id, state.title, model::to_string(state.level),
                           model::to_string(state.current), state.channel.platform,
                           state.channel.channel, to_millis(state.declared_at));
@@ -346,22 +406,24 @@ void basic_event_writer<Backend>::refresh_from_fold(std::int64_t incident_id) {
     for (const auto& room : state.linked_rooms) {
         link_room_.run(incident_id, room.platform, room.channel);
     }
-    delete_actions_.run(incident_id);
-    for (const auto& a : state.actions) {
-        insert_action(incident_id, a.number, a.owner, a.text, a.due, a.status,
-                      a.retracted.has_value());
-    }
+    refresh_actions(incident_id);
+    write_facts(state);
 }
 
 template <class Backend>
-void basic_event_writer<Backend>::insert_action(
-    std::int64_t incident_id, std::int64_t number, const model::person& owner,
-    const std::string& text, const std::optional<std::chrono::year_month_day>& due,
-    model::action_status status, bool retracted) {
-    const std::optional<std::string> due_text =
-        due ? std::optional<std::string>(format_day(*due)) : std::nullopt;
-    insert_action_.run(incident_id, number, owner.platform, owner.id, owner.name, text, due_text,
-                       model::to_string(status), retracted ? 1 : 0);
+void basic_event_writer<Backend>::refresh_actions(std::int64_t incident_id) {
+    delete_actions_.run(incident_id);
+    for (const auto& a : state_of(incident_id).actions) {
+        const std::optional<std::string> due =
+            a.due ? std::optional<std::string>(format_day(*a.due)) : std::nullopt;
+        std::optional<std::int64_t> done_at;
+        if (a.status == model::action_status::done && a.status_changed_at) {
+            done_at = to_millis(*a.status_changed_at);
+        }
+        insert_action_.run(incident_id, a.number, a.owner.platform, a.owner.id, a.owner.name,
+                           a.text, due, model::to_string(a.status), a.retracted ? 1 : 0,
+                           to_millis(a.recorded_at), done_at);
+    }
 }
 
 namespace {
@@ -501,6 +563,7 @@ import_report basic_event_writer<Backend>::import(const std::vector<model::event
             rollback_.run();
         } else {
             commit_.run();
+            facts_complete_ = true;
         }
     } catch (const import_conflict&) {
         rollback_quietly();
@@ -530,6 +593,7 @@ template <class Backend>
 void basic_event_writer<Backend>::forget_cache() {
     max_incident_.reset();
     last_sequences_.clear();
+    states_.clear();
 }
 
 template class basic_event_writer<sqlite_backend>;

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "bot/model/event.hpp"
+#include "bot/model/incident.hpp"
 #include "bot/store/detail/backends.hpp"
 #include "bot/store/event_store.hpp"
 #include "bot/store/import.hpp"
@@ -69,6 +70,10 @@ class basic_event_writer final : public batch_writer {
                                       std::span<const bookkeeping> after) override;
     import_report import(const std::vector<model::event>& events, bool dry_run) override;
 
+    // Brings the derived tables up to date in a transaction of its own, so that readers of a
+    // store just upgraded see every incident's facts before anything new is written.
+    void catch_up();
+
   private:
     struct position {
         std::int64_t incident_id = 0;
@@ -97,11 +102,15 @@ class basic_event_writer final : public batch_writer {
     void record(const model::event& e);
     void track(const model::event& e);
     void retract(std::int64_t incident_id, std::int64_t target);
+    // Rewrites every table derived from the incident's events from a fold of them.
     void refresh_from_fold(std::int64_t incident_id);
-    void insert_action(std::int64_t incident_id, std::int64_t number, const model::person& owner,
-                       const std::string& text,
-                       const std::optional<std::chrono::year_month_day>& due,
-                       model::action_status status, bool retracted);
+    // The incident's state after the events stored so far in this transaction.
+    const model::incident& state_of(std::int64_t incident_id);
+    void write_facts(const model::incident& state);
+    // Facts for incidents stored before the facts were kept (an upgraded store).
+    void fill_missing_facts();
+    // Rewrites the incident's rows of the actions table from its state.
+    void refresh_actions(std::int64_t incident_id);
     void rollback_quietly() noexcept;
     void forget_cache();
     // Starts a write transaction and drops the caches when another process wrote since the
@@ -129,9 +138,6 @@ class basic_event_writer final : public batch_writer {
     statement refresh_incident_;
     statement insert_action_;
     statement delete_actions_;
-    statement set_action_status_;
-    statement set_action_text_;
-    statement retract_action_;
     statement save_cursor_;
     statement insert_answer_;
     statement find_answer_;
@@ -139,12 +145,18 @@ class basic_event_writer final : public batch_writer {
     statement link_room_;
     statement unlink_room_;
     statement delete_rooms_;
+    statement upsert_facts_;
+    statement select_missing_facts_;
 
     // Caches of what the database holds, so appending needs no MAX() query per event; after a
     // rollback, or a commit by another connection, they are dropped and reload on next use,
     // inside the transaction that holds the write lock.
     std::optional<std::int64_t> max_incident_;
     std::unordered_map<std::int64_t, std::int64_t> last_sequences_;
+    // Folded states of incidents written lately, kept up to date event by event so that
+    // their facts are rewritten without reading their logs again. Bounded by clearing.
+    std::unordered_map<std::int64_t, model::incident> states_;
+    bool facts_complete_ = false;  // fill_missing_facts ran in a committed transaction
 };
 
 using event_writer = basic_event_writer<sqlite_backend>;

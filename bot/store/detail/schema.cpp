@@ -113,6 +113,24 @@ CREATE TABLE answers_owed (
     owed_since  INTEGER NOT NULL
 );
 )sql"},
+    // What the web view and trends read of each incident without folding it: its metrics and
+    // breakdowns, and when each action item was opened and done. Filled for incidents stored
+    // before this step by the writer's first transaction.
+    migration{5, R"sql(
+CREATE TABLE incident_facts (
+    incident_id INTEGER PRIMARY KEY REFERENCES incidents (id),
+    detect_ms   INTEGER,
+    mitigate_ms INTEGER,
+    resolve_ms  INTEGER,
+    origin      TEXT,
+    resolution  TEXT,
+    detection   TEXT,
+    security    INTEGER NOT NULL,
+    data_lost   INTEGER NOT NULL
+);
+ALTER TABLE actions ADD COLUMN opened_at INTEGER;
+ALTER TABLE actions ADD COLUMN done_at INTEGER;
+)sql"},
 };
 
 std::string system_error_text() { return std::strerror(errno); }

@@ -50,6 +50,14 @@ void statement::bind(int index, const std::optional<std::string>& value) {
     }
 }
 
+void statement::bind(int index, const std::optional<std::int64_t>& value) {
+    if (value) {
+        bind(index, *value);
+    } else {
+        bind(index, nullptr);
+    }
+}
+
 void statement::fail() const { connection::fail(sqlite3_db_handle(stmt_), what_); }
 
 statement::cursor::~cursor() { sqlite3_reset(s_.stmt_); }

@@ -112,6 +112,22 @@ CREATE TABLE answers_owed (
     owed_since  BIGINT NOT NULL
 );
 )sql"},
+    // Facts of each incident for the web view and trends, as for SQLite.
+    migration{4, R"sql(
+CREATE TABLE incident_facts (
+    incident_id BIGINT PRIMARY KEY REFERENCES incidents (id),
+    detect_ms   BIGINT,
+    mitigate_ms BIGINT,
+    resolve_ms  BIGINT,
+    origin      TEXT,
+    resolution  TEXT,
+    detection   TEXT,
+    security    BIGINT NOT NULL,
+    data_lost   BIGINT NOT NULL
+);
+ALTER TABLE actions ADD COLUMN opened_at BIGINT;
+ALTER TABLE actions ADD COLUMN done_at BIGINT;
+)sql"},
 };
 
 // Scribe's tables in the schema it uses (the first of the search path).

@@ -62,6 +62,9 @@ class statement {
     static parameter to_parameter(const char* value) { return std::string(value); }
     static parameter to_parameter(std::nullptr_t) { return std::nullopt; }
     static parameter to_parameter(const std::optional<std::string>& value) { return value; }
+    static parameter to_parameter(const std::optional<std::int64_t>& value) {
+        return value ? parameter(std::to_string(*value)) : std::nullopt;
+    }
 
     result execute(const std::vector<parameter>& values);
 
