@@ -11,6 +11,7 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
+#include <cctype>
 
 #include "adapters/net/constants.hpp"
 #include "adapters/net/error.hpp"
@@ -25,16 +26,38 @@ using tcp = asio::ip::tcp;
 
 constexpr std::chrono::seconds io_limit{5};
 
+incoming_request request_of(const http::request<http::string_body>& request,
+                            const std::string& peer) {
+    incoming_request out;
+    out.method = std::string(request.method_string());
+    out.target = std::string(request.target());
+    for (const auto& field : request) {
+        std::string name(field.name_string());
+        for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        auto& value = out.headers[name];
+        if (!value.empty()) value += ", ";
+        value += std::string(field.value());
+    }
+    out.body = request.body();
+    out.peer = peer;
+    return out;
+}
+
 http::response<http::string_body> respond(const http::request<http::string_body>& request,
+                                          const std::string& peer,
                                           const http_server::handler& handle) {
     http_answer answer;
-    if (request.method() != http::verb::get && request.method() != http::verb::head) {
-        answer = {405, "text/plain; charset=utf-8", "only GET\n"};
+    const auto method = request.method();
+    if (method != http::verb::get && method != http::verb::head && method != http::verb::post) {
+        answer = {405, "text/plain; charset=utf-8", "only GET, HEAD and POST\n", {}};
+        answer.headers.emplace_back("Allow", "GET, HEAD, POST");
     } else {
         try {
-            answer = handle(std::string(request.target()));
+            answer = handle(request_of(request, peer));
         } catch (const std::exception& e) {
-            answer = {500, "text/plain; charset=utf-8", std::string(e.what()) + "\n"};
+            spdlog::error("web: {} {} failed: {}", std::string(request.method_string()),
+                          std::string(request.target()), e.what());
+            answer = {500, "text/plain; charset=utf-8", "internal error, see the log\n", {}};
         }
     }
     http::response<http::string_body> response{static_cast<http::status>(answer.status),
@@ -42,6 +65,7 @@ http::response<http::string_body> respond(const http::request<http::string_body>
     response.set(http::field::server, "scribe");
     response.set(http::field::content_type, answer.content_type);
     response.set(http::field::cache_control, "no-store");
+    for (const auto& [name, value] : answer.headers) response.insert(name, value);
     response.keep_alive(false);
     if (request.method() != http::verb::head) response.body() = std::move(answer.body);
     response.prepare_payload();
@@ -60,6 +84,8 @@ struct http_server::state {
 namespace {
 
 asio::awaitable<void> serve(std::shared_ptr<http_server::state> server, tcp::socket socket) {
+    boost::system::error_code peer_error;
+    const auto peer = socket.remote_endpoint(peer_error).address().to_string();
     beast::tcp_stream stream(std::move(socket));
     beast::flat_buffer buffer;
     http::request_parser<http::string_body> parser;
@@ -67,7 +93,7 @@ asio::awaitable<void> serve(std::shared_ptr<http_server::state> server, tcp::soc
     stream.expires_after(io_limit);
     auto [read_error, read] = co_await http::async_read(stream, buffer, parser, nothrow);
     if (read_error) co_return;
-    auto response = respond(parser.get(), server->handle);
+    auto response = respond(parser.get(), peer, server->handle);
     stream.expires_after(io_limit);
     co_await http::async_write(stream, response, nothrow);
     beast::error_code ignored;
@@ -79,7 +105,7 @@ asio::awaitable<void> accept_loop(std::shared_ptr<http_server::state> server) {
         auto [ec, socket] = co_await server->acceptor.async_accept(nothrow);
         if (ec) {
             if (server->stopped || ec == asio::error::operation_aborted) break;
-            spdlog::warn("health listener: accept failed: {}", ec.message());
+            spdlog::warn("HTTP listener: accept failed: {}", ec.message());
             continue;
         }
         asio::co_spawn(server->acceptor.get_executor(), serve(server, std::move(socket)),

@@ -1,5 +1,6 @@
-// A minimal HTTP/1.1 server for operators' probes and scrapes on a local address: one request
-// per connection, GET only, answers computed by a handler on the server's executor.
+// A minimal HTTP/1.1 server for operators' probes and the read-only web view: one request per
+// connection, GET, HEAD and POST (small forms), answers computed by a handler on the server's
+// executor.
 #pragma once
 
 #include <boost/asio/any_io_executor.hpp>
@@ -7,18 +8,13 @@
 #include <memory>
 #include <string>
 
-namespace scribe::adapters::net {
+#include "adapters/net/http_message.hpp"
 
-struct http_answer {
-    unsigned status = 200;
-    std::string content_type = "text/plain; charset=utf-8";
-    std::string body;
-};
+namespace scribe::adapters::net {
 
 class http_server {
   public:
-    // The request target ("/metrics") to the answer.
-    using handler = std::function<http_answer(const std::string& target)>;
+    using handler = std::function<http_answer(const incoming_request& request)>;
 
     // Binds address:port (port 0: any free port) and starts accepting. Throws net::error when
     // it cannot bind.

@@ -26,6 +26,19 @@
 #include "bot/store/sqlite_store.hpp"
 
 namespace scribe::app {
+
+model::zone zone_of(const config& settings) {
+    return model::zone::locate(settings.time_zone).value_or(model::zone::utc());
+}
+
+std::unique_ptr<store::event_store> open_reader(const cli_context& cli) {
+    if (!cli.settings.store_url.empty()) {
+        return store::postgres_store::open_read_only(cli.settings.store_url,
+                                                     cli.settings.store_password);
+    }
+    return store::sqlite_store::open_read_only(cli.store_path.string());
+}
+
 namespace {
 
 namespace asio = boost::asio;
@@ -37,10 +50,6 @@ constexpr std::chrono::milliseconds store_patience{60'000};
 model::timestamp wall_clock() {
     return std::chrono::time_point_cast<std::chrono::milliseconds>(
         std::chrono::system_clock::now());
-}
-
-model::zone zone_of(const config& settings) {
-    return model::zone::locate(settings.time_zone).value_or(model::zone::utc());
 }
 
 bool on_postgres(const cli_context& cli) { return !cli.settings.store_url.empty(); }
@@ -57,15 +66,6 @@ std::unique_ptr<store::event_store> open_store(const cli_context& cli) {
         ::chmod(folder.c_str(), 0700);
     }
     return store::sqlite_store::open(cli.store_path.string());
-}
-
-// Opens an existing store to read it: a mistyped path creates nothing.
-std::unique_ptr<store::event_store> open_reader(const cli_context& cli) {
-    if (on_postgres(cli)) {
-        return store::postgres_store::open_read_only(cli.settings.store_url,
-                                                     cli.settings.store_password);
-    }
-    return store::sqlite_store::open_read_only(cli.store_path.string());
 }
 
 // Whether what went to the stream reached it; says so when not (a full disk, a closed pipe).

@@ -8,6 +8,8 @@
 
 #include "bot/app/config.hpp"
 #include "bot/app/router.hpp"
+#include "bot/model/zone.hpp"
+#include "bot/store/event_store.hpp"
 
 namespace scribe::app {
 
@@ -32,6 +34,12 @@ struct cli_context {
 
 // Where the store is, for messages: the SQLite file, or PostgreSQL's host and database.
 std::string store_name(const cli_context& cli);
+
+// Opens an existing store to read it: a mistyped path creates nothing. Throws store_error.
+std::unique_ptr<store::event_store> open_reader(const cli_context& cli);
+
+// The configured time zone (UTC when it is not known, which the configuration check reports).
+model::zone zone_of(const config& settings);
 
 // The router's settings from the configuration, with its clock and template text.
 router_options options_for(const config& settings, std::function<model::timestamp()> clock,

@@ -239,6 +239,55 @@ constexpr std::array keys{
                  c.health_address = text_of(v);
                  return c.health_address.empty() ? "must not be empty" : std::string();
              }},
+    key_spec{"web", "port", kind::integer,
+             "port of the web view; with scribe run, 0 (the default) serves none, and scribe "
+             "serve then uses 8080",
+             [](config& c, const auto& v) -> std::string {
+                 const auto n = std::get<long long>(v);
+                 if (n < 0 || n > 65535) return "must be between 0 and 65535";
+                 c.web_port = n;
+                 return {};
+             }},
+    key_spec{"web", "address", kind::text,
+             "address the web view binds (default 127.0.0.1); any other address requires "
+             "web.token or web.proxy_header",
+             [](config& c, const auto& v) -> std::string {
+                 c.web_address = text_of(v);
+                 return c.web_address.empty() ? "must not be empty" : std::string();
+             }},
+    key_spec{"web", "token", kind::text,
+             "the access token for the web view (a bearer header or the login form); better "
+             "in SCRIBE_WEB_TOKEN or web.token_file than in this file",
+             [](config& c, const auto& v) -> std::string {
+                 c.web_token = text_of(v);
+                 return c.web_token.size() < 16 ? "must be at least 16 characters" : std::string();
+             }},
+    key_spec{"web", "token_file", kind::text, "a file (mode 600) holding the web view's token",
+             [](config& c, const auto& v) -> std::string {
+                 auto problem = adapters::setting_checks::read_secret_file(text_of(v), c.web_token);
+                 if (problem.empty() && c.web_token.size() < 16) {
+                     problem = "must hold a token of at least 16 characters";
+                 }
+                 return problem;
+             }},
+    key_spec{"web", "proxy_header", kind::text,
+             "the header a trusted reverse proxy names its signed-in user with, e.g. "
+             "X-Forwarded-User (oauth2-proxy); needs web.trusted_proxies",
+             [](config& c, const auto& v) -> std::string {
+                 c.web_proxy_header = text_of(v);
+                 return {};
+             }},
+    key_spec{"web", "trusted_proxies", kind::text_list,
+             "addresses the reverse proxy connects from; its header is believed from these only",
+             [](config& c, const auto& v) -> std::string {
+                 return read_phrases(v, c.web_trusted_proxies);
+             }},
+    key_spec{"web", "show_security", kind::boolean,
+             "show incidents flagged with !security in the web view (default false: hidden)",
+             [](config& c, const auto& v) -> std::string {
+                 c.web_show_security = std::get<bool>(v);
+                 return {};
+             }},
     key_spec{"log", "level", kind::text, "trace, debug, info, warn, error or off (default info)",
              [](config& c, const auto& v) -> std::string {
                  const auto text = text_of(v);

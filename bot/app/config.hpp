@@ -45,6 +45,13 @@ struct config {
     // [health]
     std::string health_address = "127.0.0.1";
     long long health_port = 0;  // 0: no listener
+    // [web]: the read-only web view (scribe serve; scribe run when web_port is set)
+    std::string web_address = "127.0.0.1";
+    long long web_port = 0;        // scribe run: 0, no web view; scribe serve: 0, its default
+    std::string web_token;         // for a bearer header or the login form; empty: none
+    std::string web_proxy_header;  // a trusted proxy's user header
+    std::vector<std::string> web_trusted_proxies;  // addresses that proxy connects from
+    bool web_show_security = false;                // show incidents flagged !security
     // [log]
     std::string log_level = "info";
     std::string log_format = "text";  // or "json": one object a line

@@ -1,11 +1,13 @@
 // `scribe`: parses the command line, loads the configuration, runs one subcommand.
+#include <spdlog/spdlog.h>
+
 #include <CLI/CLI.hpp>
 #include <iostream>
 #include <map>
-#include <spdlog/spdlog.h>
 
 #include "bot/app/cli.hpp"
 #include "bot/app/logging.hpp"
+#include "bot/app/web_view.hpp"
 
 extern char** environ;
 
@@ -93,6 +95,13 @@ int main(int argc, char** argv) {
     trends_cmd->add_option("--format", table, "tsv, csv or json")
         ->transform(CLI::CheckedTransformer(table_formats, CLI::ignore_case));
 
+    std::optional<unsigned short> serve_port;
+    std::optional<std::string> serve_address;
+    auto* serve_cmd = app.add_subcommand(
+        "serve", "Serve the read-only web view of the store until SIGINT or SIGTERM");
+    serve_cmd->add_option("--port", serve_port, "port (default: web.port, else 8080; 0: any free)");
+    serve_cmd->add_option("--address", serve_address,
+                          "address to bind (default: web.address, 127.0.0.1)");
     auto* export_cmd = app.add_subcommand("export", "Write every event as JSON lines");
     export_cmd->add_option("-o,--output", output, "write to this file instead of stdout");
     std::filesystem::path import_file;
@@ -146,7 +155,9 @@ int main(int argc, char** argv) {
         db ? *db
            : (loaded.values.store_path.empty() ? default_store_path()
                                                : std::filesystem::path(loaded.values.store_path));
-    const cli_context cli{loaded.values, store_path, std::cout, std::cerr, config_file};
+    auto settings = loaded.values;
+    if (serve_address) settings.web_address = *serve_address;
+    const cli_context cli{std::move(settings), store_path, std::cout, std::cerr, config_file};
 
     if (run_cmd->parsed()) return run_service(cli);
     if (console_cmd->parsed()) return run_console(cli, console, std::cin);
@@ -156,6 +167,7 @@ int main(int argc, char** argv) {
     if (list_cmd->parsed()) return list_incidents(cli, open_only, table);
     if (actions_cmd->parsed()) return list_actions(cli, table);
     if (trends_cmd->parsed()) return list_trends(cli, weekly, table);
+    if (serve_cmd->parsed()) return serve_web(cli, serve_port);
     if (export_cmd->parsed()) return export_events(cli, output);
     if (import_cmd->parsed()) return import_events(cli, import_file, dry_run);
     return exit_usage;

@@ -454,7 +454,9 @@ int run_service(const cli_context& cli) {
             s.probes = std::make_unique<adapters::net::http_server>(
                 io.get_executor(), settings.health_address,
                 static_cast<unsigned short>(settings.health_port),
-                [&s](const std::string& target) { return answer_probe(target, s.snapshot()); });
+                [&s](const adapters::net::incoming_request& request) {
+                    return answer_probe(request.target, s.snapshot());
+                });
             spdlog::info("health and metrics on http://{}:{}/", settings.health_address,
                          s.probes->port());
         } catch (const std::exception& e) {

@@ -21,10 +21,6 @@ namespace scribe::render::detail {
 // escaped, invalid UTF-8 replaced, so user text stays one value on one line.
 std::string yaml_quote(std::string_view text);
 
-// Whether a URL may become a link target: http, https and mailto only, so a `javascript:`
-// or `data:` URL is shown as text and never made clickable.
-bool is_linkable(std::string_view url);
-
 // A Markdown link to `url` labelled with `label` (escaped), or both as plain escaped text
 // when the URL is not linkable.
 std::string markdown_link(std::string_view url, std::string_view label);

@@ -123,6 +123,16 @@ std::string escape_markdown(std::string_view text) {
     return out;
 }
 
+bool is_linkable(std::string_view url) {
+    const auto colon = url.find(':');
+    if (colon == std::string_view::npos) return false;
+    std::string scheme;
+    for (const char c : url.substr(0, colon)) {
+        scheme += (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+    }
+    return scheme == "http" || scheme == "https" || scheme == "mailto";
+}
+
 namespace detail {
 
 std::string yaml_quote(std::string_view text) {
@@ -170,16 +180,6 @@ std::string yaml_quote(std::string_view text) {
     }
     out += '"';
     return out;
-}
-
-bool is_linkable(std::string_view url) {
-    const auto colon = url.find(':');
-    if (colon == std::string_view::npos) return false;
-    std::string scheme;
-    for (const char c : url.substr(0, colon)) {
-        scheme += (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-    }
-    return scheme == "http" || scheme == "https" || scheme == "mailto";
 }
 
 std::string markdown_link(std::string_view url, std::string_view label) {

@@ -68,9 +68,13 @@ std::string markdown_to_html(std::string_view markdown, std::string_view title) 
         "</style>\n"
         "</head>\n"
         "<body>\n";
-    out += body_html(without_front_matter(markdown));
+    out += markdown_body_html(markdown);
     out += "</body>\n</html>\n";
     return out;
+}
+
+std::string markdown_body_html(std::string_view markdown) {
+    return body_html(without_front_matter(markdown));
 }
 
 }  // namespace scribe::render

@@ -45,6 +45,9 @@ std::string incident_json(const model::incident& incident, std::span<const model
 
 // A Markdown document as a standalone HTML page (GitHub-flavoured tables).
 std::string markdown_to_html(std::string_view markdown, std::string_view title);
+// The same document's body only, for a page of its own (the web view); raw HTML and unsafe
+// link schemes suppressed as in the page.
+std::string markdown_body_html(std::string_view markdown);
 
 // Chat-sized texts: the timeline so far, and a summary of the incident.
 std::string timeline_text(const model::incident& incident, const options& opts);
@@ -78,6 +81,10 @@ struct listed_action {
 std::string incident_list_text(std::span<const listed_incident> incidents, const options& opts,
                                std::string_view prefix, std::size_t limit = 50);
 std::string action_list_text(std::span<const listed_action> actions, const options& opts);
+
+// Whether a URL from chat may become a link target: http, https and mailto only, so a
+// `javascript:` or `data:` URL is shown as text and never made clickable.
+bool is_linkable(std::string_view url);
 
 // User text made safe for Markdown: it cannot open a heading, list, table cell, code block,
 // HTML tag or link of its own. One line; newlines become spaces.
