@@ -27,6 +27,7 @@
 #include "bot/app/logging.hpp"
 #include "bot/app/router.hpp"
 #include "bot/app/router_port.hpp"
+#include "bot/app/web_view.hpp"
 #include "bot/store/postgres_lease.hpp"
 #include "bot/store/postgres_store.hpp"
 #include "bot/store/sqlite_store.hpp"
@@ -362,6 +363,12 @@ int run_service(const cli_context& cli) {
     }
     const auto postmortem_template = configured_template(cli);
     if (!postmortem_template) return exit_usage;
+    if (settings.web_port != 0) {
+        if (const auto problem = web_settings_problem(settings)) {
+            cli.err << "scribe: " << *problem << "\n";
+            return exit_usage;
+        }
+    }
     asio::io_context io(1);
     // A large store takes a while to read through for damage: Scribe serves meanwhile, its
     // commits held in the WAL until the check passes (see open_options).
@@ -461,6 +468,18 @@ int run_service(const cli_context& cli) {
                          s.probes->port());
         } catch (const std::exception& e) {
             cli.err << "scribe: health listener: " << e.what() << "\n";
+            return exit_usage;
+        }
+    }
+    // Made after the store and gone before it: its pages read the store on a thread of its own.
+    std::unique_ptr<web_view> web;
+    if (settings.web_port != 0) {
+        try {
+            web = std::make_unique<web_view>(*store, settings,
+                                             static_cast<unsigned short>(settings.web_port));
+            spdlog::info("web view on http://{}:{}/", settings.web_address, web->port());
+        } catch (const std::exception& e) {
+            cli.err << "scribe: " << e.what() << "\n";
             return exit_usage;
         }
     }
