@@ -60,12 +60,12 @@ render::options render_options(const view& v) {
     return opts;
 }
 
-// A <select> of the given words, the current one selected.
+// A <select> of the given words, the current one selected; "any" first unless `any` is false.
 std::string select(const std::string& name, const std::string& label,
                    const std::vector<std::pair<std::string, std::string>>& choices,
-                   const std::string& current) {
+                   const std::string& current, bool any = true) {
     std::string out = "<label>" + esc(label) + " <select name=\"" + name + "\">";
-    out += "<option value=\"\">any</option>";
+    if (any) out += "<option value=\"\">any</option>";
     for (const auto& [value, text] : choices) {
         out += "<option value=\"" + esc(value) + "\"" + (value == current ? " selected" : "") +
                ">" + esc(text) + "</option>";
@@ -597,7 +597,7 @@ page actions_page(const view& v, const target& t) {
     out += select(
         "state", "State",
         {{"open", "open (overdue too)"}, {"overdue", "overdue"}, {"done", "done"}, {"all", "all"}},
-        t.param("state"));
+        wanted, false);
     std::vector<std::pair<std::string, std::string>> owners;
     for (const auto& [name, c] : by_owner) owners.emplace_back(name, name);
     out += select("owner", "Owner", owners, owner);

@@ -45,7 +45,7 @@ tbody tr:nth-child(even) { background: #f8f9fb; }
 .sev-sev4 { background: #009e73; color: #ffffff; }
 .status { background: #e4e7ee; }
 .flag { background: #cc79a7; color: #1b1b1b; }
-.overdue, tr.overdue td:last-child { color: #a33c00; font-weight: 600; }
+td.overdue, tr.overdue td:last-child { color: #a33c00; font-weight: 600; }
 tr.retracted td { color: #6b6b6b; }
 .corrections { margin: 0.25rem 0 0; padding-left: 1.2rem; font-size: 0.85rem; color: #4a4a4a; }
 .document { border-top: 1px solid #dde0e6; margin-top: 1.5rem; }
@@ -64,6 +64,12 @@ details summary { cursor: pointer; margin: 0.5rem 0; }
   a { color: inherit; text-decoration: none; }
 }
 )css";
+
+// A page with a pen stroke on it: the tab's icon.
+constexpr const char* icon =
+    "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 16 16\"><rect width=\"16\" "
+    "height=\"16\" rx=\"3\" fill=\"#1f2a44\"/><path d=\"M4 4h8M4 8h8M4 12h5\" "
+    "stroke=\"#ffffff\" stroke-width=\"1.5\"/></svg>\n";
 
 http_answer html_answer(unsigned status, std::string body) {
     return {status, "text/html; charset=utf-8", std::move(body), {}};
@@ -85,7 +91,8 @@ std::string frame(const detail::page& p, bool signed_in) {
         "<title>" +
         detail::esc(p.title) +
         " · Scribe</title>\n"
-        "<link rel=\"stylesheet\" href=\"/static/scribe.css\">\n</head>\n<body>\n"
+        "<link rel=\"stylesheet\" href=\"/static/scribe.css\">\n"
+        "<link rel=\"icon\" href=\"/static/icon.svg\" type=\"image/svg+xml\">\n</head>\n<body>\n"
         "<header><nav aria-label=\"Scribe\"><a class=\"brand\" href=\"/\">Scribe</a>"
         "<a href=\"/\">Incidents</a><a href=\"/actions\">Action items</a>"
         "<a href=\"/trends\">Trends</a>";
@@ -171,6 +178,9 @@ http_answer site::answer(const incoming_request& request,
     const auto t = parse_target(request.target);
     if (t.path == "/static/scribe.css") {
         return with_headers({200, "text/css; charset=utf-8", style_sheet, {}});
+    }
+    if (t.path == "/static/icon.svg" || t.path == "/favicon.ico") {
+        return with_headers({200, "image/svg+xml", icon, {}});
     }
     auto& guard = parts_->guard;
     if (t.path == "/login") {
@@ -268,7 +278,7 @@ http_answer site::parts::log_in(const incoming_request& request,
         return html_answer(404, frame(not_found("This Scribe has no login form."), false));
     }
     if (!guard.token_matches(field("token"))) {
-        return html_answer(401, frame(login_page(next, "That is not the access token."), false));
+        return html_answer(200, frame(login_page(next, "That is not the access token."), false));
     }
     http_answer answer{303, "text/plain; charset=utf-8", "signed in\n", {}};
     answer.headers.emplace_back("Location", next);
