@@ -42,7 +42,7 @@ bool time_unit(std::string_view word) {
 }
 
 std::string day_text(std::chrono::year_month_day day) {
-    char text[16];
+    char text[32];
     std::snprintf(text, sizeof text, "%04d-%02u-%02u", static_cast<int>(day.year()),
                   static_cast<unsigned>(day.month()), static_cast<unsigned>(day.day()));
     return text;

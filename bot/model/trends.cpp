@@ -12,7 +12,7 @@ using std::chrono::sys_days;
 using std::chrono::year_month_day;
 
 std::string month_label(year_month_day day) {
-    char text[16];
+    char text[32];
     std::snprintf(text, sizeof text, "%04d-%02u", static_cast<int>(day.year()),
                   static_cast<unsigned>(day.month()));
     return text;
@@ -105,7 +105,7 @@ std::string iso_week(year_month_day day) {
     const year_month_day thursday_day{thursday};
     const sys_days year_start{thursday_day.year() / 1 / 1};
     const auto week = (thursday - year_start).count() / 7 + 1;
-    char text[16];
+    char text[32];
     std::snprintf(text, sizeof text, "%04d-W%02d", static_cast<int>(thursday_day.year()),
                   static_cast<int>(week));
     return text;

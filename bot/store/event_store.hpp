@@ -60,6 +60,7 @@ struct action_row {
     model::action_status status = model::action_status::open;
     model::timestamp opened_at{};             // when it was recorded
     std::optional<model::timestamp> done_at;  // when it was marked done, while it is
+    bool security = false;                    // its incident is flagged !security
 };
 
 // An incident with its facts (metrics, breakdowns, flags, action item dates), read from

@@ -17,7 +17,7 @@ namespace {
 constexpr std::size_t rows_per_page = 100;
 
 std::string day_text(std::chrono::year_month_day day) {
-    char text[16];
+    char text[32];
     std::snprintf(text, sizeof text, "%04d-%02u-%02u", static_cast<int>(day.year()),
                   static_cast<unsigned>(day.month()), static_cast<unsigned>(day.day()));
     return text;
@@ -201,6 +201,25 @@ std::string query_of(const target& t, const std::set<std::string>& skip) {
     return out;
 }
 
+// Links to the pages before and after `current` of `pages`, keeping the other parameters.
+std::string page_links(const target& t, const std::string& path, std::size_t current,
+                       std::size_t pages, const char* before, const char* after) {
+    if (pages <= 1) return {};
+    const auto rest = query_of(t, {"page"});
+    const auto link_to = [&](std::size_t n) {
+        return path + (rest.empty() ? "?" : rest + "&") + "page=" + std::to_string(n);
+    };
+    std::string out = "<nav class=\"pages\" aria-label=\"Pages\">";
+    if (current > 1) {
+        out += "<a href=\"" + esc(link_to(current - 1)) + "\" rel=\"prev\">" + before + "</a> ";
+    }
+    out += "page " + std::to_string(current) + " of " + std::to_string(pages);
+    if (current < pages) {
+        out += " <a href=\"" + esc(link_to(current + 1)) + "\" rel=\"next\">" + after + "</a>";
+    }
+    return out + "</nav>\n";
+}
+
 std::string status_badge(model::phase current) {
     const auto name = std::string(model::to_string(current));
     return "<span class=\"status status-" + name + "\">" + esc(name) + "</span>";
@@ -239,7 +258,9 @@ std::string severity_label(model::severity level) {
     return text;
 }
 
-std::string person_name(const model::person& who) { return who.name.empty() ? who.id : who.name; }
+const std::string& person_name(const model::person& who) {
+    return who.name.empty() ? who.id : who.name;
+}
 
 bool shown(const view& v, const model::incident_facts& facts) {
     return v.options.show_security || !facts.security;
@@ -248,12 +269,6 @@ bool shown(const view& v, const model::incident_facts& facts) {
 page incidents_page(const view& v, const target& t) {
     const auto f = read_filter(t);
     const auto [records, hidden] = matching(v, f);
-    std::map<std::int64_t, std::pair<int, int>> actions;  // incident to open, total
-    for (const auto& a : v.store.list_actions(false)) {
-        auto& [open, total] = actions[a.incident_id];
-        ++total;
-        if (a.status == model::action_status::open) ++open;
-    }
 
     page p;
     p.title = "Incidents";
@@ -315,7 +330,9 @@ page incidents_page(const view& v, const target& t) {
     for (std::size_t i = first; i < last; ++i) {
         const auto& r = records[i];
         const auto& s = r.summary;
-        const auto [open, total] = actions.contains(s.id) ? actions.at(s.id) : std::pair{0, 0};
+        // Every live action item is opened once and, while done, done once.
+        const auto total = r.facts.actions_opened.size();
+        const auto open = total - r.facts.actions_done.size();
         const auto id = std::to_string(s.id);
         out += "<tr><td>" + id + "</td><td><a href=\"/incidents/" + id + "\">" +
                esc(s.title.empty() ? "Incident #" + id : s.title) + "</a>" +
@@ -331,19 +348,7 @@ page incidents_page(const view& v, const target& t) {
                " of " + std::to_string(total) + "</td></tr>\n";
     }
     out += "</tbody>\n</table>\n";
-    if (pages > 1) {
-        const auto rest = query_of(t, {"page"});
-        const auto link_to = [&](std::size_t n) {
-            return "/" + (rest.empty() ? "?" : rest + "&") + "page=" + std::to_string(n);
-        };
-        out += "<nav class=\"pages\" aria-label=\"Pages\">";
-        if (current > 1)
-            out += "<a href=\"" + esc(link_to(current - 1)) + "\" rel=\"prev\">Newer</a> ";
-        out += "page " + std::to_string(current) + " of " + std::to_string(pages);
-        if (current < pages)
-            out += " <a href=\"" + esc(link_to(current + 1)) + "\" rel=\"next\">Older</a>";
-        out += "</nav>\n";
-    }
+    out += page_links(t, "/", current, pages, "Newer", "Older");
     return p;
 }
 
@@ -540,12 +545,9 @@ std::optional<download> incident_download(const view& v, std::int64_t id, std::s
 }
 
 page actions_page(const view& v, const target& t) {
-    std::set<std::int64_t> hidden;
-    for (const auto& r : v.store.list_incident_records()) {
-        if (!shown(v, r.facts)) hidden.insert(r.summary.id);
-    }
     auto rows = v.store.list_actions(false);
-    std::erase_if(rows, [&](const store::action_row& a) { return hidden.contains(a.incident_id); });
+    std::erase_if(
+        rows, [&](const store::action_row& a) { return a.security && !v.options.show_security; });
     const auto overdue = [&](const store::action_row& a) {
         return a.status == model::action_status::open && a.due && *a.due < v.today;
     };
@@ -581,17 +583,14 @@ page actions_page(const view& v, const target& t) {
         int overdue = 0;
         int done = 0;
     };
-    std::map<std::string, counts> by_owner;
-    std::map<std::int64_t, std::pair<std::string, counts>> by_incident;
-    for (const auto& a : rows) {
+    const auto add_to = [&](counts& c, const store::action_row& a) {
         const auto state = state_of(a);
-        for (auto* c : {&by_owner[person_name(a.owner)], &by_incident[a.incident_id].second}) {
-            if (state == "overdue") ++c->overdue;
-            if (state == "open" || state == "overdue") ++c->open;
-            if (state == "done") ++c->done;
-        }
-        by_incident[a.incident_id].first = a.incident_title;
-    }
+        if (state == "overdue") ++c.overdue;
+        if (state == "open" || state == "overdue") ++c.open;
+        if (state == "done") ++c.done;
+    };
+    std::map<std::string, counts> by_owner;
+    for (const auto& a : rows) add_to(by_owner[person_name(a.owner)], a);
 
     out += "<form class=\"filters\" method=\"get\" action=\"/actions\">\n";
     out += select(
@@ -627,9 +626,27 @@ page actions_page(const view& v, const target& t) {
     for (const auto& a : rows) {
         if (keep(a)) listed.push_back(&a);
     }
+    // The incidents of the items shown, newest first.
+    std::map<std::int64_t, std::pair<std::string, counts>, std::greater<>> by_incident;
+    for (const auto* a : listed) {
+        auto& [title, c] = by_incident[a->incident_id];
+        title = a->incident_title;
+        add_to(c, *a);
+    }
     std::stable_sort(listed.begin(), listed.end(), [](const auto* a, const auto* b) {
         return person_name(a->owner) < person_name(b->owner);
     });
+    const auto pages =
+        std::max<std::size_t>(1, (listed.size() + rows_per_page - 1) / rows_per_page);
+    std::size_t current = 1;
+    if (const auto page = t.param("page"); !page.empty()) {
+        current = std::clamp<std::size_t>(std::strtoul(page.c_str(), nullptr, 10), 1, pages);
+    }
+    if (listed.size() > rows_per_page) {
+        out += "<p class=\"count\">" + std::to_string(listed.size()) + " items; " +
+               std::to_string((current - 1) * rows_per_page + 1) + " to " +
+               std::to_string(std::min(listed.size(), current * rows_per_page)) + " shown.</p>\n";
+    }
     if (listed.empty())
         out += "<p>No action item is " + esc(wanted == "all" ? "recorded" : wanted) + ".</p>\n";
     else {
@@ -637,7 +654,12 @@ page actions_page(const view& v, const target& t) {
             "<table class=\"actions\"><thead><tr><th scope=\"col\">Owner</th><th "
             "scope=\"col\">Action</th><th scope=\"col\">Incident</th><th "
             "scope=\"col\">Due</th><th scope=\"col\">State</th></tr></thead>\n<tbody>\n";
-        for (const auto* a : listed) {
+        const auto first =
+            listed.begin() + static_cast<std::ptrdiff_t>((current - 1) * rows_per_page);
+        const auto last = listed.begin() + static_cast<std::ptrdiff_t>(
+                                               std::min(listed.size(), current * rows_per_page));
+        for (auto it = first; it != last; ++it) {
+            const auto* a = *it;
             const auto state = state_of(*a);
             const auto id = std::to_string(a->incident_id);
             out +=
@@ -652,17 +674,19 @@ page actions_page(const view& v, const target& t) {
                 "</td></tr>\n";
         }
         out += "</tbody></table>\n";
+        out += page_links(t, "/actions", current, pages, "Previous", "Next");
     }
     out += "</section>\n";
 
-    out += "<section id=\"incidents\">\n<h2>By incident</h2>\n";
+    out += "<section id=\"by-incident\">\n<h2>By incident</h2>\n";
     if (!by_incident.empty()) {
         out +=
             "<table class=\"by-incident\"><thead><tr><th scope=\"col\">Incident</th><th "
             "scope=\"col\">Open</th><th scope=\"col\">Overdue</th><th "
             "scope=\"col\">Done</th></tr></thead>\n<tbody>\n";
-        for (auto it = by_incident.rbegin(); it != by_incident.rend(); ++it) {
-            const auto& [id, entry] = *it;
+        std::size_t shown_rows = 0;
+        for (const auto& [id, entry] : by_incident) {
+            if (++shown_rows > rows_per_page) break;
             const auto& [title, c] = entry;
             out += "<tr><th scope=\"row\"><a href=\"/incidents/" + std::to_string(id) + "\">#" +
                    std::to_string(id) + " " + esc(title) + "</a></th><td>" +
@@ -671,6 +695,11 @@ page actions_page(const view& v, const target& t) {
                    "</td></tr>\n";
         }
         out += "</tbody></table>\n";
+        if (by_incident.size() > rows_per_page) {
+            out += "<p class=\"count\">The newest " + std::to_string(rows_per_page) + " of " +
+                   std::to_string(by_incident.size()) +
+                   " incidents with such items; choose an owner or a state to see others.</p>\n";
+        }
     } else {
         out += "<p>No action items yet.</p>\n";
     }

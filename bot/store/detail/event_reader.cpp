@@ -22,8 +22,11 @@ constexpr const char* in_channel =
 std::string select_actions_sql(const char* also) {
     return std::string(
                "SELECT a.incident_id, i.title, a.number, a.owner_platform, a.owner_id, "
-               "a.owner_name, a.text, a.due, a.status, a.opened_at, a.done_at FROM actions AS a "
-               "JOIN incidents AS i ON i.id = a.incident_id WHERE a.retracted = 0 ") +
+               "a.owner_name, a.text, a.due, a.status, a.opened_at, a.done_at, "
+               "coalesce(f.security, 0) FROM actions AS a "
+               "JOIN incidents AS i ON i.id = a.incident_id "
+               "LEFT JOIN incident_facts AS f ON f.incident_id = a.incident_id "
+               "WHERE a.retracted = 0 ") +
            also + "ORDER BY a.due IS NULL, a.due, a.incident_id, a.number";
 }
 
@@ -210,6 +213,7 @@ std::vector<action_row> basic_event_reader<Backend>::list_actions(bool open_only
         a.status = enum_column<model::action_status>(row, 8, a.incident_id);
         if (!row.is_null(9)) a.opened_at = time_column(row.int64(9));
         if (!row.is_null(10)) a.done_at = time_column(row.int64(10));
+        a.security = row.int64(11) != 0;
         actions.push_back(std::move(a));
     }
     return actions;
