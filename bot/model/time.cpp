@@ -31,17 +31,43 @@ bool expect(std::string_view text, std::size_t& pos, char c) {
 }  // namespace
 
 std::string format_utc(timestamp t) {
+    std::string out;
+    append_utc(out, t);
+    return out;
+}
+
+// Digits written by hand: exports write millions of these, and snprintf dominated them.
+void append_utc(std::string& out, timestamp t) {
     using namespace std::chrono;
     const auto day = floor<days>(t);
     const year_month_day ymd{day};
     const hh_mm_ss<milliseconds> hms{t - day};
-    char buf[40];
-    std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02d:%02d:%02d.%03dZ", static_cast<int>(ymd.year()),
-                  static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
-                  static_cast<int>(hms.hours().count()), static_cast<int>(hms.minutes().count()),
-                  static_cast<int>(hms.seconds().count()),
-                  static_cast<int>(hms.subseconds().count()));
-    return buf;
+    const int year = static_cast<int>(ymd.year());
+    if (year < 0 || year > 9999) {
+        char buf[48];
+        std::snprintf(
+            buf, sizeof buf, "%04d-%02u-%02uT%02d:%02d:%02d.%03dZ", year,
+            static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
+            static_cast<int>(hms.hours().count()), static_cast<int>(hms.minutes().count()),
+            static_cast<int>(hms.seconds().count()), static_cast<int>(hms.subseconds().count()));
+        out += buf;
+        return;
+    }
+    char buf[] = "0000-00-00T00:00:00.000Z";
+    const auto put = [&buf](std::size_t at, std::size_t width, long long value) {
+        for (std::size_t i = 0; i < width; ++i) {
+            buf[at + width - 1 - i] = static_cast<char>('0' + value % 10);
+            value /= 10;
+        }
+    };
+    put(0, 4, year);
+    put(5, 2, static_cast<unsigned>(ymd.month()));
+    put(8, 2, static_cast<unsigned>(ymd.day()));
+    put(11, 2, hms.hours().count());
+    put(14, 2, hms.minutes().count());
+    put(17, 2, hms.seconds().count());
+    put(20, 3, hms.subseconds().count());
+    out.append(buf, sizeof buf - 1);
 }
 
 std::optional<timestamp> parse_utc(std::string_view text) {

@@ -13,6 +13,7 @@ using duration = std::chrono::milliseconds;
 
 // "2026-11-21T14:05:00.000Z"
 std::string format_utc(timestamp t);
+void append_utc(std::string& out, timestamp t);  // the same, onto `out`
 
 // Accepts the forms format_utc writes, with or without milliseconds or seconds, 'Z' or a
 // numeric offset ("+01:00"); nullopt for anything else.

@@ -10,28 +10,19 @@
 namespace scribe::render {
 namespace {
 
-// Fields in a reader's order (identity, state, material; events last) rather than sorted.
-using json = nlohmann::ordered_json;
-
 // Bumped on every incompatible change to the document; additions keep the version.
 constexpr int export_schema_version = 2;
 
-json time_json(model::timestamp t) { return model::format_utc(t); }
-
-// The codec's person (its keys sorted), built here directly: it is in every entry.
-json person_json(const model::person& who) {
-    return {{"id", who.id}, {"name", who.name}, {"platform", who.platform}};
-}
-
 // A JSON string as dump(…, ensure_ascii false, replace) writes it: one that needs no escaping
 // (most chat text) is copied; the rest is left to nlohmann (escapes, invalid UTF-8 replaced).
-void write_string(std::string& out, const std::string& text) {
+void write_string(std::string& out, std::string_view text) {
     const bool plain = std::all_of(text.begin(), text.end(), [](char c) {
         const auto u = static_cast<unsigned char>(c);
         return u >= 0x20 && u < 0x7f && c != '"' && c != '\\';
     });
     if (!plain) {
-        out += nlohmann::json(text).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+        out += nlohmann::json(std::string(text))
+                   .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
         return;
     }
     out += '"';
@@ -90,175 +81,340 @@ void write_json(std::string& out, const Json& value, int depth) {
     }
 }
 
-template <class T>
-json optional_json(const std::optional<T>& value, json (*to_json)(const T&)) {
-    return value ? to_json(*value) : json(nullptr);
+// Writes JSON as dump(2) lays it out, member by member, with no document built first: the
+// export of a long incident is mostly this, and building it as nlohmann trees cost ten times
+// more than writing it.
+class json_stream {
+  public:
+    json_stream(std::string& out, int depth) : out_(out), base_(depth) {}
+
+    // Members of the current object, elements of the current array.
+    // `name` is one of ours, or a role from chat (escaped like any text).
+    json_stream& key(std::string_view name) {
+        next();
+        write_string(out_, name);
+        out_ += ": ";
+        return *this;
+    }
+    json_stream& item() {
+        next();
+        return *this;
+    }
+
+    void open_object() { open('{'); }
+    void open_array() { open('['); }
+    void close() {
+        const auto closing = frames_.back();
+        frames_.pop_back();
+        if (!closing.empty) {
+            out_ += '\n';
+            indent(depth());
+        }
+        out_ += closing.bracket == '{' ? '}' : ']';
+    }
+
+    void text(std::string_view value) { write_string(out_, value); }
+    void number(std::int64_t value) { out_ += std::to_string(value); }
+    void boolean(bool value) { out_ += value ? "true" : "false"; }
+    void null() { out_ += "null"; }
+    void time(model::timestamp t) {
+        out_ += '"';
+        model::append_utc(out_, t);
+        out_ += '"';
+    }
+    // A value the codec made (an event's payload).
+    void tree(const nlohmann::json& value) { write_json(out_, value, depth()); }
+
+  private:
+    struct level {
+        char bracket;
+        bool empty = true;
+    };
+    int depth() const { return base_ + static_cast<int>(frames_.size()); }
+    void indent(int depth_now) { out_.append(static_cast<std::size_t>(depth_now) * 2, ' '); }
+    void open(char bracket) {
+        out_ += bracket;
+        frames_.push_back({bracket});
+    }
+    void next() {
+        auto& current = frames_.back();
+        out_ += current.empty ? "\n" : ",\n";
+        current.empty = false;
+        indent(depth());
+    }
+
+    std::string& out_;
+    int base_;
+    std::vector<level> frames_;
+};
+
+// The codec's person (its keys sorted), built here directly: it is in every entry.
+void write_person(json_stream& w, const model::person& who) {
+    w.open_object();
+    w.key("id").text(who.id);
+    w.key("name").text(who.name);
+    w.key("platform").text(who.platform);
+    w.close();
 }
 
-json item_json(const model::recorded_item& item) {
-    json history = json::array();
+void write_optional_text(json_stream& w, std::string_view name, bool present,
+                         std::string_view value) {
+    w.key(name);
+    if (present) {
+        w.text(value);
+    } else {
+        w.null();
+    }
+}
+
+// The members every recorded item has; the caller opens and closes its object.
+void item_members(json_stream& w, const model::recorded_item& item) {
+    w.key("number").number(item.number);
+    w.key("happened_at").time(item.happened_at);
+    w.key("recorded_at").time(item.recorded_at);
+    w.key("recorded_by");
+    write_person(w, item.recorded_by);
+    w.key("history");
+    w.open_array();
     for (const auto& r : item.history) {
-        history.push_back({{"sequence", r.sequence},
-                           {"at", time_json(r.at)},
-                           {"by", person_json(r.by)},
-                           {"previous_text", r.previous_text}});
+        w.item().open_object();
+        w.key("sequence").number(r.sequence);
+        w.key("at").time(r.at);
+        w.key("by");
+        write_person(w, r.by);
+        w.key("previous_text").text(r.previous_text);
+        w.close();
     }
-    json retracted(nullptr);
+    w.close();
+    w.key("retracted");
     if (item.retracted) {
-        retracted = {{"sequence", item.retracted->sequence},
-                     {"at", time_json(item.retracted->at)},
-                     {"by", person_json(item.retracted->by)}};
+        w.open_object();
+        w.key("sequence").number(item.retracted->sequence);
+        w.key("at").time(item.retracted->at);
+        w.key("by");
+        write_person(w, item.retracted->by);
+        w.close();
+    } else {
+        w.null();
     }
-    return {{"number", item.number},
-            {"happened_at", time_json(item.happened_at)},
-            {"recorded_at", time_json(item.recorded_at)},
-            {"recorded_by", person_json(item.recorded_by)},
-            {"history", std::move(history)},
-            {"retracted", std::move(retracted)}};
 }
 
-json text_item_json(const model::text_item& item) {
-    json j = item_json(item);
-    j["text"] = item.text;
-    return j;
+void text_item_members(json_stream& w, const model::text_item& item) {
+    item_members(w, item);
+    w.key("text").text(item.text);
 }
 
-json entry_json(const model::timeline_entry& e) {
-    json j = item_json(e);
-    j["kind"] = detail::kind_label(e.kind);
-    j["text"] = e.text;
-    j["author"] = person_json(e.author);
-    j["url"] = e.url;
-    j["permalink"] = e.permalink;
-    j["phase_to"] = e.phase_to ? json(model::to_string(*e.phase_to)) : json(nullptr);
-    j["marker"] = e.marker.empty() ? json(nullptr) : json(e.marker);
-    j["reopens"] = e.reopens;
-    return j;
+void write_text_item(json_stream& w, const model::text_item& item) {
+    w.open_object();
+    text_item_members(w, item);
+    w.close();
 }
 
-json sitrep_json(const model::sitrep& s) {
-    json j = item_json(s);
-    j["status"] = s.status;
-    j["impact"] = s.impact;
-    j["next"] = s.next;
-    j["next_update_seconds"] =
-        s.next_update ? json(detail::whole_seconds(*s.next_update)) : json(nullptr);
-    return j;
+void write_entry(json_stream& w, const model::timeline_entry& e) {
+    w.open_object();
+    item_members(w, e);
+    w.key("kind").text(detail::kind_label(e.kind));
+    w.key("text").text(e.text);
+    w.key("author");
+    write_person(w, e.author);
+    w.key("url").text(e.url);
+    w.key("permalink").text(e.permalink);
+    write_optional_text(w, "phase_to", e.phase_to.has_value(),
+                        e.phase_to ? model::to_string(*e.phase_to) : "");
+    write_optional_text(w, "marker", !e.marker.empty(), e.marker);
+    w.key("reopens").boolean(e.reopens);
+    w.close();
 }
 
-json lesson_json(const model::lesson& l) {
-    json j = text_item_json(l);
-    j["kind"] = model::to_string(l.kind);
-    return j;
+void write_sitrep(json_stream& w, const model::sitrep& s) {
+    w.open_object();
+    item_members(w, s);
+    w.key("status").text(s.status);
+    w.key("impact").text(s.impact);
+    w.key("next").text(s.next);
+    w.key("next_update_seconds");
+    if (s.next_update) {
+        w.number(detail::whole_seconds(*s.next_update));
+    } else {
+        w.null();
+    }
+    w.close();
 }
 
-json action_json(const model::action_item& a) {
-    json j = text_item_json(a);
-    j["owner"] = person_json(a.owner);
-    j["due"] = a.due ? json(detail::format_date(*a.due)) : json(nullptr);
-    j["status"] = model::to_string(a.status);
-    j["status_changed_at"] = a.status_changed_at ? time_json(*a.status_changed_at) : json(nullptr);
-    return j;
+void write_lesson(json_stream& w, const model::lesson& l) {
+    w.open_object();
+    text_item_members(w, l);
+    w.key("kind").text(model::to_string(l.kind));
+    w.close();
+}
+
+void write_action(json_stream& w, const model::action_item& a) {
+    w.open_object();
+    text_item_members(w, a);
+    w.key("owner");
+    write_person(w, a.owner);
+    write_optional_text(w, "due", a.due.has_value(), a.due ? detail::format_date(*a.due) : "");
+    w.key("status").text(model::to_string(a.status));
+    write_optional_text(w, "status_changed_at", a.status_changed_at.has_value(),
+                        a.status_changed_at ? model::format_utc(*a.status_changed_at) : "");
+    w.close();
 }
 
 template <class Item>
-json list_json(const std::vector<Item>& items, json (*to_json)(const Item&)) {
-    json out = json::array();
-    for (const auto& item : items) out.push_back(to_json(item));
-    return out;
-}
-
-json markers_json(const detail::context& ctx) {
-    json out = json::object();
-    for (const auto& spec : detail::marker_specs) {
-        const auto& m = ctx.incident.marks.*spec.field;
-        out[std::string(spec.name)] =
-            m ? json{{"number", m->number}, {"at", time_json(m->at)}} : json(nullptr);
+void write_list(json_stream& w, std::string_view name, const std::vector<Item>& items,
+                void (*write)(json_stream&, const Item&)) {
+    w.key(name).open_array();
+    for (const auto& item : items) {
+        w.item();
+        write(w, item);
     }
-    return out;
+    w.close();
 }
 
-json point_json(const model::marked_point& p) {
-    return {{"what", p.what}, {"number", p.number}, {"at", time_json(p.at)}};
-}
-
-json conflicts_json(const detail::context& ctx) {
-    json out = json::array();
-    for (const auto& c : ctx.conflicts) {
-        const char* kind = c.type == model::conflict::kind::out_of_order      ? "out_of_order"
-                           : c.type == model::conflict::kind::phase_backwards ? "phase_backwards"
-                                                                              : "unresolved_reopen";
-        out.push_back(
-            {{"kind", kind}, {"earlier", point_json(c.earlier)}, {"later", point_json(c.later)}});
+// A text item that may be missing, with `extra` members after its own.
+template <class Extra>
+void write_optional_item(json_stream& w, std::string_view name,
+                         const std::optional<model::text_item>& item, Extra extra) {
+    w.key(name);
+    if (!item) {
+        w.null();
+        return;
     }
-    return out;
+    w.open_object();
+    text_item_members(w, *item);
+    extra();
+    w.close();
 }
 
-json marker_list_json(const std::vector<model::marker>& marks) {
-    json out = json::array();
-    for (const auto& m : marks) out.push_back({{"number", m.number}, {"at", time_json(m.at)}});
-    return out;
+void write_mark(json_stream& w, const model::marker& m) {
+    w.open_object();
+    w.key("number").number(m.number);
+    w.key("at").time(m.at);
+    w.close();
 }
 
-json metrics_json(const detail::context& ctx) {
-    const char* basis = ctx.start.from == model::impact_start::basis::declaration ? "declaration"
-                        : ctx.start.from == model::impact_start::basis::started ? "started"
-                                                                                 : "earlier_marker";
-    json out = {{"started_at", time_json(ctx.start.at)},
-                {"start_basis", basis},
-                {"start_number", ctx.start.number}};
-    for (const auto& spec : detail::metric_specs) {
-        const auto& value = ctx.metrics.*spec.field;
-        out[std::string(spec.key) + "_seconds"] =
-            value ? json(detail::whole_seconds(*value)) : json(nullptr);
-    }
-    return out;
+void write_point(json_stream& w, std::string_view name, const model::marked_point& p) {
+    w.key(name).open_object();
+    w.key("what").text(p.what);
+    w.key("number").number(p.number);
+    w.key("at").time(p.at);
+    w.close();
 }
 
-json incident_state_json(const detail::context& ctx) {
+void write_state(json_stream& w, const detail::context& ctx) {
     const auto& inc = ctx.incident;
-    json roles = json::object();
-    for (const auto& [role, holder] : inc.roles) roles[role] = person_json(holder);
-    json participants = json::array();
-    for (const auto& who : inc.participants()) participants.push_back(person_json(who));
+    w.open_object();
+    w.key("id").number(inc.id);
+    w.key("title").text(inc.title);
+    w.key("severity").text(model::to_string(inc.level));
+    w.key("phase").text(model::to_string(inc.current));
+    w.key("open").boolean(inc.is_open());
+    w.key("channel").open_object();
+    w.key("platform").text(inc.channel.platform);
+    w.key("channel").text(inc.channel.channel);
+    w.close();
+    w.key("declared_by");
+    write_person(w, inc.declared_by);
+    w.key("declared_at").time(inc.declared_at);
+    w.key("last_sequence").number(inc.last_sequence);
+    w.key("roles").open_object();
+    for (const auto& [role, holder] : inc.roles) {
+        w.key(role);
+        write_person(w, holder);
+    }
+    w.close();
+    w.key("participants").open_array();
+    for (const auto& who : inc.participants()) {
+        w.item();
+        write_person(w, who);
+    }
+    w.close();
 
+    w.key("markers").open_object();
+    for (const auto& spec : detail::marker_specs) {
+        w.key(spec.name);
+        if (const auto& m = inc.marks.*spec.field) {
+            write_mark(w, *m);
+        } else {
+            w.null();
+        }
+    }
+    w.close();
+    write_list(w, "earlier_resolutions", inc.marks.earlier_resolutions, write_mark);
+    write_list(w, "reopened", inc.marks.reopened, write_mark);
+
+    w.key("metrics").open_object();
+    w.key("started_at").time(ctx.start.at);
+    w.key("start_basis")
+        .text(ctx.start.from == model::impact_start::basis::declaration ? "declaration"
+              : ctx.start.from == model::impact_start::basis::started   ? "started"
+                                                                        : "earlier_marker");
+    w.key("start_number").number(ctx.start.number);
+    for (const auto& spec : detail::metric_specs) {
+        w.key(std::string(spec.key) + "_seconds");
+        if (const auto& value = ctx.metrics.*spec.field) {
+            w.number(detail::whole_seconds(*value));
+        } else {
+            w.null();
+        }
+    }
+    w.close();
+
+    w.key("conflicts").open_array();
+    for (const auto& c : ctx.conflicts) {
+        w.item().open_object();
+        w.key("kind").text(c.type == model::conflict::kind::out_of_order ? "out_of_order"
+                           : c.type == model::conflict::kind::phase_backwards
+                               ? "phase_backwards"
+                               : "unresolved_reopen");
+        write_point(w, "earlier", c.earlier);
+        write_point(w, "later", c.later);
+        w.close();
+    }
+    w.close();
     const auto how = detail::detection_of(inc);
-    json cause = optional_json(inc.cause, text_item_json);
-    if (!cause.is_null()) cause["origin"] = model::to_string(inc.origin);
-    json resolution = optional_json(inc.resolution, text_item_json);
-    if (!resolution.is_null()) resolution["type"] = model::to_string(inc.resolution_kind);
+    write_optional_text(w, "detection", how.has_value(), how ? model::to_string(*how) : "");
+    write_list(w, "timeline", inc.timeline, write_entry);
+    write_list(w, "sitreps", inc.sitreps, write_sitrep);
+    write_optional_item(w, "impact", inc.impact, [] {});
+    write_optional_item(w, "cause", inc.cause,
+                        [&] { w.key("origin").text(model::to_string(inc.origin)); });
+    write_optional_item(w, "resolution", inc.resolution,
+                        [&] { w.key("type").text(model::to_string(inc.resolution_kind)); });
+    write_list(w, "whys", inc.whys, write_text_item);
+    write_list(w, "lessons", inc.lessons, write_lesson);
+    write_list(w, "actions", inc.actions, write_action);
+    w.key("security").open_object();
+    w.key("flagged").boolean(inc.security_flagged());
+    write_list(w, "notes", inc.security_notes, write_text_item);
+    w.close();
+    w.key("data_loss").open_object();
+    w.key("lost").boolean(inc.data_lost());
+    write_list(w, "notes", inc.data_loss_notes, write_text_item);
+    w.close();
+    w.close();
+}
 
-    return {
-        {"id", inc.id},
-        {"title", inc.title},
-        {"severity", model::to_string(inc.level)},
-        {"phase", model::to_string(inc.current)},
-        {"open", inc.is_open()},
-        {"channel", {{"platform", inc.channel.platform}, {"channel", inc.channel.channel}}},
-        {"declared_by", person_json(inc.declared_by)},
-        {"declared_at", time_json(inc.declared_at)},
-        {"last_sequence", inc.last_sequence},
-        {"roles", std::move(roles)},
-        {"participants", std::move(participants)},
-        {"markers", markers_json(ctx)},
-        {"earlier_resolutions", marker_list_json(inc.marks.earlier_resolutions)},
-        {"reopened", marker_list_json(inc.marks.reopened)},
-        {"metrics", metrics_json(ctx)},
-        {"conflicts", conflicts_json(ctx)},
-        {"detection", how ? json(model::to_string(*how)) : json(nullptr)},
-        {"timeline", list_json(inc.timeline, entry_json)},
-        {"sitreps", list_json(inc.sitreps, sitrep_json)},
-        {"impact", optional_json(inc.impact, text_item_json)},
-        {"cause", std::move(cause)},
-        {"resolution", std::move(resolution)},
-        {"whys", list_json(inc.whys, text_item_json)},
-        {"lessons", list_json(inc.lessons, lesson_json)},
-        {"actions", list_json(inc.actions, action_json)},
-        {"security",
-         {{"flagged", inc.security_flagged()},
-          {"notes", list_json(inc.security_notes, text_item_json)}}},
-        {"data_loss",
-         {{"lost", inc.data_lost()}, {"notes", list_json(inc.data_loss_notes, text_item_json)}}}};
+// An event as the codec writes it (event_to_json: its keys sorted), the envelope written
+// directly and only the payload made by the codec.
+void write_event(json_stream& w, const model::event& e) {
+    w.open_object();
+    w.key("actor");
+    write_person(w, e.actor);
+    w.key("incident").number(e.incident_id);
+    w.key("kind").text(model::kind_name(e.data));
+    w.key("occurred_at").time(e.occurred_at);
+    w.key("payload").tree(model::payload_to_json(e.data));
+    w.key("recorded_at").time(e.recorded_at);
+    w.key("schema").number(model::event_schema_version);
+    w.key("seq").number(e.sequence);
+    w.key("source").open_object();
+    w.key("channel").text(e.source.channel);
+    w.key("message_id").text(e.source.message_id);
+    w.key("part").number(e.source.part);
+    w.key("platform").text(e.source.platform);
+    w.close();
+    w.close();
 }
 
 }  // namespace
@@ -266,28 +422,24 @@ json incident_state_json(const detail::context& ctx) {
 std::string incident_json(const model::incident& incident, std::span<const model::event> events,
                           const options& opts) {
     const auto ctx = detail::make_context(incident, opts);
-    // Written member by member, so that each event goes out as the codec makes it, with no
-    // copy into the document first.
-    std::string out = "{\n  \"schema_version\": " + std::to_string(export_schema_version) +
-                      ",\n  \"generated_at\": ";
-    write_string(out, model::format_utc(opts.generated_at));
-    out += ",\n  \"zone\": ";
-    write_string(out, opts.zone.name());
-    out += ",\n  \"incident\": ";
-    write_json(out, incident_state_json(ctx), 1);
-    out += ",\n  \"events\": ";
-    if (events.empty()) {
-        out += "[]";
-    } else {
-        out += "[\n";
-        for (std::size_t i = 0; i < events.size(); ++i) {
-            if (i > 0) out += ",\n";
-            out += "    ";
-            write_json(out, model::event_to_json(events[i]), 2);
-        }
-        out += "\n  ]";
+    std::string out;
+    // About what an event and its timeline entry take, so the text is not copied as it grows.
+    out.reserve(4096 + events.size() * 1400);
+    json_stream w(out, 0);
+    w.open_object();
+    w.key("schema_version").number(export_schema_version);
+    w.key("generated_at").time(opts.generated_at);
+    w.key("zone").text(opts.zone.name());
+    w.key("incident");
+    write_state(w, ctx);
+    w.key("events").open_array();
+    for (const auto& e : events) {
+        w.item();
+        write_event(w, e);
     }
-    out += "\n}\n";
+    w.close();
+    w.close();
+    out += '\n';
     return out;
 }
 

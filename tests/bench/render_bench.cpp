@@ -67,8 +67,8 @@ double median_ms(Work work) {
 int main() {
     const render::options opts{*model::zone::locate("Europe/Berlin"),
                                model::timestamp{std::chrono::milliseconds{1'764'000'000'000}}};
-    std::printf("%10s %10s %12s %10s %10s %10s\n", "entries", "fold ms", "postmortem", "agenda",
-                "json ms", "draft KiB");
+    std::printf("%10s %10s %12s %10s %10s %10s %10s\n", "entries", "fold ms", "postmortem",
+                "agenda", "json ms", "draft KiB", "json KiB");
     for (const std::size_t entries : {1'000u, 10'000u, 100'000u}) {
         const auto events = incident_with(entries);
         model::incident state;
@@ -76,9 +76,11 @@ int main() {
         std::size_t size = 0;
         const double draft = median_ms([&] { size = render::postmortem_markdown(state, opts).size(); });
         const double agenda = median_ms([&] { (void)render::agenda_markdown(state, opts); });
-        const double json = median_ms([&] { (void)render::incident_json(state, events, opts); });
-        std::printf("%10zu %10.1f %12.1f %10.1f %10.1f %10zu\n", entries, fold, draft, agenda, json,
-                    size / 1024);
+        std::size_t json_size = 0;
+        const double json =
+            median_ms([&] { json_size = render::incident_json(state, events, opts).size(); });
+        std::printf("%10zu %10.1f %12.1f %10.1f %10.1f %10zu %10zu\n", entries, fold, draft, agenda,
+                    json, size / 1024, json_size / 1024);
     }
     return 0;
 }
