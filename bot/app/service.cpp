@@ -471,11 +471,11 @@ int run_service(const cli_context& cli) {
             return exit_usage;
         }
     }
-    // Made after the store and gone before it: its pages read the store on a thread of its own.
+    // Its pages read the store through a connection and a thread of their own.
     std::unique_ptr<web_view> web;
     if (settings.web_port != 0) {
         try {
-            web = std::make_unique<web_view>(*store, settings,
+            web = std::make_unique<web_view>(open_reader(cli), settings,
                                              static_cast<unsigned short>(settings.web_port));
             spdlog::info("web view on http://{}:{}/", settings.web_address, web->port());
         } catch (const std::exception& e) {

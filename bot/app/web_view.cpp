@@ -40,8 +40,9 @@ web::site_options site_options_of(const config& settings) {
 }  // namespace
 
 struct web_view::parts {
-    parts(store::event_store& store, const config& settings, unsigned short port)
-        : site(store, site_options_of(settings)),
+    parts(std::unique_ptr<store::event_store> reader, const config& settings, unsigned short port)
+        : store(std::move(reader)),
+          site(*store, site_options_of(settings)),
           server(io.get_executor(), settings.web_address, port,
                  [this](const adapters::net::incoming_request& request) {
                      return site.answer(request);
@@ -53,15 +54,17 @@ struct web_view::parts {
         thread.join();
     }
 
+    std::unique_ptr<store::event_store> store;
     asio::io_context io{1};
     web::site site;
     adapters::net::http_server server;
     std::thread thread;
 };
 
-web_view::web_view(store::event_store& store, const config& settings, unsigned short port) {
+web_view::web_view(std::unique_ptr<store::event_store> store, const config& settings,
+                   unsigned short port) {
     try {
-        parts_ = std::make_unique<parts>(store, settings, port);
+        parts_ = std::make_unique<parts>(std::move(store), settings, port);
     } catch (const std::exception& e) {
         throw std::runtime_error(std::string("web view: ") + e.what());
     }
@@ -102,7 +105,7 @@ int serve_web(const cli_context& cli, std::optional<unsigned short> port) {
                                           : default_serve_port);
     std::unique_ptr<web_view> view;
     try {
-        view = std::make_unique<web_view>(*store, cli.settings, chosen);
+        view = std::make_unique<web_view>(std::move(store), cli.settings, chosen);
     } catch (const std::exception& e) {
         cli.err << "scribe: " << e.what() << "\n";
         return exit_usage;

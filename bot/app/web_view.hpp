@@ -1,5 +1,5 @@
-// The web view as the application runs it: on a thread and io_context of its own, so a slow
-// page never holds up the chat adapters, over the store the process already has open.
+// The web view as the application runs it: on a thread, io_context and store connection of its
+// own, so a page being drawn never holds up the chat adapters or the router's reads.
 #pragma once
 
 #include <memory>
@@ -13,9 +13,10 @@ namespace scribe::app {
 
 class web_view {
   public:
-    // Binds web.address:port and starts serving; throws std::runtime_error (with the address)
-    // when it cannot bind.
-    web_view(store::event_store& store, const config& settings, unsigned short port);
+    // Binds web.address:port and starts serving `store` (a reader of its own); throws
+    // std::runtime_error (with the address) when it cannot bind.
+    web_view(std::unique_ptr<store::event_store> store, const config& settings,
+             unsigned short port);
     ~web_view();
     web_view(const web_view&) = delete;
     web_view& operator=(const web_view&) = delete;

@@ -41,64 +41,101 @@ std::optional<std::chrono::year_month_day> parse_date(const std::string& text) {
     return ymd;
 }
 
-json encode(const payload::declared& p) {
-    return {{"title", p.title}, {"severity", to_string(p.level)}};
+void encode(const payload::declared& p, payload_fields& out) {
+    out.text("title", p.title);
+    out.text("severity", to_string(p.level));
 }
-json encode(const payload::title_set& p) { return {{"title", p.title}}; }
-json encode(const payload::severity_changed& p) { return {{"severity", to_string(p.level)}}; }
-json encode(const payload::role_assigned& p) {
-    return {{"role", p.role}, {"holder", person_to_json(p.holder)}};
+void encode(const payload::title_set& p, payload_fields& out) { out.text("title", p.title); }
+void encode(const payload::severity_changed& p, payload_fields& out) {
+    out.text("severity", to_string(p.level));
 }
-json encode(const payload::status_changed& p) { return {{"phase", to_string(p.to)}}; }
-json encode(const payload::reopened&) { return json::object(); }
-json encode(const payload::started_marked&) { return json::object(); }
-json encode(const payload::detected& p) { return {{"how", to_string(p.how)}}; }
-json encode(const payload::entry_added& p) {
-    json j{{"type", to_string(p.type)}, {"text", p.text}};
-    if (!p.author.id.empty() || !p.author.name.empty()) j["author"] = person_to_json(p.author);
-    if (!p.url.empty()) j["url"] = p.url;
-    if (!p.permalink.empty()) j["permalink"] = p.permalink;
-    if (!p.origin_message.empty()) j["origin_message"] = p.origin_message;
-    return j;
+void encode(const payload::role_assigned& p, payload_fields& out) {
+    out.text("role", p.role);
+    out.person("holder", p.holder);
 }
-json encode(const payload::entry_edited& p) { return {{"target", p.target}, {"text", p.text}}; }
-json encode(const payload::entry_retracted& p) { return {{"target", p.target}}; }
-json encode(const payload::sitrep_posted& p) {
-    json j{{"status", p.status}, {"impact", p.impact}, {"next", p.next}};
-    if (p.next_update) j["next_update_seconds"] = p.next_update->count() / 1000;
-    return j;
+void encode(const payload::status_changed& p, payload_fields& out) {
+    out.text("phase", to_string(p.to));
 }
-json encode(const payload::impact_set& p) { return {{"text", p.text}}; }
-json encode(const payload::cause_noted& p) {
-    return {{"origin", to_string(p.origin)}, {"text", p.text}};
+void encode(const payload::reopened&, payload_fields&) {}
+void encode(const payload::started_marked&, payload_fields&) {}
+void encode(const payload::detected& p, payload_fields& out) { out.text("how", to_string(p.how)); }
+void encode(const payload::entry_added& p, payload_fields& out) {
+    out.text("type", to_string(p.type));
+    out.text("text", p.text);
+    if (!p.author.id.empty() || !p.author.name.empty()) out.person("author", p.author);
+    if (!p.url.empty()) out.text("url", p.url);
+    if (!p.permalink.empty()) out.text("permalink", p.permalink);
+    if (!p.origin_message.empty()) out.text("origin_message", p.origin_message);
 }
-json encode(const payload::resolution_noted& p) {
-    return {{"type", to_string(p.type)}, {"text", p.text}};
+void encode(const payload::entry_edited& p, payload_fields& out) {
+    out.number("target", p.target);
+    out.text("text", p.text);
 }
-json encode(const payload::why_added& p) { return {{"text", p.text}}; }
-json encode(const payload::lesson_added& p) {
-    return {{"kind", to_string(p.kind)}, {"text", p.text}};
+void encode(const payload::entry_retracted& p, payload_fields& out) {
+    out.number("target", p.target);
 }
-json encode(const payload::action_added& p) {
-    json j{{"owner", person_to_json(p.owner)}, {"text", p.text}};
-    if (p.due) j["due"] = format_date(*p.due);
-    return j;
+void encode(const payload::sitrep_posted& p, payload_fields& out) {
+    out.text("status", p.status);
+    out.text("impact", p.impact);
+    out.text("next", p.next);
+    if (p.next_update) out.number("next_update_seconds", p.next_update->count() / 1000);
 }
-json encode(const payload::action_updated& p) {
-    return {{"target", p.target}, {"status", to_string(p.status)}};
+void encode(const payload::impact_set& p, payload_fields& out) { out.text("text", p.text); }
+void encode(const payload::cause_noted& p, payload_fields& out) {
+    out.text("origin", to_string(p.origin));
+    out.text("text", p.text);
 }
-json encode(const payload::security_flagged& p) { return {{"text", p.text}}; }
-json encode(const payload::data_lost& p) { return {{"text", p.text}}; }
-json encode(const payload::room_linked& p) {
-    return {{"platform", p.platform}, {"channel", p.channel}};
+void encode(const payload::resolution_noted& p, payload_fields& out) {
+    out.text("type", to_string(p.type));
+    out.text("text", p.text);
 }
-json encode(const payload::room_unlinked& p) {
-    return {{"platform", p.platform}, {"channel", p.channel}};
+void encode(const payload::why_added& p, payload_fields& out) { out.text("text", p.text); }
+void encode(const payload::lesson_added& p, payload_fields& out) {
+    out.text("kind", to_string(p.kind));
+    out.text("text", p.text);
 }
-json encode(const payload::reminders_set& p) { return {{"enabled", p.enabled}}; }
-json encode(const payload::reminder_sent& p) {
-    return {{"kind", to_string(p.kind)}, {"due", format_utc(p.due)}};
+void encode(const payload::action_added& p, payload_fields& out) {
+    out.person("owner", p.owner);
+    out.text("text", p.text);
+    if (p.due) out.text("due", format_date(*p.due));
 }
+void encode(const payload::action_updated& p, payload_fields& out) {
+    out.number("target", p.target);
+    out.text("status", to_string(p.status));
+}
+void encode(const payload::security_flagged& p, payload_fields& out) { out.text("text", p.text); }
+void encode(const payload::data_lost& p, payload_fields& out) { out.text("text", p.text); }
+void encode(const payload::room_linked& p, payload_fields& out) {
+    out.text("platform", p.platform);
+    out.text("channel", p.channel);
+}
+void encode(const payload::room_unlinked& p, payload_fields& out) {
+    out.text("platform", p.platform);
+    out.text("channel", p.channel);
+}
+void encode(const payload::reminders_set& p, payload_fields& out) {
+    out.boolean("enabled", p.enabled);
+}
+void encode(const payload::reminder_sent& p, payload_fields& out) {
+    out.text("kind", to_string(p.kind));
+    out.text("due", format_utc(p.due));
+}
+
+// The fields as a JSON object, for the store and `scribe export`.
+class tree_fields final : public payload_fields {
+  public:
+    json tree = json::object();
+    void text(std::string_view key, std::string_view value) override {
+        tree[std::string(key)] = std::string(value);
+    }
+    void number(std::string_view key, std::int64_t value) override {
+        tree[std::string(key)] = value;
+    }
+    void boolean(std::string_view key, bool value) override { tree[std::string(key)] = value; }
+    void person(std::string_view key, const model::person& value) override {
+        tree[std::string(key)] = person_to_json(value);
+    }
+};
 
 event_payload decode(std::string_view kind, const json& j) {
     if (kind == "declared") {
@@ -189,8 +226,14 @@ event_payload decode(std::string_view kind, const json& j) {
 
 }  // namespace
 
+void write_payload(const event_payload& p, payload_fields& out) {
+    std::visit([&out](const auto& v) { encode(v, out); }, p);
+}
+
 json payload_to_json(const event_payload& p) {
-    return std::visit([](const auto& v) { return encode(v); }, p);
+    tree_fields fields;
+    write_payload(p, fields);
+    return std::move(fields.tree);
 }
 
 std::optional<event_payload> payload_from_json(std::string_view kind, const json& j,

@@ -2,8 +2,10 @@
 // export and `scribe export` / `scribe import`.
 #pragma once
 
+#include <cstdint>
 #include <nlohmann/json_fwd.hpp>
 #include <string>
+#include <string_view>
 
 #include "bot/model/event.hpp"
 
@@ -12,6 +14,20 @@ namespace scribe::model {
 // Version of the event encoding; bump it with every incompatible change, and teach
 // event_from_json the older ones.
 inline constexpr int event_schema_version = 1;
+
+// What a payload's encoder writes its fields to: a JSON object (payload_to_json), or a writer
+// that streams them (the JSON export). Each field once; the order is the encoder's.
+class payload_fields {
+  public:
+    virtual ~payload_fields() = default;
+    virtual void text(std::string_view key, std::string_view value) = 0;
+    virtual void number(std::string_view key, std::int64_t value) = 0;
+    virtual void boolean(std::string_view key, bool value) = 0;
+    virtual void person(std::string_view key, const model::person& value) = 0;
+};
+
+// The one definition of each payload kind's fields.
+void write_payload(const event_payload& p, payload_fields& out);
 
 nlohmann::json payload_to_json(const event_payload& p);
 

@@ -30,57 +30,6 @@ void write_string(std::string& out, std::string_view text) {
     out += '"';
 }
 
-// `value` as dump(2, ' ', false, replace) writes it at nesting `depth`, several times faster
-// (no output adapter, no per-byte UTF-8 decoding of plain text); floats, which the export
-// does not hold, are left to nlohmann.
-template <class Json>
-void write_json(std::string& out, const Json& value, int depth) {
-    const auto indent = [&](int level) { out.append(static_cast<std::size_t>(level) * 2, ' '); };
-    switch (value.type()) {
-        case nlohmann::json::value_t::object:
-        case nlohmann::json::value_t::array: {
-            const bool object = value.is_object();
-            if (value.empty()) {
-                out += object ? "{}" : "[]";
-                return;
-            }
-            out += object ? "{\n" : "[\n";
-            bool first = true;
-            for (auto it = value.begin(); it != value.end(); ++it) {
-                if (!first) out += ",\n";
-                first = false;
-                indent(depth + 1);
-                if (object) {
-                    write_string(out, it.key());
-                    out += ": ";
-                }
-                write_json(out, it.value(), depth + 1);
-            }
-            out += '\n';
-            indent(depth);
-            out += object ? '}' : ']';
-            return;
-        }
-        case nlohmann::json::value_t::string:
-            write_string(out, value.template get_ref<const std::string&>());
-            return;
-        case nlohmann::json::value_t::boolean:
-            out += value.template get<bool>() ? "true" : "false";
-            return;
-        case nlohmann::json::value_t::number_integer:
-            out += std::to_string(value.template get<std::int64_t>());
-            return;
-        case nlohmann::json::value_t::number_unsigned:
-            out += std::to_string(value.template get<std::uint64_t>());
-            return;
-        case nlohmann::json::value_t::null:
-            out += "null";
-            return;
-        default:
-            out += value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-    }
-}
-
 // Writes JSON as dump(2) lays it out, member by member, with no document built first: the
 // export of a long incident is mostly this, and building it as nlohmann trees cost ten times
 // more than writing it.
@@ -122,8 +71,6 @@ class json_stream {
         model::append_utc(out_, t);
         out_ += '"';
     }
-    // A value the codec made (an event's payload).
-    void tree(const nlohmann::json& value) { write_json(out_, value, depth()); }
 
   private:
     struct level {
@@ -395,16 +342,75 @@ void write_state(json_stream& w, const detail::context& ctx) {
     w.close();
 }
 
-// An event as the codec writes it (event_to_json: its keys sorted), the envelope written
-// directly and only the payload made by the codec.
-void write_event(json_stream& w, const model::event& e) {
+// A payload's fields as the codec gives them, written in the order of its JSON objects (keys
+// sorted); the texts are kept in one buffer reused from event to event.
+class stream_fields final : public model::payload_fields {
+  public:
+    void text(std::string_view key, std::string_view value) override {
+        fields_.push_back({key, kind::text, scratch_.size(), value.size(), 0, nullptr});
+        scratch_ += value;
+    }
+    void number(std::string_view key, std::int64_t value) override {
+        fields_.push_back({key, kind::number, 0, 0, value, nullptr});
+    }
+    void boolean(std::string_view key, bool value) override {
+        fields_.push_back({key, kind::boolean, 0, 0, value ? 1 : 0, nullptr});
+    }
+    void person(std::string_view key, const model::person& value) override {
+        fields_.push_back({key, kind::person, 0, 0, 0, &value});
+    }
+
+    void write(json_stream& w, const model::event_payload& payload) {
+        fields_.clear();
+        scratch_.clear();
+        model::write_payload(payload, *this);
+        std::sort(fields_.begin(), fields_.end(),
+                  [](const field& a, const field& b) { return a.key < b.key; });
+        w.open_object();
+        for (const auto& f : fields_) {
+            w.key(f.key);
+            switch (f.type) {
+                case kind::text:
+                    w.text(std::string_view(scratch_).substr(f.at, f.size));
+                    break;
+                case kind::number:
+                    w.number(f.number);
+                    break;
+                case kind::boolean:
+                    w.boolean(f.number != 0);
+                    break;
+                case kind::person:
+                    write_person(w, *f.who);
+                    break;
+            }
+        }
+        w.close();
+    }
+
+  private:
+    enum class kind { text, number, boolean, person };
+    struct field {
+        std::string_view key;
+        kind type;
+        std::size_t at;  // of a text, in scratch_
+        std::size_t size;
+        std::int64_t number;
+        const model::person* who;
+    };
+    std::vector<field> fields_;
+    std::string scratch_;
+};
+
+// An event as the codec writes it (event_to_json: its keys sorted).
+void write_event(json_stream& w, stream_fields& payload_fields, const model::event& e) {
     w.open_object();
     w.key("actor");
     write_person(w, e.actor);
     w.key("incident").number(e.incident_id);
     w.key("kind").text(model::kind_name(e.data));
     w.key("occurred_at").time(e.occurred_at);
-    w.key("payload").tree(model::payload_to_json(e.data));
+    w.key("payload");
+    payload_fields.write(w, e.data);
     w.key("recorded_at").time(e.recorded_at);
     w.key("schema").number(model::event_schema_version);
     w.key("seq").number(e.sequence);
@@ -433,9 +439,10 @@ std::string incident_json(const model::incident& incident, std::span<const model
     w.key("incident");
     write_state(w, ctx);
     w.key("events").open_array();
+    stream_fields payload_fields;
     for (const auto& e : events) {
         w.item();
-        write_event(w, e);
+        write_event(w, payload_fields, e);
     }
     w.close();
     w.close();
