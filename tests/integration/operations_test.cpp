@@ -35,11 +35,14 @@ void damage_table(const std::string& path, const std::string& table) {
 
 }  // namespace
 
-TEST_CASE("health, metrics, JSON logs and a SitRep reminder during a Slack incident") {
+TEST_CASE(
+    "health, metrics, JSON logs, the web view and a SitRep reminder during a Slack incident") {
     slack_run run;
     const auto port = free_port();
+    const auto web_port = free_port();
     auto environment = run.environment();
     environment.push_back("SCRIBE_HEALTH_PORT=" + std::to_string(port));
+    environment.push_back("SCRIBE_WEB_PORT=" + std::to_string(web_port));
     environment.push_back("SCRIBE_LOG_FORMAT=json");
     environment.push_back("SCRIBE_REMINDERS_SEV1=2s");
     run.bot = std::make_shared<child_process>(std::vector<std::string>{"--db", run.db(), "run"},
@@ -65,6 +68,12 @@ TEST_CASE("health, metrics, JSON logs and a SitRep reminder during a Slack incid
     const auto reminder = run.reply_containing("SitRep due for incident #1");
     CHECK(reminder.find("Bob Builder (comms)") != std::string::npos);
 
+    // The web view serves the live incident from the store the bot writes.
+    const auto [page_status, page] = get(web_port, "/incidents/1");
+    CHECK(page_status == 200);
+    CHECK(page.find("Card payments failing") != std::string::npos);
+    CHECK(page.find("failover started") != std::string::npos);
+
     const auto [status, scrape] = get(port, "/metrics");
     REQUIRE(status == 200);
     INFO(scrape);
@@ -85,6 +94,7 @@ TEST_CASE("health, metrics, JSON logs and a SitRep reminder during a Slack incid
     run.reply_containing("after the reload");
     run.stop_bot();
     CHECK(get(port, "/healthz").first == 0);
+    CHECK(get(web_port, "/").first == 0);
 
     // Every log line is one JSON object, none carries a token, and the router's lines name
     // their platform and channel.
@@ -166,6 +176,21 @@ TEST_CASE("a store found damaged while the bot serves stops it and its main file
     CHECK(bot.err().find("anything Scribe recorded before the check ended is in") !=
           std::string::npos);
     CHECK(read_text(run.db()) == damaged);
+}
+
+TEST_CASE("a web view beyond loopback with no way to sign in keeps the bot from starting") {
+    slack_run run;
+    auto environment = run.environment();
+    environment.push_back("SCRIBE_WEB_PORT=" + std::to_string(free_port()));
+    environment.push_back("SCRIBE_WEB_ADDRESS=0.0.0.0");
+    child_process bot({"--db", run.db(), "run"}, environment, run.dir.path());
+    const auto code = bot.wait(patience);
+    INFO(bot.err());
+    REQUIRE(code.has_value());
+    CHECK(*code == 2);
+    CHECK(bot.err().find("web.address 0.0.0.0 is reachable beyond this machine") !=
+          std::string::npos);
+    CHECK(run.slack.stats().open_links == 0);
 }
 
 TEST_CASE("the systemd unit passes systemd-analyze verify and is hardened") {
