@@ -35,7 +35,8 @@ incoming_request request_of(const http::request<http::string_body>& request,
         std::string name(field.name_string());
         for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
         auto& value = out.headers[name];
-        if (!value.empty()) value += ", ";
+        // Cookies sent in several headers are one list, separated as within one.
+        if (!value.empty()) value += name == "cookie" ? "; " : ", ";
         value += std::string(field.value());
     }
     out.body = request.body();
@@ -67,8 +68,12 @@ http::response<http::string_body> respond(const http::request<http::string_body>
     response.set(http::field::cache_control, "no-store");
     for (const auto& [name, value] : answer.headers) response.insert(name, value);
     response.keep_alive(false);
-    if (request.method() != http::verb::head) response.body() = std::move(answer.body);
-    response.prepare_payload();
+    if (request.method() == http::verb::head) {
+        response.content_length(answer.body.size());  // what GET would send
+    } else {
+        response.body() = std::move(answer.body);
+        response.prepare_payload();
+    }
     return response;
 }
 

@@ -30,7 +30,9 @@ web::site_options site_options_of(const config& settings) {
     o.zone = zone_of(settings);
     o.bar_raiser = settings.bar_raiser;
     o.show_security = settings.web_show_security;
-    o.access.open = loopback_only(settings.web_address);
+    // A token or proxy configured is always asked for, also behind a proxy on this machine.
+    o.access.open = loopback_only(settings.web_address) && settings.web_token.empty() &&
+                    settings.web_proxy_header.empty();
     o.access.token = settings.web_token;
     o.access.proxy_header = settings.web_proxy_header;
     o.access.trusted_proxies = settings.web_trusted_proxies;

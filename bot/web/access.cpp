@@ -1,17 +1,32 @@
-// Tokens and session ids compared in constant time; session ids from the system's CSPRNG.
+// Tokens compared as digests in constant time; session ids from the system's CSPRNG.
 #include "bot/web/access.hpp"
 
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
+#include <openssl/sha.h>
 
 #include <algorithm>
+#include <array>
+#include <cctype>
 #include <stdexcept>
 
 namespace scribe::web {
 namespace {
 
+using digest = std::array<unsigned char, SHA256_DIGEST_LENGTH>;
+
+digest sha256(const std::string& text) {
+    digest out{};
+    SHA256(reinterpret_cast<const unsigned char*>(text.data()), text.size(), out.data());
+    return out;
+}
+
+// Compared as digests, so that neither the content nor the length of the secret shows in
+// how long a wrong guess takes.
 bool same_secret(const std::string& a, const std::string& b) {
-    return a.size() == b.size() && !a.empty() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
+    const auto left = sha256(a);
+    const auto right = sha256(b);
+    return !a.empty() && !b.empty() && CRYPTO_memcmp(left.data(), right.data(), left.size()) == 0;
 }
 
 std::string trimmed(std::string text) {
@@ -31,6 +46,25 @@ std::string plain_address(const std::string& address) {
 }
 
 }  // namespace
+
+bool loopback_host(const std::string& host) {
+    if (host.empty()) return true;
+    std::string name = host;
+    if (name.starts_with('[')) {
+        name = name.substr(0, name.find(']') + 1);
+    } else if (const auto colon = name.rfind(':'); colon != std::string::npos) {
+        name = name.substr(0, colon);
+    }
+    for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (name == "localhost" || name == "[::1]") return true;
+    // 127.0.0.0/8 as four numbers.
+    int parts[4] = {-1, -1, -1, -1};
+    char tail = 0;
+    return std::sscanf(name.c_str(), "%d.%d.%d.%d%c", &parts[0], &parts[1], &parts[2], &parts[3],
+                       &tail) == 4 &&
+           parts[0] == 127 && parts[1] >= 0 && parts[1] < 256 && parts[2] >= 0 && parts[2] < 256 &&
+           parts[3] >= 0 && parts[3] < 256;
+}
 
 std::optional<std::string> cookie_value(const std::string& header, const std::string& name) {
     std::size_t at = 0;
@@ -58,7 +92,10 @@ std::optional<std::string> access_guard::admit(const adapters::net::incoming_req
     constexpr std::string_view bearer = "Bearer ";
     if (!policy_.token.empty() && authorization.size() > bearer.size() &&
         std::equal(bearer.begin(), bearer.end(), authorization.begin(),
-                   [](char a, char b) { return std::tolower(a) == std::tolower(b); }) &&
+                   [](char a, char b) {
+                       return std::tolower(static_cast<unsigned char>(a)) ==
+                              std::tolower(static_cast<unsigned char>(b));
+                   }) &&
         same_secret(trimmed(authorization.substr(bearer.size())), policy_.token)) {
         return "token";
     }

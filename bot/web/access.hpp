@@ -17,7 +17,7 @@
 namespace scribe::web {
 
 struct access_policy {
-    bool open = true;          // no authentication: the listener is on loopback only
+    bool open = true;  // no authentication: the listener is on loopback only and none is set up
     std::string token;         // empty: no token, no login form
     std::string proxy_header;  // e.g. "x-forwarded-user"; empty: no proxy is trusted
     std::vector<std::string> trusted_proxies;  // addresses the proxy connects from
@@ -54,6 +54,11 @@ class access_guard {
     std::mutex mutex_;
     std::map<std::string, std::chrono::system_clock::time_point> sessions_;  // id to expiry
 };
+
+// Whether a Host header names this machine's loopback ("localhost", "127.0.0.1:8080",
+// "[::1]:8080"), or is missing. A page elsewhere that points its own name at 127.0.0.1 (DNS
+// rebinding) sends its own name, and is turned away.
+bool loopback_host(const std::string& host);
 
 // The value of one cookie in a Cookie header, or none.
 std::optional<std::string> cookie_value(const std::string& header, const std::string& name);

@@ -175,6 +175,14 @@ http_answer site::answer(const incoming_request& request) {
 
 http_answer site::answer(const incoming_request& request,
                          std::chrono::system_clock::time_point now) {
+    auto& guard = parts_->guard;
+    if (guard.open() && !loopback_host(request.header("host"))) {
+        return with_headers({421,
+                             "text/plain; charset=utf-8",
+                             "this web view answers to localhost names only; to serve it under "
+                             "another name, set web.token or web.proxy_header\n",
+                             {}});
+    }
     const auto t = parse_target(request.target);
     if (t.path == "/static/scribe.css") {
         return with_headers({200, "text/css; charset=utf-8", style_sheet, {}});
@@ -182,7 +190,6 @@ http_answer site::answer(const incoming_request& request,
     if (t.path == "/static/icon.svg" || t.path == "/favicon.ico") {
         return with_headers({200, "image/svg+xml", icon, {}});
     }
-    auto& guard = parts_->guard;
     if (t.path == "/login") {
         if (request.method == "POST") return with_headers(parts_->log_in(request, now));
         if (!guard.has_login()) {

@@ -161,9 +161,9 @@ page trends_page(const view& v, const target& t) {
     }
     for (const auto& c : trends.charts) {
         out += "<figure class=\"trend\" id=\"" + c.id + "\">\n<h2>" + esc(c.title) + "</h2>\n" +
-               chart_svg(c) + "<figcaption>" + esc(chart_summary(c)) + " <a href=\"/trends/" +
-               c.id + ".csv?by=" + by + "\" download>Download CSV</a></figcaption>\n" +
-               "<details><summary>Figures</summary>\n" + chart_table(c) + "</details>\n</figure>\n";
+               chart_svg(c) + "<details><summary>Figures</summary>\n" + chart_table(c) +
+               "</details>\n<figcaption>" + esc(chart_summary(c)) + " <a href=\"/trends/" + c.id +
+               ".csv?by=" + by + "\" download>Download CSV</a></figcaption>\n</figure>\n";
     }
     return p;
 }

@@ -34,6 +34,19 @@ TEST_CASE("sessions are random, end when closed or when they run out") {
     CHECK_FALSE(guard.token_matches(""));
 }
 
+TEST_CASE("a Host header is loopback only when it names this machine's loopback") {
+    for (const auto* host : {"", "localhost", "LOCALHOST:8080", "127.0.0.1", "127.0.0.1:8080",
+                             "127.1.2.3:80", "[::1]", "[::1]:8080"}) {
+        CAPTURE(host);
+        CHECK(loopback_host(host));
+    }
+    for (const auto* host : {"evil.example.com", "evil.example.com:8080", "127.0.0.1.evil.com",
+                             "128.0.0.1", "127.0.0.256", "[::2]:80", "localhost.example.com"}) {
+        CAPTURE(host);
+        CHECK_FALSE(loopback_host(host));
+    }
+}
+
 TEST_CASE("on loopback everyone is let in") {
     access_guard guard({});
     CHECK(guard.admit({}, std::chrono::system_clock::now()) == "loopback");

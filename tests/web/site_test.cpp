@@ -3,6 +3,7 @@
 #include "bot/web/site.hpp"
 
 #include <doctest/doctest.h>
+#include <sqlite3.h>
 
 #include "bot/store/import.hpp"
 #include "bot/store/sqlite_store.hpp"
@@ -257,6 +258,37 @@ TEST_CASE("every answer carries a strict Content-Security-Policy, and the view i
     auto post = get("/");
     post.method = "POST";
     CHECK(s.answer(post, now).status == 405);
+}
+
+TEST_CASE("open on loopback, the view answers to loopback names only (no DNS rebinding)") {
+    fixture f;
+    site s(*f.store, {});
+    auto request = get("/incidents.csv");
+    request.headers["host"] = "attacker.example.com";
+    const auto refused = s.answer(request, now);
+    CHECK(refused.status == 421);
+    CHECK(has(header(refused, "Content-Security-Policy"), "default-src 'none'"));
+    request.headers["host"] = "127.0.0.1:8080";
+    CHECK(s.answer(request, now).status == 200);
+    request.headers["host"] = "localhost:8080";
+    CHECK(s.answer(request, now).status == 200);
+}
+
+TEST_CASE("an incident whose facts are not kept yet is hidden like a !security one") {
+    fixture f;
+    f.store.reset();
+    sqlite3* db = nullptr;
+    REQUIRE(sqlite3_open((f.dir / "scribe.db").c_str(), &db) == SQLITE_OK);
+    REQUIRE(sqlite3_exec(db, "DELETE FROM incident_facts WHERE incident_id = 2", nullptr, nullptr,
+                         nullptr) == SQLITE_OK);
+    sqlite3_close(db);
+    const auto reader = store::sqlite_store::open_read_only((f.dir / "scribe.db").string());
+    site s(*reader, {});
+    const auto list = s.answer(get("/"), now).body;
+    CHECK(has(list, "Checkout down"));
+    CHECK_FALSE(has(list, "Search"));
+    CHECK(has(list, "2 incidents are flagged"));
+    CHECK_FALSE(has(s.answer(get("/actions?state=all"), now).body, "onerror"));
 }
 
 TEST_CASE("beyond loopback a request needs the token, the login session or a trusted proxy") {

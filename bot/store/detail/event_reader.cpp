@@ -23,7 +23,7 @@ std::string select_actions_sql(const char* also) {
     return std::string(
                "SELECT a.incident_id, i.title, a.number, a.owner_platform, a.owner_id, "
                "a.owner_name, a.text, a.due, a.status, a.opened_at, a.done_at, "
-               "coalesce(f.security, 0) FROM actions AS a "
+               "coalesce(f.security, 1) FROM actions AS a "
                "JOIN incidents AS i ON i.id = a.incident_id "
                "LEFT JOIN incident_facts AS f ON f.incident_id = a.incident_id "
                "WHERE a.retracted = 0 ") +
@@ -180,7 +180,8 @@ std::vector<incident_record> basic_event_reader<Backend>::list_incident_records(
             f.origin = optional_enum<model::cause_origin>(row, 11);
             f.resolution = optional_enum<model::resolution_type>(row, 12);
             f.detected_by = optional_enum<model::detection>(row, 13);
-            f.security = !row.is_null(14) && row.int64(14) != 0;
+            // Facts not yet kept (a store just upgraded) count as flagged until they are.
+            f.security = row.is_null(14) || row.int64(14) != 0;
             f.data_lost = !row.is_null(15) && row.int64(15) != 0;
             index.emplace(f.id, records.size());
             records.push_back(std::move(r));
