@@ -122,6 +122,25 @@ bool access_guard::token_matches(const std::string& candidate) const {
     return same_secret(candidate, policy_.token);
 }
 
+bool access_guard::login_locked(const std::string& peer,
+                                std::chrono::system_clock::time_point now) {
+    constexpr int most_failures = 10;
+    const std::lock_guard lock(mutex_);
+    const auto it = failed_logins_.find(plain_address(peer));
+    return it != failed_logins_.end() && it->second.count >= most_failures &&
+           now - it->second.since < login_window;
+}
+
+void access_guard::login_failed(const std::string& peer,
+                                std::chrono::system_clock::time_point now) {
+    const std::lock_guard lock(mutex_);
+    std::erase_if(failed_logins_,
+                  [&](const auto& entry) { return now - entry.second.since >= login_window; });
+    auto& f = failed_logins_[plain_address(peer)];
+    if (f.count == 0) f.since = now;
+    ++f.count;
+}
+
 std::string access_guard::open_session(std::chrono::system_clock::time_point now) {
     unsigned char bytes[32];
     if (RAND_bytes(bytes, sizeof bytes) != 1) {

@@ -39,6 +39,12 @@ class access_guard {
     // Whether the login form's token is the configured one (compared in constant time).
     bool token_matches(const std::string& candidate) const;
 
+    // Wrong tokens at the login form, per address: after ten in a minute that address must
+    // wait for the minute to pass, so the token cannot be guessed at speed.
+    bool login_locked(const std::string& peer, std::chrono::system_clock::time_point now);
+    void login_failed(const std::string& peer, std::chrono::system_clock::time_point now);
+    static constexpr std::chrono::seconds login_window{60};
+
     // A new session; its id goes into the cookie.
     std::string open_session(std::chrono::system_clock::time_point now);
     void close_session(const adapters::net::incoming_request& request);
@@ -53,6 +59,11 @@ class access_guard {
     access_policy policy_;
     std::mutex mutex_;
     std::map<std::string, std::chrono::system_clock::time_point> sessions_;  // id to expiry
+    struct failures {
+        std::chrono::system_clock::time_point since;  // the first of the current window
+        int count = 0;
+    };
+    std::map<std::string, failures> failed_logins_;  // by address
 };
 
 // Whether a Host header names this machine's loopback ("localhost", "127.0.0.1:8080",

@@ -284,7 +284,18 @@ http_answer site::parts::log_in(const incoming_request& request,
     if (!guard.has_login()) {
         return html_answer(404, frame(not_found("This Scribe has no login form."), false));
     }
+    if (guard.login_locked(request.peer, now)) {
+        auto answer = html_answer(
+            429, frame(login_page(next,
+                                  "Too many wrong tokens from this address; try again in "
+                                  "a minute."),
+                       false));
+        answer.headers.emplace_back("Retry-After",
+                                    std::to_string(access_guard::login_window.count()));
+        return answer;
+    }
     if (!guard.token_matches(field("token"))) {
+        guard.login_failed(request.peer, now);
         return html_answer(200, frame(login_page(next, "That is not the access token."), false));
     }
     http_answer answer{303, "text/plain; charset=utf-8", "signed in\n", {}};

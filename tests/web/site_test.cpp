@@ -345,6 +345,27 @@ TEST_CASE("beyond loopback a request needs the token, the login session or a tru
     CHECK(s.answer(proxied, now).status == 401);
 }
 
+TEST_CASE("ten wrong tokens in a minute lock an address out of the login form for the minute") {
+    fixture f;
+    site_options o;
+    o.access.open = false;
+    o.access.token = "a-long-enough-token-0123";
+    site s(*f.store, o);
+    auto login = get("/login");
+    login.method = "POST";
+    login.peer = "10.1.1.1";
+    login.body = "token=guess";
+    for (int i = 0; i < 10; ++i) CHECK(s.answer(login, now).status == 200);
+    login.body = "token=a-long-enough-token-0123";
+    const auto locked = s.answer(login, now + seconds{5});
+    CHECK(locked.status == 429);
+    CHECK(header(locked, "Retry-After") == "60");
+    auto elsewhere = login;
+    elsewhere.peer = "10.1.1.2";
+    CHECK(s.answer(elsewhere, now + seconds{5}).status == 303);
+    CHECK(s.answer(login, now + seconds{61}).status == 303);
+}
+
 TEST_CASE("signing out ends the session") {
     fixture f;
     site_options o;
