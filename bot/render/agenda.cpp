@@ -128,8 +128,8 @@ std::string agenda_markdown(const model::incident& incident, const options& opts
     for (const auto& who : incident.participants()) {
         attendees.push_back(escape_markdown(detail::display_name(who)));
     }
-    std::string state = detail::severity_label(incident.level) + ", " +
-                        std::string(model::to_string(incident.current));
+    std::string state =
+        severity_label(incident.level) + ", " + std::string(model::to_string(incident.current));
     if (const auto& mttr = ctx.metrics.time_to_resolve) {
         state += ", resolved after " + model::format_span(*mttr);
     }
@@ -138,7 +138,7 @@ std::string agenda_markdown(const model::incident& incident, const options& opts
         "# Retro agenda: " + escape_markdown(detail::display_title(incident)) + "\n\n";
     out += "- **Incident:** #" + std::to_string(incident.id) + " (" + state + "), impact began " +
            detail::local_date_time(zone, incident.started_at()) + "\n";
-    out += "- **Date:** " + detail::format_date(zone.local_date(opts.generated_at)) + "\n";
+    out += "- **Date:** " + format_date(zone.local_date(opts.generated_at)) + "\n";
     out += "- **Facilitator:** " + facilitator + "\n";
     out += "- **Attendees:** " + detail::join(attendees, ", ", ", ") + "\n";
     out += "- **Length:** " + std::to_string(total) + " minutes\n\n";

@@ -25,7 +25,7 @@ std::string timeline_text(const model::incident& incident, const options& opts) 
     const auto& zone = opts.zone;
     std::string out = "Timeline of " + heading(incident) + " (" + zone.name();
     if (!ctx.timeline.empty()) {
-        out += ", from " + detail::format_date(zone.local_date(ctx.timeline.front()->happened_at));
+        out += ", from " + format_date(zone.local_date(ctx.timeline.front()->happened_at));
     }
     out += ")\n";
     std::optional<model::timestamp> previous;
@@ -47,7 +47,7 @@ std::string summary_text(const model::incident& incident, const options& opts) {
     const auto& zone = opts.zone;
     std::string out = heading(incident) + "\n";
 
-    out += detail::severity_label(incident.level) + " · " +
+    out += severity_label(incident.level) + " · " +
            std::string(model::to_string(incident.current)) + " · ";
     if (incident.roles.empty()) {
         out += "no roles assigned yet (!role ic <user>)";
@@ -115,10 +115,9 @@ std::string incident_list_text(std::span<const listed_incident> incidents, const
             out += "\n… and " + std::to_string(incidents.size() - limit) + " more (scribe list)";
             break;
         }
-        out += "\n#" + std::to_string(i.id) + " " + detail::severity_label(i.level) + " " +
+        out += "\n#" + std::to_string(i.id) + " " + severity_label(i.level) + " " +
                std::string(model::to_string(i.current)) + " — " + detail::one_line(i.title) +
-               " (declared " + opts.zone.format_date_time(i.declared_at) + " in " + i.channel +
-               ")";
+               " (declared " + opts.zone.format_date_time(i.declared_at) + " in " + i.channel + ")";
     }
     return out;
 }
@@ -131,7 +130,7 @@ std::string action_list_text(std::span<const listed_action> actions, const optio
         out += "\n#" + std::to_string(a.incident_id) + "/" + std::to_string(a.number) + " " +
                detail::one_line(a.owner) + ": " + detail::one_line(a.text);
         if (a.due) {
-            out += " (due " + detail::format_date(*a.due) +
+            out += " (due " + format_date(*a.due) +
                    (std::chrono::sys_days{*a.due} < today ? ", overdue" : "") + ")";
         }
         out += " — " + detail::one_line(a.incident_title);

@@ -4,7 +4,8 @@
 
 #include "bot/render/detail.hpp"
 
-namespace scribe::render::detail {
+namespace scribe::render {
+namespace detail {
 
 std::string code(std::string_view command) { return "`" + std::string(command) + "`"; }
 
@@ -62,7 +63,9 @@ std::string role_label(std::string_view role) {
     return std::string(role);
 }
 
-std::string severity_label(model::severity level) { return upper(model::to_string(level)); }
+}  // namespace detail
+
+std::string severity_label(model::severity level) { return detail::upper(model::to_string(level)); }
 
 std::string_view kind_label(model::timeline_kind kind) {
     switch (kind) {
@@ -83,11 +86,13 @@ std::string_view kind_label(model::timeline_kind kind) {
 }
 
 std::string format_date(std::chrono::year_month_day day) {
-    char buf[16];
+    char buf[32];
     std::snprintf(buf, sizeof buf, "%04d-%02u-%02u", static_cast<int>(day.year()),
                   static_cast<unsigned>(day.month()), static_cast<unsigned>(day.day()));
     return buf;
 }
+
+namespace detail {
 
 std::int64_t whole_seconds(model::duration d) {
     return std::chrono::duration_cast<std::chrono::seconds>(d).count();
@@ -201,4 +206,5 @@ std::optional<involvement> most_involved(const context& ctx) {
     return best;
 }
 
-}  // namespace scribe::render::detail
+}  // namespace detail
+}  // namespace scribe::render

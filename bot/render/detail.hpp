@@ -55,10 +55,6 @@ inline constexpr std::array<model::lesson_kind, 4> lesson_kinds{
     model::lesson_kind::helped, model::lesson_kind::slowed, model::lesson_kind::differently,
     model::lesson_kind::learned};
 
-std::string severity_label(model::severity level);  // "SEV2"
-std::string_view kind_label(model::timeline_kind kind);
-
-std::string format_date(std::chrono::year_month_day day);  // "2026-03-29"
 std::int64_t whole_seconds(model::duration d);             // truncated toward zero
 
 // A local time with its UTC offset, so DST changes and backdating stay unambiguous:

@@ -160,7 +160,7 @@ void write_text_item(json_stream& w, const model::text_item& item) {
 void write_entry(json_stream& w, const model::timeline_entry& e) {
     w.open_object();
     item_members(w, e);
-    w.key("kind").text(detail::kind_label(e.kind));
+    w.key("kind").text(kind_label(e.kind));
     w.key("text").text(e.text);
     w.key("author");
     write_person(w, e.author);
@@ -200,7 +200,7 @@ void write_action(json_stream& w, const model::action_item& a) {
     text_item_members(w, a);
     w.key("owner");
     write_person(w, a.owner);
-    write_optional_text(w, "due", a.due.has_value(), a.due ? detail::format_date(*a.due) : "");
+    write_optional_text(w, "due", a.due.has_value(), a.due ? format_date(*a.due) : "");
     w.key("status").text(model::to_string(a.status));
     write_optional_text(w, "status_changed_at", a.status_changed_at.has_value(),
                         a.status_changed_at ? model::format_utc(*a.status_changed_at) : "");

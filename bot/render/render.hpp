@@ -82,6 +82,11 @@ std::string incident_list_text(std::span<const listed_incident> incidents, const
                                std::string_view prefix, std::size_t limit = 50);
 std::string action_list_text(std::span<const listed_action> actions, const options& opts);
 
+// Words documents use: "SEV2", a timeline entry's kind ("note", "sitrep"), "2026-03-29".
+std::string severity_label(model::severity level);
+std::string_view kind_label(model::timeline_kind kind);
+std::string format_date(std::chrono::year_month_day day);
+
 // Whether a URL from chat may become a link target: http, https and mailto only, so a
 // `javascript:` or `data:` URL is shown as text and never made clickable.
 bool is_linkable(std::string_view url);

@@ -75,7 +75,7 @@ mustache::data timeline_data(const context& ctx) {
                               {"time", text(zone.format_time(e->happened_at))},
                               {"utc", text(model::format_utc(e->happened_at))},
                               {"author", text(detail::display_name(e->author))},
-                              {"kind", text(detail::kind_label(e->kind))},
+                              {"kind", text(kind_label(e->kind))},
                               {"text", text(e->text)},
                               {"url", text(e->url)},
                               {"permalink", text(e->permalink)},
@@ -119,13 +119,12 @@ mustache::data lessons_data(const context& ctx) {
 mustache::data actions_data(const context& ctx) {
     auto out = list_of();
     for (const auto* a : detail::live_items(ctx.incident.actions)) {
-        out.push_back(
-            object({{"number", number(a->number)},
-                    {"text", text(a->text)},
-                    {"owner", text(detail::display_name(a->owner))},
-                    {"due", a->due ? text(detail::format_date(*a->due)) : mustache::data(false)},
-                    {"status", text(model::to_string(a->status))},
-                    {"done", mustache::data(a->status == model::action_status::done)}}));
+        out.push_back(object({{"number", number(a->number)},
+                              {"text", text(a->text)},
+                              {"owner", text(detail::display_name(a->owner))},
+                              {"due", a->due ? text(format_date(*a->due)) : mustache::data(false)},
+                              {"status", text(model::to_string(a->status))},
+                              {"done", mustache::data(a->status == model::action_status::done)}}));
     }
     return out;
 }
@@ -214,7 +213,7 @@ mustache::data template_data(const context& ctx) {
         {"id", number(inc.id)},
         {"title", text(detail::display_title(inc))},
         {"severity", text(model::to_string(inc.level))},
-        {"severity_label", text(detail::severity_label(inc.level))},
+        {"severity_label", text(severity_label(inc.level))},
         {"phase", text(model::to_string(inc.current))},
         {"open", mustache::data(inc.is_open())},
         {"zone", text(zone.name())},

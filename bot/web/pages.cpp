@@ -16,13 +16,6 @@ namespace {
 
 constexpr std::size_t rows_per_page = 100;
 
-std::string day_text(std::chrono::year_month_day day) {
-    char text[32];
-    std::snprintf(text, sizeof text, "%04d-%02u-%02u", static_cast<int>(day.year()),
-                  static_cast<unsigned>(day.month()), static_cast<unsigned>(day.day()));
-    return text;
-}
-
 std::optional<std::chrono::year_month_day> parse_day(const std::string& text) {
     int y = 0;
     unsigned m = 0;
@@ -227,7 +220,7 @@ std::string status_badge(model::phase current) {
 
 std::string severity_badge(model::severity level) {
     return "<span class=\"sev sev-" + std::string(model::to_string(level)) + "\">" +
-           severity_label(level) + "</span>";
+           render::severity_label(level) + "</span>";
 }
 
 }  // namespace
@@ -250,12 +243,6 @@ std::string span_text(const std::optional<model::duration>& span) {
 
 std::string local_time(const view& v, model::timestamp t) {
     return v.options.zone.format_date_time(t) + " " + v.options.zone.format_offset(t);
-}
-
-std::string severity_label(model::severity level) {
-    auto text = std::string(model::to_string(level));
-    for (auto& c : text) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-    return text;
 }
 
 const std::string& person_name(const model::person& who) {
@@ -390,24 +377,6 @@ std::optional<loaded> load_shown(const view& v, std::int64_t id) {
     return loaded{std::move(events), std::move(state)};
 }
 
-std::string_view kind_name(model::timeline_kind kind) {
-    switch (kind) {
-        case model::timeline_kind::note:
-            return "note";
-        case model::timeline_kind::pinned:
-            return "pinned";
-        case model::timeline_kind::link:
-            return "link";
-        case model::timeline_kind::sitrep:
-            return "SitRep";
-        case model::timeline_kind::marker:
-            return "marker";
-        case model::timeline_kind::system:
-            return "change";
-    }
-    return "entry";
-}
-
 std::string entry_text(const model::timeline_entry& e) {
     std::string text =
         e.kind == model::timeline_kind::link ? chat_link(e.url, e.text) : esc(e.text);
@@ -479,7 +448,7 @@ std::optional<page> incident_page(const view& v, std::int64_t id) {
         for (const auto* e : entries) {
             out += std::string("<tr") + (e->retracted ? " class=\"retracted\"" : "") + "><td>" +
                    std::to_string(e->number) + "</td><td>" + esc(local_time(v, e->happened_at)) +
-                   "</td><td>" + esc(kind_name(e->kind)) + "</td><td>" +
+                   "</td><td>" + esc(render::kind_label(e->kind)) + "</td><td>" +
                    esc(person_name(e->author.id.empty() && e->author.name.empty() ? e->recorded_by
                                                                                   : e->author)) +
                    "</td><td>" + entry_text(*e) + corrections(v, *e) + "</td></tr>\n";
@@ -662,16 +631,15 @@ page actions_page(const view& v, const target& t) {
             const auto* a = *it;
             const auto state = state_of(*a);
             const auto id = std::to_string(a->incident_id);
-            out +=
-                "<tr class=\"" + state + "\"><td>" + esc(person_name(a->owner)) + "</td><td>" +
-                esc(a->text) + " <span class=\"number\">(#" + std::to_string(a->number) +
-                ")</span></td><td><a href=\"/incidents/" + id + "\">#" + id + " " +
-                esc(a->incident_title) + "</a></td><td>" +
-                (a->due ? day_text(*a->due) : std::string("no due date")) + "</td><td>" +
-                esc(state) +
-                (a->done_at ? " " + esc(v.options.zone.format_date_time(*a->done_at).substr(0, 10))
-                            : std::string()) +
-                "</td></tr>\n";
+            out += "<tr class=\"" + state + "\"><td>" + esc(person_name(a->owner)) + "</td><td>" +
+                   esc(a->text) + " <span class=\"number\">(#" + std::to_string(a->number) +
+                   ")</span></td><td><a href=\"/incidents/" + id + "\">#" + id + " " +
+                   esc(a->incident_title) + "</a></td><td>" +
+                   (a->due ? render::format_date(*a->due) : std::string("no due date")) +
+                   "</td><td>" + esc(state) +
+                   (a->done_at ? " " + render::format_date(v.options.zone.local_date(*a->done_at))
+                               : std::string()) +
+                   "</td></tr>\n";
         }
         out += "</tbody></table>\n";
         out += page_links(t, "/actions", current, pages, "Previous", "Next");

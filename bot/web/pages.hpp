@@ -43,7 +43,6 @@ std::string chat_link(std::string_view url, std::string_view label);
 std::string span_text(const std::optional<model::duration>& span);
 std::string local_time(const view& v, model::timestamp t);
 const std::string& person_name(const model::person& who);
-std::string severity_label(model::severity level);  // "SEV2"
 
 // Incidents the view shows: all, or all but those flagged !security.
 bool shown(const view& v, const model::incident_facts& facts);

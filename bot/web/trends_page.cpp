@@ -4,6 +4,7 @@
 
 #include "bot/model/trends.hpp"
 #include "bot/model/vocabulary.hpp"
+#include "bot/render/render.hpp"
 #include "bot/web/chart.hpp"
 #include "bot/web/pages.hpp"
 
@@ -67,7 +68,7 @@ std::vector<chart> charts_of(const std::vector<trend_row>& rows, const std::stri
                  {},          {}};
     for (const auto level : {model::severity::sev1, model::severity::sev2, model::severity::sev3,
                              model::severity::sev4}) {
-        chart_series s{severity_label(level), {}};
+        chart_series s{render::severity_label(level), {}};
         for (const auto& r : rows) {
             const auto it = r.by_severity.find(level);
             s.values.push_back(it == r.by_severity.end() ? 0.0 : it->second);
