@@ -13,4 +13,15 @@ void write_log(std::string_view platform, const log_entry& entry) {
     spdlog::log(level, "{}: {}", platform, entry.text);
 }
 
+std::function<void(std::exception_ptr)> log_failure(std::string platform, std::string what) {
+    return [platform = std::move(platform), what = std::move(what)](std::exception_ptr failure) {
+        if (!failure) return;
+        try {
+            std::rethrow_exception(failure);
+        } catch (const std::exception& e) {
+            spdlog::error("{} {}: {}", platform, what, e.what());
+        }
+    };
+}
+
 }  // namespace scribe::adapters

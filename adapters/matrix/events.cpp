@@ -171,7 +171,14 @@ room_event read_event(const json& event, std::string_view room) {
                               base.sender,
                               text_at(content, "displayname")};
     }
-    if (type == "m.room.encrypted") return ignored{"encrypted event", base.event_id};
+    if (type == "m.room.encrypted") {
+        return encrypted{base.room, base.event_id, base.sender, json_input::to_text(event),
+                         base.origin_server_ts};
+    }
+    if (type == "m.room.encryption") {
+        return encryption_enabled{base.room, base.event_id, base.sender,
+                                  json_input::to_text(content)};
+    }
     return ignored{"event type '" + for_log(type) + "'", base.event_id};
 }
 

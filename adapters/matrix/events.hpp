@@ -95,7 +95,24 @@ struct redacted {
     std::string type;
 };
 
-// Understood and of no interest to the bot: images, state other than membership, encrypted.
+// m.room.encrypted: decrypted by the adapter's encryption device, then read as any other.
+struct encrypted {
+    std::string room;
+    std::string event_id;
+    std::string sender;
+    std::string event_json;  // the whole event, as the device decrypts it
+    model::timestamp origin_server_ts{};
+};
+
+// m.room.encryption: the room is (now) encrypted; content as JSON for its rotation settings.
+struct encryption_enabled {
+    std::string room;
+    std::string event_id;
+    std::string sender;
+    std::string content_json;
+};
+
+// Understood and of no interest to the bot: images, state other than membership.
 struct ignored {
     std::string why;
     std::string event_id;
@@ -106,8 +123,8 @@ struct unreadable {
     std::string reason;
 };
 
-using room_event =
-    std::variant<text_message, edit, reaction, redaction, member, redacted, ignored, unreadable>;
+using room_event = std::variant<text_message, edit, reaction, redaction, member, redacted,
+                                encrypted, encryption_enabled, ignored, unreadable>;
 
 // One event as JSON text, from a timeline (which has no room_id: `room` supplies it) or from
 // GET /rooms/{roomId}/event/{eventId}. Never throws.

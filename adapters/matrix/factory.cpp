@@ -33,6 +33,15 @@ constexpr std::array keys{
                 "empty: none)"},
     setting_key{"allow_plaintext", setting_kind::boolean,
                 "allow http:// to loopback addresses, for tests (default false)"},
+    setting_key{"encryption", setting_kind::boolean,
+                "read and write end-to-end encrypted rooms (default true; needs "
+                "crypto_key_file)"},
+    setting_key{"crypto_key_file", setting_kind::text,
+                "a file (mode 600) of 32+ random bytes that seals the encryption keys in the "
+                "store: openssl rand -base64 32"},
+    setting_key{"incident_rooms", setting_kind::boolean,
+                "a room of its own for each incident declared, with whoever declared it invited "
+                "and linked to the incident (default false)"},
 };
 
 class settings_section final : public platform_settings {
@@ -90,6 +99,21 @@ public:
             s.allow_plaintext = std::get<bool>(v);
             return {};
         }
+        if (key == "encryption") {
+            encryption = std::get<bool>(v);
+            return {};
+        }
+        if (key == "crypto_key_file") {
+            auto problem = read_secret_file(text(v), s.crypto_secret);
+            if (problem.empty() && s.crypto_secret.size() < 32) {
+                return "holds fewer than 32 bytes; make it with `openssl rand -base64 32`";
+            }
+            return problem;
+        }
+        if (key == "incident_rooms") {
+            s.incident_rooms = std::get<bool>(v);
+            return {};
+        }
         return "unknown key";
     }
 
@@ -100,16 +124,24 @@ public:
             return "Matrix needs the bot account's access token (matrix.access_token), or its "
                    "user and password (matrix.user, matrix.password)";
         }
+        if (encryption && s.crypto_secret.empty()) {
+            return "Matrix encryption needs matrix.crypto_key_file, a file of 32 or more random "
+                   "bytes (openssl rand -base64 32), or matrix.encryption = false to leave "
+                   "encrypted rooms unread";
+        }
         return {};
     }
 
     matrix_settings s;
+    bool encryption = true;
 };
 
 std::unique_ptr<platform_settings> defaults() { return std::make_unique<settings_section>(); }
 
 std::unique_ptr<adapter> make(const adapter_context& context, const platform_settings& settings) {
-    auto s = dynamic_cast<const settings_section&>(settings).s;
+    const auto& section = dynamic_cast<const settings_section&>(settings);
+    auto s = section.s;
+    if (!section.encryption) s.crypto_secret.clear();
     s.prefix = context.prefix;
     return std::make_unique<matrix_adapter>(context.executor, context.tls, std::move(s),
                                             context.to_bot);

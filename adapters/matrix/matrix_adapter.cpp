@@ -4,9 +4,14 @@
 
 #include <spdlog/spdlog.h>
 
+#include <boost/asio/co_spawn.hpp>
+#include <set>
 
+#include "adapters/log_entry.hpp"
 #include "adapters/matrix/backfill.hpp"
 #include "adapters/matrix/client.hpp"
+#include "adapters/matrix/e2e/ciphers.hpp"
+#include "adapters/matrix/e2e/machine.hpp"
 #include "adapters/matrix/requests.hpp"
 #include "adapters/matrix/sync.hpp"
 #include "adapters/matrix/txn.hpp"
@@ -54,6 +59,43 @@ std::string login_user(const std::string& user) {
     return user.starts_with('@') ? std::string(localpart(user)) : user;
 }
 
+// The code of the credential_refused that says the encryption state cannot be used; the
+// operator has to act, as for a refused token, but run() must not call it a token problem.
+constexpr std::string_view crypto_state_refused = "SCRIBE_CRYPTO_STATE";
+
+std::int64_t now_ms() {
+    return std::chrono::duration_cast<milliseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
+// What to do when the device cannot go on with the state it has: said at start, in the log.
+constexpr std::string_view new_device_advice =
+    " To start over with a new device: give the bot a new matrix.device_id (password login) or "
+    "a new access token (each token is a device), then remove the old device from the bot "
+    "account's sessions in Element. Messages encrypted for the old device stay unreadable.";
+
+credential_refused unusable_device(const std::string& user, const std::string& device,
+                                   const std::string& why) {
+    return credential_refused("Matrix encryption cannot start for device " + device + " of " +
+                                  user + ": " + why + "." + std::string(new_device_advice),
+                              std::string(crypto_state_refused));
+}
+
+// An encrypted attachment goes up as ciphertext only: no name, no type.
+request upload_request(attachment& file, std::optional<e2e::encrypted_attachment>& cipher) {
+    if (cipher) return upload({}, "application/octet-stream", std::move(cipher->ciphertext));
+    return upload(file.filename, file.media_type, std::move(file.content));
+}
+
+std::vector<std::string> one_user(const std::string& user) {
+    return std::vector<std::string>(1, user);
+}
+
+std::string query_one(const std::string& user) {
+    return e2e::machine::keys_query_body(one_user(user));
+}
+
 // A refusal for good (forbidden, not found) is the homeserver's answer about one thing; any
 // other failure (retries spent on a server error) is an outage, for the supervisor.
 bool refused(const api_failure& e) { return e.verdict().what == api_verdict::kind::refused; }
@@ -74,6 +116,16 @@ matrix_adapter::matrix_adapter(asio::any_io_executor executor,
                                        parse_homeserver(settings_.homeserver), options);
     outbox_ = std::make_unique<net::channel_queue>(executor_, "Matrix");
 }
+
+// The encryption device and what the adapter remembers of rooms for it.
+struct matrix_adapter::encryption {
+    std::unique_ptr<e2e::olm_engine> engine = e2e::make_libolm_engine();
+    e2e::state_key key;
+    std::string state_name;  // the store's key for the sealed state, also its associated data
+    std::optional<e2e::machine> device;
+    std::map<std::string, std::optional<e2e::room_encryption>> rooms;
+    std::map<std::string, std::vector<std::string>> members;  // joined, by room
+};
 
 matrix_adapter::~matrix_adapter() = default;
 
@@ -112,6 +164,7 @@ asio::awaitable<void> matrix_adapter::log_in() {
         const auto me = parse_login(co_await client_->call(whoami(), anywhere()));
         if (!me) throw std::runtime_error("Matrix whoami answered without a user id");
         user_id_ = me->user_id;
+        device_id_ = me->device_id;
     } else {
         std::string body;
         try {
@@ -131,6 +184,7 @@ asio::awaitable<void> matrix_adapter::log_in() {
             throw std::runtime_error("Matrix login answered without an access token");
         }
         user_id_ = session->user_id;
+        device_id_ = session->device_id.empty() ? settings_.device_id : session->device_id;
         client_->set_access_token(session->access_token);
     }
     display_name_ = co_await name_of(user_id_);
@@ -143,7 +197,8 @@ asio::awaitable<void> matrix_adapter::run() {
     try {
         co_await serve();
     } catch (const credential_refused& e) {
-        if (settings_.access_token.empty()) throw;  // the password, said where it was refused
+        if (settings_.access_token.empty() || e.code() == crypto_state_refused)
+            throw;  // the password, said where it was refused
         throw credential_refused("the homeserver refused the Matrix access token (" + e.code() +
                                      "); give the bot a new token (matrix.access_token) or its "
                                      "password (matrix.password)",
@@ -153,6 +208,10 @@ asio::awaitable<void> matrix_adapter::run() {
 
 asio::awaitable<void> matrix_adapter::serve() {
     co_await log_in();
+    if (!settings_.crypto_secret.empty()) {
+        if (!e2e_) co_await start_encryption();
+        co_await upload_keys();
+    }
     sync_config config;
     config.our_user_id = user_id_;
     config.invites = invite_policy(settings_.allowed_inviters);
@@ -194,7 +253,10 @@ asio::awaitable<void> matrix_adapter::sync_once(std::string filter) {
     }
     mark_up(std::chrono::system_clock::now());
     batch progress;
-    co_await perform(state_->on_sync(std::get<sync_response>(parsed)), progress);
+    auto& answer = std::get<sync_response>(parsed);
+    // Keys first: a room key and the message it opens often come in the same sync.
+    co_await take_device_news(std::move(answer.devices), progress);
+    co_await perform(state_->on_sync(answer), progress);
 }
 
 asio::awaitable<void> matrix_adapter::perform(std::vector<sync_action> actions, batch& progress) {
@@ -251,6 +313,12 @@ asio::awaitable<void> matrix_adapter::fill_gap(fetch_gap gap, batch& progress) {
 
 asio::awaitable<void> matrix_adapter::finish_batch(std::string next_batch, batch& progress) {
     bool saved = false;
+    // The device's state goes first: the keys and held messages this batch brought must not be
+    // lost once the position has moved past them.
+    // (g++ 12 mishandles co_await inside && and ||, hence the nesting.)
+    if (!progress.failed && e2e_ && e2e_->device->dirty()) {
+        if (!co_await save_encryption_state()) progress.failed = true;
+    }
     if (!progress.failed) saved = co_await bot_.save_cursor("matrix:" + user_id_, next_batch);
     if (saved) {
         store_failures_ = 0;
@@ -270,6 +338,17 @@ asio::awaitable<void> matrix_adapter::finish_batch(std::string next_batch, batch
 
 asio::awaitable<delivery_result> matrix_adapter::handle(room_event event) {
     ++stats_.received;
+    co_return co_await dispatch(std::move(event));
+}
+
+asio::awaitable<delivery_result> matrix_adapter::dispatch(room_event event) {
+    if (auto* sealed = std::get_if<encrypted>(&event)) {
+        co_return co_await handle_encrypted(std::move(*sealed));
+    }
+    if (auto* on = std::get_if<encryption_enabled>(&event)) {
+        if (e2e_) e2e_->rooms[on->room] = e2e::parse_room_encryption(on->content_json);
+        co_return delivery_result::handled;
+    }
     if (auto* message = std::get_if<text_message>(&event)) {
         co_return co_await handle_message(std::move(*message));
     }
@@ -282,6 +361,7 @@ asio::awaitable<delivery_result> matrix_adapter::handle(room_event event) {
         co_return co_await handle_redaction(std::move(*removal));
     }
     if (auto* m = std::get_if<member>(&event)) {
+        if (e2e_) e2e_->members.erase(m->room);
         if (m->state == membership::join && !m->display_name.empty()) {
             names_.remember(m->user, m->display_name);
         }
@@ -304,8 +384,9 @@ asio::awaitable<delivery_result> matrix_adapter::handle_message(text_message mes
     inbound.text = co_await with_mentions_as_ids(message, std::move(*text));
     inbound.mentions = mentions_in(inbound.text);
     inbound.thread = message.thread_root;
-    co_return co_await bot_.message(std::move(inbound),
-                                    reply_to(message.room, message.event_id, message.thread_root));
+    co_return co_await bot_.message(
+        std::move(inbound),
+        reply_to(message.room, message.event_id, message.thread_root, message.sender));
 }
 
 // Clients show a mention as a pill whose text is the display name, and put the id in
@@ -447,14 +528,15 @@ asio::awaitable<void> matrix_adapter::answer_invite(std::string room, std::strin
     }
 }
 
-bot::reply_sink matrix_adapter::reply_to(std::string room, std::string origin,
-                                         std::string thread) {
+bot::reply_sink matrix_adapter::reply_to(std::string room, std::string origin, std::string thread,
+                                         std::string requester) {
     // Each reply to one event takes the next parts of its txn ids, so a reply made again for
     // the same event (after a restart) reuses them and the homeserver posts it once.
     auto next_part = std::make_shared<int>(0);
     return [this, room = std::move(room), origin = std::move(origin), thread = std::move(thread),
-            next_part](outbound_reply reply) {
+            requester = std::move(requester), next_part](outbound_reply reply) {
         reply.channel = room;
+        on_reply(reply, requester);
         const int first = *next_part;
         *next_part += 1 + static_cast<int>(reply.files.size());
         auto settled = std::move(reply.settled);
@@ -474,31 +556,28 @@ asio::awaitable<void> matrix_adapter::send_reply(std::string origin, int first_p
     int part = first_part;
     if (reply.replaces_earlier) {
         if (const auto* notice = notices_.find(answered)) {
-            co_await client_->call(send(room, "m.room.message", txn_id(origin, part),
-                                        replacement_content(*notice, reply.text)),
-                                   in_room(room));
+            co_await send_event(room, "m.room.message", txn_id(origin, part),
+                                replacement_content(*notice, reply.text));
         }
         co_return;
     }
     if (!reply.text.empty()) {
-        const auto sent = co_await client_->call(
-            send(room, "m.room.message", txn_id(origin, part),
-                 notice_content(reply.text, reply.in_reply_to, thread)),
-            in_room(room));
+        const auto sent =
+            co_await send_event(room, "m.room.message", txn_id(origin, part),
+                                notice_content(reply.text, reply.in_reply_to, thread));
         const auto id = response_field(sent, "event_id");
         if (id && !reply.in_reply_to.empty()) notices_.insert_or_assign(answered, *id);
     }
     for (auto& file : reply.files) {
         ++part;
         const auto size = file.content.size();
-        const auto uploaded = co_await client_->call(
-            upload(file.filename, file.media_type, std::move(file.content)), in_room(room));
-        const auto uri = response_field(uploaded, "content_uri");
-        if (!uri) throw std::runtime_error("Matrix upload of " + file.filename + " gave no URI");
-        co_await client_->call(send(room, "m.room.message", txn_id(origin, part),
-                                    file_content(*uri, file.filename, file.media_type, size,
-                                                 reply.in_reply_to, thread)),
-                               in_room(room));
+        const std::string filename = file.filename;
+        const std::string media_type = file.media_type;
+        std::string encrypted_file;
+        const auto uri = co_await upload_file(room, std::move(file), encrypted_file);
+        co_await send_event(room, "m.room.message", txn_id(origin, part),
+                            file_content(uri, filename, media_type, size, reply.in_reply_to, thread,
+                                         encrypted_file));
     }
     if (reply.recorded && !settings_.mark_key.empty() && !reply.in_reply_to.empty()) {
         co_await client_->call(send(room, "m.reaction", txn_id("mark-" + reply.in_reply_to),
@@ -538,8 +617,321 @@ asio::awaitable<void> matrix_adapter::send_when_back(std::string origin, int fir
 
 asio::awaitable<void> matrix_adapter::send_notice(std::string room, std::string origin,
                                                   std::string text) {
-    co_await client_->call(
-        send(room, "m.room.message", txn_id(origin), notice_content(text, std::string_view(), std::string_view())), in_room(room));
+    co_await send_event(room, "m.room.message", txn_id(origin),
+                        notice_content(text, std::string_view(), std::string_view()));
+}
+
+// ---- End-to-end encryption --------------------------------------------------------------------
+
+asio::awaitable<void> matrix_adapter::start_encryption() {
+    auto state = std::make_unique<encryption>();
+    state->key = e2e::state_key::from_secret(settings_.crypto_secret);
+    state->state_name = "matrix-crypto:" + user_id_ + "/" + device_id_;
+    const auto refuse = [this](const std::string& why) {
+        return unusable_device(user_id_, device_id_, why);
+    };
+    // What the homeserver holds for this device tells a lost state from a device never used.
+    const auto ours = co_await client_->call(keys_query(query_one(user_id_)), anywhere());
+    if (auto saved = co_await bot_.load_cursor(state->state_name)) {
+        try {
+            state->device =
+                e2e::machine::restore(*state->engine, user_id_, device_id_, state->key.pickle_key(),
+                                      state->key.open(*saved, state->state_name));
+        } catch (const e2e::crypto_error& e) {
+            throw refuse(std::string(e.what()) +
+                         "; was matrix.crypto_key_file changed? The file it was sealed with "
+                         "opens it");
+        } catch (const e2e::state_error& e) {
+            throw refuse(e.what());
+        }
+        if (!state->device->server_has_our_keys(ours)) {
+            if (state->device->server_has_device(ours)) {
+                throw refuse("the homeserver holds other keys for this device than the store");
+            }
+            spdlog::warn("Matrix: the homeserver has no keys for device {}; uploading them again",
+                         device_id_);
+            state->device->keys_unknown_to_server();
+        }
+        spdlog::info("Matrix: encryption device {} restored from the store", device_id_);
+    } else {
+        state->device.emplace(*state->engine, user_id_, device_id_, state->key.pickle_key());
+        if (state->device->server_has_device(ours)) {
+            throw refuse(
+                "the homeserver already holds keys for this device, but the store holds no "
+                "encryption state for it (was the database replaced or the device used by "
+                "another program?)");
+        }
+        spdlog::info("Matrix: encryption device {} created (Ed25519 {})", device_id_,
+                     state->device->ed25519());
+    }
+    e2e_ = std::move(state);
+    if (!co_await save_encryption_state()) {
+        throw std::runtime_error("Matrix: the encryption state could not be stored");
+    }
+}
+
+asio::awaitable<bool> matrix_adapter::save_encryption_state() {
+    auto& device = *e2e_->device;
+    const bool saved = co_await bot_.save_cursor(e2e_->state_name,
+                                                 e2e_->key.seal(device.save(), e2e_->state_name));
+    if (saved) device.mark_saved();
+    co_return saved;
+}
+
+asio::awaitable<void> matrix_adapter::upload_keys() {
+    auto& device = *e2e_->device;
+    auto body = device.keys_to_upload();
+    if (!body) co_return;
+    // New keys are stored before they are published: a key the server hands out that the
+    // device no longer holds would make that sender's first message unreadable.
+    if (device.dirty()) {
+        if (!co_await save_encryption_state()) {
+            throw std::runtime_error("Matrix: the encryption state could not be stored");
+        }
+    }
+    device.on_keys_uploaded(co_await client_->call(keys_upload(*body), anywhere()));
+    if (!co_await save_encryption_state()) {
+        spdlog::warn("Matrix: the encryption state could not be stored after a key upload");
+    }
+}
+
+asio::awaitable<void> matrix_adapter::query_devices(std::vector<std::string> users) {
+    if (users.empty()) co_return;
+    const auto answer =
+        co_await client_->call(keys_query(e2e::machine::keys_query_body(users)), anywhere());
+    for (const auto& line : e2e_->device->on_keys_query(answer)) {
+        spdlog::warn("Matrix: {}", line);
+    }
+}
+
+asio::awaitable<void> matrix_adapter::take_device_news(device_news news, batch& progress) {
+    if (!e2e_) co_return;
+    auto& device = *e2e_->device;
+    device.on_key_counts(news.one_time_keys, news.fallback_unused);
+    device.on_device_lists(news.changed, news.left);
+    auto outcome = device.on_to_device(news.to_device);
+    for (const auto& line : outcome.log_lines) spdlog::warn("Matrix: {}", line);
+    for (auto& released : outcome.released) {
+        ++progress.events;
+        if (co_await handle_decrypted(std::move(released.room), std::move(released.event_json),
+                                      std::move(released.sender_key)) ==
+            delivery_result::not_recorded) {
+            progress.failed = true;
+        }
+    }
+    for (auto& lost : device.expire_held(now_ms(), settings_.key_wait)) {
+        co_await tell_undecryptable(lost.room, lost.event_id, lost.sender,
+                                    model::timestamp{milliseconds{lost.origin_server_ts}},
+                                    "its key never reached me");
+    }
+    co_await upload_keys();
+}
+
+asio::awaitable<delivery_result> matrix_adapter::handle_encrypted(encrypted e) {
+    if (!e2e_) {
+        spdlog::warn(
+            "Matrix: an encrypted message in {} was not read: encryption is off "
+            "(matrix.crypto_key_file)",
+            e.room);
+        co_return delivery_result::handled;
+    }
+    auto& device = *e2e_->device;
+    auto result = device.decrypt(e.room, e.event_json, now_ms());
+    switch (result.outcome) {
+        case e2e::decrypt_outcome::decrypted:
+            co_return co_await handle_decrypted(e.room, std::move(result.event.event_json),
+                                                std::move(result.event.sender_key));
+        case e2e::decrypt_outcome::key_missing: {
+            spdlog::info("Matrix: the key of {}'s message {} in {} has not arrived; waiting",
+                         e.sender, e.event_id, e.room);
+            const auto& held = device.held();
+            const auto it = std::find_if(held.begin(), held.end(), [&](const e2e::held_event& h) {
+                return h.event_id == e.event_id;
+            });
+            if (it == held.end()) co_return delivery_result::handled;
+            try {
+                const auto txn = "keyreq-" + e.event_id;
+                co_await client_->call(
+                    send_to_device("m.room_key_request", txn, device.key_request_body(*it)),
+                    in_room(e.room));
+            } catch (const api_failure& failure) {
+                if (!refused(failure)) throw;
+                spdlog::warn("Matrix: the key request for {} was refused: {}", e.event_id,
+                             failure.what());
+            }
+            co_return delivery_result::handled;
+        }
+        case e2e::decrypt_outcome::failed:
+            break;
+    }
+    spdlog::warn("Matrix: {}'s message {} in {} cannot be decrypted: {}", e.sender, e.event_id,
+                 e.room, result.reason);
+    co_await tell_undecryptable(e.room, e.event_id, e.sender, e.origin_server_ts, result.reason);
+    co_return delivery_result::handled;
+}
+
+asio::awaitable<delivery_result> matrix_adapter::handle_decrypted(std::string room,
+                                                                  std::string event_json,
+                                                                  std::string sender_key) {
+    auto event = parse_event(event_json, room);
+    if (std::holds_alternative<encrypted>(event)) {
+        spdlog::warn("Matrix: an encrypted message in {} held another encrypted message", room);
+        co_return delivery_result::handled;
+    }
+    const std::string sender(sender_of(event));
+    auto& device = *e2e_->device;
+    if (!device.knows_devices_of(sender)) co_await query_devices(one_user(sender));
+    // The room key names the device that made it; a message in someone else's name is refused.
+    if (!device.is_device_of(sender, sender_key)) {
+        spdlog::warn(
+            "Matrix: message {} in {} says it is from {}, but was encrypted by a "
+            "device of someone else; ignored",
+            event_id_of(event), room, sender);
+        co_return delivery_result::handled;
+    }
+    if (is_own(event, user_id_)) co_return delivery_result::handled;
+    co_return co_await dispatch(std::move(event));
+}
+
+asio::awaitable<void> matrix_adapter::tell_undecryptable(std::string room, std::string event_id,
+                                                         std::string sender,
+                                                         model::timestamp sent_at,
+                                                         std::string why) {
+    const auto name = co_await name_of(sender);
+    try {
+        co_await send_notice(room, "undecryptable-" + event_id,
+                             "I could not decrypt the message " + name + " sent at " +
+                                 model::format_utc(sent_at) + " (" + why +
+                                 "). If it was a command, please send it again.");
+    } catch (const api_failure& e) {
+        if (!refused(e)) throw;
+        spdlog::warn("{}", e.what());
+    }
+}
+
+asio::awaitable<bool> matrix_adapter::is_encrypted(std::string room) {
+    if (!e2e_) co_return false;
+    if (auto known = e2e_->rooms.find(room); known != e2e_->rooms.end()) {
+        co_return known->second.has_value();
+    }
+    std::optional<e2e::room_encryption> settings;
+    try {
+        settings = e2e::parse_room_encryption(
+            co_await client_->call(room_state(room, "m.room.encryption"), in_room(room)));
+    } catch (const api_failure& e) {
+        if (e.code() != "M_NOT_FOUND") throw;
+    }
+    e2e_->rooms[room] = settings;
+    co_return settings.has_value();
+}
+
+asio::awaitable<std::vector<std::string>> matrix_adapter::members_of(std::string room) {
+    if (auto known = e2e_->members.find(room); known != e2e_->members.end()) {
+        co_return known->second;
+    }
+    auto members =
+        parse_joined_members(co_await client_->call(joined_members(room), in_room(room)));
+    e2e_->members[room] = members;
+    co_return members;
+}
+
+asio::awaitable<void> matrix_adapter::share_room_key(std::string room) {
+    auto& device = *e2e_->device;
+    const auto members = co_await members_of(room);
+    co_await query_devices(device.users_to_query(members));
+    device.prepare_room(room, members, e2e_->rooms[room].value_or(e2e::room_encryption{}),
+                        now_ms());
+    if (auto claim = device.claims_for(room, members)) {
+        const auto answer = co_await client_->call(keys_claim(*claim), in_room(room));
+        for (const auto& line : device.on_keys_claimed(answer, *claim)) {
+            spdlog::warn("Matrix: {}", line);
+        }
+    }
+    auto body = device.share_room_key(room, members);
+    if (!body) co_return;
+    try {
+        co_await client_->call(
+            send_to_device("m.room.encrypted", "share-" + std::to_string(random_()), *body),
+            in_room(room));
+    } catch (...) {
+        device.forget_outbound(room);
+        throw;
+    }
+    // The Olm sessions moved on: a restart must not send with their older state again.
+    if (!co_await save_encryption_state()) {
+        spdlog::warn("Matrix: the encryption state could not be stored after sharing a room key");
+    }
+}
+
+asio::awaitable<std::string> matrix_adapter::send_event(std::string room, std::string type,
+                                                        std::string txn, std::string content) {
+    // Reactions stay in clear, as Element sends them: their relation is visible anyway.
+    bool sealed = false;
+    if (type != "m.reaction") sealed = co_await is_encrypted(room);
+    if (sealed) {
+        co_await share_room_key(room);
+        content = e2e_->device->encrypt(room, type, content);
+        type = "m.room.encrypted";
+    }
+    co_return co_await client_->call(send(room, type, txn, content), in_room(room));
+}
+
+asio::awaitable<std::string> matrix_adapter::upload_file(std::string room, attachment file,
+                                                         std::string& encrypted_file) {
+    const bool sealed = co_await is_encrypted(room);
+    std::optional<e2e::encrypted_attachment> cipher;
+    if (sealed) cipher = e2e::encrypt_attachment(file.content);
+    request to_send = upload_request(file, cipher);
+    const auto uploaded = co_await client_->call(std::move(to_send), in_room(room));
+    const auto uri = response_field(uploaded, "content_uri");
+    if (!uri) throw std::runtime_error("Matrix upload of " + file.filename + " gave no URI");
+    if (cipher) encrypted_file = e2e::encrypted_file_json(*cipher, *uri);
+    co_return *uri;
+}
+
+// ---- A room per incident ----------------------------------------------------------------------
+
+void matrix_adapter::on_reply(const outbound_reply& reply, const std::string& requester) {
+    if (!settings_.incident_rooms || reply.declared_incident == 0 || requester.empty()) return;
+    asio::co_spawn(
+        executor_,
+        open_incident_room(reply.declared_incident, reply.declared_title, requester, reply.channel),
+        log_failure("Matrix",
+                    "incident room for incident " + std::to_string(reply.declared_incident)));
+}
+
+asio::awaitable<void> matrix_adapter::open_incident_room(std::int64_t incident, std::string title,
+                                                         std::string requester,
+                                                         std::string origin) {
+    // Private like the room it came from: encrypted when that one is.
+    const bool encrypt = co_await is_encrypted(origin);
+    const auto now = std::chrono::system_clock::now();
+    const std::string day =
+        model::format_utc(std::chrono::time_point_cast<milliseconds>(now)).substr(0, 10);
+    const std::string name = day + " " + title;
+    const std::string topic =
+        "Incident #" + std::to_string(incident) + ": " + title +
+        ". Scribe keeps its timeline here and in the room it was declared in.";
+    const auto answer = co_await client_->call(
+        create_room(name, topic, one_user(requester), encrypt), in_room(origin));
+    const auto room = response_field(answer, "room_id");
+    if (!room) throw std::runtime_error("createRoom answered without a room id");
+    if (encrypt) e2e_->rooms[*room] = e2e::room_encryption{};
+    spdlog::info("Matrix: opened room {} for incident {}", *room, incident);
+    room_link link;
+    link.by = person_of(requester);
+    link.by.name = co_await name_of(requester);
+    link.room = model::source_key{std::string(matrix::platform), *room,
+                                  "open-room:" + std::to_string(incident), 0};
+    link.incident = incident;
+    link.at = std::chrono::time_point_cast<milliseconds>(now);
+    co_await bot_.link_room(std::move(link), reply_to(*room, "link-" + *room, std::string()));
+    outbound_reply pointer;
+    pointer.channel = origin;
+    pointer.key = "incident-room-" + std::to_string(incident);
+    pointer.text = "Incident #" + std::to_string(incident) + " has a room of its own: " + name +
+                   " (https://matrix.to/#/" + *room + "). The timeline records both.";
+    post(std::move(pointer));
 }
 
 }  // namespace scribe::adapters::matrix

@@ -50,6 +50,13 @@ struct matrix_settings {
     std::string mark_key{default_mark_key};  // empty: no mark
     std::vector<std::string> allowed_inviters;  // user ids and server names (invites.hpp)
     bool allow_plaintext = false;
+    // End-to-end encryption is on when there is a secret (matrix.crypto_key_file's) to seal the
+    // device's state in the store with.
+    std::string crypto_secret;
+    // How long an encrypted message waits for its key before its room is told it was lost.
+    std::chrono::milliseconds key_wait{std::chrono::seconds(60)};
+    // A room of its own for each incident declared, as Slack's incident channels.
+    bool incident_rooms = false;
     std::chrono::milliseconds sync_timeout{30'000};
     int timeline_limit = 50;
     backoff_policy backoff{std::chrono::milliseconds{500}, std::chrono::seconds{1},
@@ -97,6 +104,33 @@ class matrix_adapter final : public adapter {
     boost::asio::awaitable<void> fill_gap(fetch_gap gap, batch& progress);
     boost::asio::awaitable<void> finish_batch(std::string next_batch, batch& progress);
     boost::asio::awaitable<delivery_result> handle(room_event event);
+    boost::asio::awaitable<delivery_result> dispatch(room_event event);
+    // ---- End-to-end encryption (e2e/machine.hpp does the bookkeeping) ----
+    boost::asio::awaitable<void> start_encryption();
+    boost::asio::awaitable<bool> save_encryption_state();
+    boost::asio::awaitable<void> upload_keys();
+    boost::asio::awaitable<void> query_devices(std::vector<std::string> users);
+    boost::asio::awaitable<void> take_device_news(device_news news, batch& progress);
+    boost::asio::awaitable<delivery_result> handle_encrypted(encrypted e);
+    boost::asio::awaitable<delivery_result> handle_decrypted(std::string room,
+                                                             std::string event_json,
+                                                             std::string sender_key);
+    boost::asio::awaitable<void> tell_undecryptable(std::string room, std::string event_id,
+                                                    std::string sender, model::timestamp sent_at,
+                                                    std::string why);
+    // Whether the room is encrypted (asked once, then followed in its timeline).
+    boost::asio::awaitable<bool> is_encrypted(std::string room);
+    boost::asio::awaitable<std::vector<std::string>> members_of(std::string room);
+    boost::asio::awaitable<void> share_room_key(std::string room);
+    // Sends an event, encrypted in an encrypted room; the homeserver's answer.
+    boost::asio::awaitable<std::string> send_event(std::string room, std::string type,
+                                                   std::string txn, std::string content);
+    boost::asio::awaitable<std::string> upload_file(std::string room, attachment file,
+                                                    std::string& encrypted_file);
+    // ---- A room per incident ----
+    void on_reply(const outbound_reply& reply, const std::string& requester);
+    boost::asio::awaitable<void> open_incident_room(std::int64_t incident, std::string title,
+                                                    std::string requester, std::string origin);
     boost::asio::awaitable<delivery_result> handle_message(text_message message);
     boost::asio::awaitable<delivery_result> handle_edit(edit e);
     boost::asio::awaitable<delivery_result> handle_pin(reaction r);
@@ -119,7 +153,8 @@ class matrix_adapter final : public adapter {
     boost::asio::awaitable<void> send_notice(std::string room, std::string origin,
                                              std::string text);
 
-    bot::reply_sink reply_to(std::string room, std::string origin, std::string thread);
+    bot::reply_sink reply_to(std::string room, std::string origin, std::string thread,
+                             std::string requester = {});
     model::person person_of(const std::string& user_id) const;
     void remember(const text_message& message);
 
@@ -131,6 +166,9 @@ class matrix_adapter final : public adapter {
     std::string user_id_;
     std::string display_name_;
     std::optional<sync_state> state_;
+    struct encryption;
+    std::unique_ptr<encryption> e2e_;  // null while encryption is off
+    std::string device_id_;
     reaction_index reactions_;
     display_names names_;  // by user id
     // Recent messages by event id, so a pin or an edit needs no API call.

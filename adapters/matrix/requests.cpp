@@ -143,6 +143,71 @@ request redact(std::string_view room_id, std::string_view event_id, std::string_
         body);
 }
 
+request keys_upload(std::string_view body_json) {
+    return {http_method::post,
+            std::string(client_v3) + "/keys/upload",
+            {},
+            std::string(body_json),
+            std::string(json_type)};
+}
+
+request keys_query(std::string_view body_json) {
+    return {http_method::post,
+            std::string(client_v3) + "/keys/query",
+            {},
+            std::string(body_json),
+            std::string(json_type)};
+}
+
+request keys_claim(std::string_view body_json) {
+    return {http_method::post,
+            std::string(client_v3) + "/keys/claim",
+            {},
+            std::string(body_json),
+            std::string(json_type)};
+}
+
+request send_to_device(std::string_view event_type, std::string_view txn_id,
+                       std::string_view body_json) {
+    return {http_method::put,
+            std::string(client_v3) + "/sendToDevice/" + percent_encode(event_type) + "/" +
+                percent_encode(txn_id),
+            {},
+            std::string(body_json),
+            std::string(json_type)};
+}
+
+request room_state(std::string_view room_id, std::string_view event_type) {
+    return {http_method::get,
+            room_path(room_id) + "/state/" + percent_encode(event_type) + "/",
+            {},
+            {},
+            {}};
+}
+
+request joined_members(std::string_view room_id) {
+    return {http_method::get, room_path(room_id) + "/joined_members", {}, {}, {}};
+}
+
+request create_room(std::string_view name, std::string_view topic,
+                    const std::vector<std::string>& invite, bool encrypted) {
+    json body = {{"preset", "private_chat"},
+                 {"visibility", "private"},
+                 {"name", name},
+                 {"invite", invite},
+                 {"initial_state", json::array()}};
+    if (!topic.empty()) body["topic"] = topic;
+    body["initial_state"].push_back({{"type", "m.room.history_visibility"},
+                                     {"state_key", ""},
+                                     {"content", {{"history_visibility", "invited"}}}});
+    if (encrypted) {
+        body["initial_state"].push_back({{"type", "m.room.encryption"},
+                                         {"state_key", ""},
+                                         {"content", {{"algorithm", "m.megolm.v1.aes-sha2"}}}});
+    }
+    return with_json(http_method::post, std::string(client_v3) + "/createRoom", body);
+}
+
 request upload(std::string_view filename, std::string_view content_type, std::string content) {
     request r{http_method::post,
               "/_matrix/media/v3/upload",
@@ -196,6 +261,16 @@ std::optional<std::string> response_field(std::string_view body, std::string_vie
     return value->get<std::string>();
 }
 
+std::vector<std::string> parse_joined_members(std::string_view body) {
+    std::vector<std::string> out;
+    const auto parsed = detail::read_homeserver_json(body, max_answer_bytes * 16);
+    if (!parsed.error.empty() || !parsed.value.is_object()) return out;
+    if (const json* joined = json_input::object_at(parsed.value, "joined")) {
+        for (const auto& [user, info] : joined->items()) out.push_back(user);
+    }
+    return out;
+}
+
 std::vector<std::string> parse_versions(std::string_view body) {
     std::vector<std::string> out;
     const auto parsed = detail::read_homeserver_json(body, max_answer_bytes);
@@ -240,12 +315,17 @@ std::string replacement_content(std::string_view target, std::string_view text) 
 
 std::string file_content(std::string_view content_uri, std::string_view filename,
                          std::string_view media_type, std::uint64_t size,
-                         std::string_view in_reply_to, std::string_view thread_root) {
+                         std::string_view in_reply_to, std::string_view thread_root,
+                         std::string_view encrypted_file_json) {
     json content = {{"msgtype", "m.file"},
                     {"body", filename},
                     {"filename", filename},
-                    {"url", content_uri},
                     {"info", {{"mimetype", media_type}, {"size", size}}}};
+    if (encrypted_file_json.empty()) {
+        content["url"] = content_uri;
+    } else {
+        content["file"] = json::parse(encrypted_file_json, nullptr, false);
+    }
     add_reply(content, in_reply_to, thread_root);
     return json_input::to_text(content);
 }

@@ -36,8 +36,9 @@ request login_password(std::string_view user, std::string_view password,
 request whoami();
 
 // The event types the adapter parses (events.hpp); everything else is left on the server.
-inline constexpr std::string_view event_types[] = {"m.room.message", "m.reaction",
-                                                   "m.room.redaction", "m.room.member"};
+inline constexpr std::string_view event_types[] = {"m.room.message",   "m.reaction",
+                                                   "m.room.redaction", "m.room.member",
+                                                   "m.room.encrypted", "m.room.encryption"};
 
 // The sync filter: timelines limited to event_types and `timeline_limit` events per room (a
 // larger gap comes as `limited` and is backfilled), members lazy-loaded, no presence, no
@@ -66,6 +67,22 @@ request get_event(std::string_view room_id, std::string_view event_id);
 // Older events, newest first (dir=b), from a prev_batch or end token back to `to` (optional).
 request messages(std::string_view room_id, std::string_view from, std::string_view to, int limit);
 
+// ---- End-to-end encryption (bodies from e2e::machine) --------------------------------------
+
+request keys_upload(std::string_view body_json);
+request keys_query(std::string_view body_json);
+request keys_claim(std::string_view body_json);
+request send_to_device(std::string_view event_type, std::string_view txn_id,
+                       std::string_view body_json);
+// GET /rooms/{roomId}/state/{eventType}/ : a room's state event with the empty state key.
+request room_state(std::string_view room_id, std::string_view event_type);
+request joined_members(std::string_view room_id);
+
+// A private room for an incident: invite only, `invite` invited, history shared from the
+// invitation on, Megolm-encrypted from the start when `encrypted`.
+request create_room(std::string_view name, std::string_view topic,
+                    const std::vector<std::string>& invite, bool encrypted);
+
 // ---- Answers (errors are errors.hpp's) --------------------------------------------------------
 
 struct login_response {
@@ -79,6 +96,9 @@ std::optional<login_response> parse_login(std::string_view body);
 // A string field of a small JSON object answer: "filter_id" of /filter, "event_id" of /send and
 // /redact, "room_id" of /join, "content_uri" of /upload. nullopt when absent or not a string.
 std::optional<std::string> response_field(std::string_view body, std::string_view key);
+
+// The user ids of /joined_members's `joined`, in id order.
+std::vector<std::string> parse_joined_members(std::string_view body);
 
 // The spec versions a server offers ("v1.11", "r0.6.1"), from /versions.
 std::vector<std::string> parse_versions(std::string_view body);
@@ -96,10 +116,13 @@ std::string notice_content(std::string_view text, std::string_view in_reply_to,
 // the fallback body starts with "* " for clients without edits, m.new_content is the notice.
 std::string replacement_content(std::string_view target, std::string_view text);
 
-// The content of an m.file for an uploaded file, as a reply like notice_content's.
+// The content of an m.file for an uploaded file, as a reply like notice_content's. In an
+// encrypted room the upload is ciphertext and `encrypted_file_json` (an EncryptedFile) takes
+// the place of the URL.
 std::string file_content(std::string_view content_uri, std::string_view filename,
                          std::string_view media_type, std::uint64_t size,
-                         std::string_view in_reply_to, std::string_view thread_root = {});
+                         std::string_view in_reply_to, std::string_view thread_root = {},
+                         std::string_view encrypted_file_json = {});
 
 // The content of an m.reaction putting `key` on `target` (an m.annotation).
 std::string annotation_content(std::string_view target, std::string_view key);

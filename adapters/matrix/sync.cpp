@@ -1,6 +1,8 @@
 // Parsing /sync and /rooms/{roomId}/messages answers into typed room events.
 #include "adapters/matrix/sync.hpp"
 
+#include <algorithm>
+
 #include "adapters/matrix/read_event.hpp"
 
 namespace scribe::adapters::matrix {
@@ -47,6 +49,40 @@ invite read_invite(const std::string& room_id, const json& room, std::string_vie
     return i;
 }
 
+std::vector<std::string> texts_at(const json& object, std::string_view key) {
+    std::vector<std::string> out;
+    if (const json* list = array_at(object, key)) {
+        for (const json& item : *list) {
+            if (item.is_string()) out.push_back(item.get<std::string>());
+        }
+    }
+    return out;
+}
+
+device_news read_device_news(const json& body) {
+    device_news news;
+    if (const json* to_device = object_at(body, "to_device")) {
+        if (const json* events = array_at(*to_device, "events")) {
+            for (const json& event : *events) {
+                if (event.is_object()) news.to_device.push_back(json_input::to_text(event));
+            }
+        }
+    }
+    if (const json* lists = object_at(body, "device_lists")) {
+        news.changed = texts_at(*lists, "changed");
+        news.left = texts_at(*lists, "left");
+    }
+    if (const json* counts = object_at(body, "device_one_time_keys_count")) {
+        news.one_time_keys = json_input::int_at(*counts, "signed_curve25519").value_or(0);
+    }
+    if (json_input::member(body, "device_unused_fallback_key_types")) {
+        const auto types = texts_at(body, "device_unused_fallback_key_types");
+        news.fallback_unused =
+            std::find(types.begin(), types.end(), "signed_curve25519") != types.end();
+    }
+    return news;
+}
+
 }  // namespace
 
 std::variant<sync_response, malformed> parse_sync(std::string_view body,
@@ -58,6 +94,7 @@ std::variant<sync_response, malformed> parse_sync(std::string_view body,
     sync_response s;
     s.next_batch = text_at(parsed.value, "next_batch");
     if (s.next_batch.empty()) return malformed{"sync answer without next_batch"};
+    s.devices = read_device_news(parsed.value);
     const json* rooms = object_at(parsed.value, "rooms");
     if (!rooms) return s;
     if (const json* join = object_at(*rooms, "join")) {

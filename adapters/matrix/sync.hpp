@@ -2,6 +2,8 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -27,8 +29,20 @@ struct invite {
     std::string inviter;  // empty when no such event came
 };
 
+// What /sync says to an encryption device: to-device events (each a JSON text), whose device
+// lists changed, and how many of its one-time keys the server still holds. Fields the server
+// left out are empty or nullopt.
+struct device_news {
+    std::vector<std::string> to_device;
+    std::vector<std::string> changed;
+    std::vector<std::string> left;
+    std::optional<std::int64_t> one_time_keys;  // device_one_time_keys_count.signed_curve25519
+    std::optional<bool> fallback_unused;  // device_unused_fallback_key_types has signed_curve25519
+};
+
 struct sync_response {
     std::string next_batch;
+    device_news devices;
     std::vector<joined_room> joined;  // in room id order
     std::vector<invite> invites;
     std::vector<std::string> left;  // rooms.leave: we left, were kicked or banned

@@ -7,9 +7,10 @@
 #include <boost/asio/co_spawn.hpp>
 #include <nlohmann/json.hpp>
 
+#include "adapters/log_entry.hpp"
 #include "adapters/net/constants.hpp"
-#include "adapters/net/sleep.hpp"
 #include "adapters/net/error.hpp"
+#include "adapters/net/sleep.hpp"
 #include "adapters/net/websocket_client.hpp"
 #include "adapters/slack/events.hpp"
 #include "adapters/slack/markup.hpp"
@@ -26,19 +27,6 @@ net::url parse_or_throw(const std::string& text) {
     auto parsed = net::parse_url(text);
     if (!parsed) throw std::invalid_argument("slack.api_url '" + text + "' is not a URL");
     return *parsed;
-}
-
-// Logs what a detached coroutine threw: each runs on its own, and one failing must not take
-// the others down.
-auto log_failure(std::string what) {
-    return [what = std::move(what)](std::exception_ptr failure) {
-        if (!failure) return;
-        try {
-            std::rethrow_exception(failure);
-        } catch (const std::exception& e) {
-            spdlog::error("Slack {}: {}", what, e.what());
-        }
-    };
 }
 
 // "<@UBOT> tl x" and "<@UBOT> !tl x" both mean "!tl x"; other text is left as it is.
@@ -153,7 +141,7 @@ void slack_adapter::execute(std::vector<action> actions) {
         std::visit(model::overloaded{
                        [&](open_link& open) {
                            asio::co_spawn(executor_, run_link(open.id, open.delay),
-                                          log_failure("link " + std::to_string(open.id)));
+                                          log_failure("Slack", "link " + std::to_string(open.id)));
                        },
                        [&](close_link& close) {
                            if (const auto it = sockets_.find(close.id); it != sockets_.end()) {
@@ -171,7 +159,7 @@ void slack_adapter::execute(std::vector<action> actions) {
                        },
                        [&](slack::deliver& d) {
                            asio::co_spawn(executor_, dispatch(std::move(d.message)),
-                                          log_failure("dispatch"));
+                                          log_failure("Slack", "dispatch"));
                        },
                        [&](log_entry& entry) { write_log("Slack", entry); },
                    },
@@ -272,8 +260,8 @@ void slack_adapter::on_reply(const outbound_reply& reply, const std::string& req
     asio::co_spawn(executor_,
                    open_incident_channel(reply.declared_incident, reply.declared_title, requester,
                                          reply.channel),
-                   log_failure("incident channel for incident " +
-                               std::to_string(reply.declared_incident)));
+                   log_failure("Slack", "incident channel for incident " +
+                                            std::to_string(reply.declared_incident)));
 }
 
 // Creates the channel (another name when that one is taken), invites the requester, links it

@@ -36,7 +36,9 @@ struct matrix_run {
         return {"SCRIBE_MATRIX_HOMESERVER=" + hs.homeserver_url(),
                 "SCRIBE_MATRIX_ACCESS_TOKEN=" + hs.options().bot_access_token,
                 "SCRIBE_MATRIX_ALLOWED_INVITERS=" + alice,
-                "SCRIBE_TLS_CA_FILE=" + hs.ca_file().string(), "SCRIBE_LOG_LEVEL=debug"};
+                "SCRIBE_TLS_CA_FILE=" + hs.ca_file().string(),
+                "SCRIBE_LOG_LEVEL=debug",
+                "SCRIBE_MATRIX_ENCRYPTION=false"};
     }
 
     // Starts the bot and waits until its long poll is waiting for news.

@@ -81,8 +81,26 @@ TEST_CASE("notices and emotes are typed, images and unknown events ignored") {
         room);
     REQUIRE(std::holds_alternative<ignored>(image));
     CHECK(std::get<ignored>(image).event_id == "$i");
-    CHECK(std::holds_alternative<ignored>(parse_event(
-        R"({"type":"m.room.encrypted","event_id":"$x","sender":"@b:hs","content":{}})", room)));
+}
+
+TEST_CASE("encrypted events and the room's encryption are read for the encryption device") {
+    const auto sealed = parse_event(
+        R"({"type":"m.room.encrypted","event_id":"$x","sender":"@b:hs","origin_server_ts":5,"content":{"algorithm":"m.megolm.v1.aes-sha2","ciphertext":"AwgA","session_id":"s"}})",
+        room);
+    REQUIRE(std::holds_alternative<encrypted>(sealed));
+    const auto& e = std::get<encrypted>(sealed);
+    CHECK(e.event_id == "$x");
+    CHECK(e.sender == "@b:hs");
+    CHECK(e.room == room);
+    CHECK(e.event_json.find("\"ciphertext\":\"AwgA\"") != std::string::npos);
+    CHECK(event_id_of(sealed) == "$x");
+
+    const auto on = parse_event(
+        R"({"type":"m.room.encryption","event_id":"$on","sender":"@a:hs","state_key":"","content":{"algorithm":"m.megolm.v1.aes-sha2","rotation_period_msgs":10}})",
+        room);
+    REQUIRE(std::holds_alternative<encryption_enabled>(on));
+    CHECK(std::get<encryption_enabled>(on).content_json.find("rotation_period_msgs") !=
+          std::string::npos);
 }
 
 TEST_CASE("malformed events are unreadable, never thrown") {

@@ -63,7 +63,8 @@ TEST_CASE("the sync filter asks for our event types and lazy-loaded members") {
     const auto filter = json::parse(r.body);
     CHECK(filter["room"]["timeline"]["limit"] == 20);
     CHECK(filter["room"]["timeline"]["types"] ==
-          json::parse(R"(["m.room.message","m.reaction","m.room.redaction","m.room.member"])"));
+          json::parse(R"(["m.room.message","m.reaction","m.room.redaction","m.room.member",)"
+                      R"("m.room.encrypted","m.room.encryption"])"));
     CHECK(filter["room"]["state"]["lazy_load_members"] == true);
     CHECK(filter["presence"]["types"].empty());
     CHECK(response_field(R"({"filter_id":"66696p746572"})", "filter_id") == "66696p746572");

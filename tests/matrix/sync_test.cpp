@@ -80,6 +80,10 @@ TEST_CASE("the spec's sync skeleton: timeline in order, limited, invites, leaves
     CHECK(std::get<text_message>(r.timeline[1]).kind == msgtype::notice);
     CHECK(std::holds_alternative<ignored>(r.timeline[2]));
     CHECK(std::holds_alternative<unreadable>(r.timeline[3]));
+    CHECK(s.devices.to_device.empty());
+    // Servers leave out the algorithms of which they hold no key: none left.
+    CHECK(s.devices.one_time_keys == 0);
+    CHECK_FALSE(s.devices.fallback_unused);
     REQUIRE(s.invites.size() == 2);
     CHECK(s.invites[0].room_id == "!696r7674:example.com");
     CHECK(s.invites[0].inviter == "@alice:example.com");
@@ -272,4 +276,23 @@ TEST_CASE("a gap that reaches past the bot's join yields only what follows the j
     }
     CHECK(delivered_ids(state.on_gap_filled(std::move(gap))) ==
           std::vector<std::string>{"$new1"});
+}
+
+TEST_CASE("a sync's news for the encryption device: to-device events, device lists, key counts") {
+    const auto s = sync_of(R"json({
+      "next_batch": "s2",
+      "to_device": {"events": [
+        {"type": "m.room.encrypted", "sender": "@a:hs", "content": {"algorithm": "m.olm.v1.curve25519-aes-sha2"}},
+        "not an event"
+      ]},
+      "device_lists": {"changed": ["@a:hs", 5, "@b:hs"], "left": ["@c:hs"]},
+      "device_one_time_keys_count": {"signed_curve25519": 12},
+      "device_unused_fallback_key_types": []
+    })json");
+    REQUIRE(s.devices.to_device.size() == 1);
+    CHECK(s.devices.to_device[0].find("m.olm.v1") != std::string::npos);
+    CHECK(s.devices.changed == std::vector<std::string>{"@a:hs", "@b:hs"});
+    CHECK(s.devices.left == std::vector<std::string>{"@c:hs"});
+    CHECK(s.devices.one_time_keys == 12);
+    CHECK(s.devices.fallback_unused == false);
 }
