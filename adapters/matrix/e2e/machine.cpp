@@ -133,16 +133,6 @@ std::string machine::save() const {
     }
     out["devices"] = std::move(devices);
     out["outdated"] = outdated_;
-    json rooms = json::object();
-    for (const auto& [room, o] : outbound_) {
-        rooms[room] = {{"session", o.session->pickle(pickle_key_)},
-                       {"created_ms", o.created_ms},
-                       {"sent", o.sent},
-                       {"rotation_period_ms", o.settings.rotation_period.count()},
-                       {"rotation_messages", o.settings.rotation_messages},
-                       {"shared_with", o.shared_with}};
-    }
-    out["outbound"] = std::move(rooms);
     json keys = json::array();
     for (const auto& [ref, k] : inbound_) {
         keys.push_back({{"room", k.room},
@@ -179,8 +169,9 @@ machine machine::restore(const olm_engine& engine, std::string user_id, std::str
                           " device " + device_id);
     }
     try {
+        auto account = engine.account_from_pickle(text_at(in, "account"), pickle_key);
         machine m(engine, std::move(user_id), std::move(device_id), std::move(pickle_key),
-                  engine.account_from_pickle(text_at(in, "account"), pickle_key));
+                  std::move(account));
         m.device_keys_uploaded_ = json_input::flag_at(in, "device_keys_uploaded");
         if (const json* sessions = object_at(in, "sessions")) {
             for (const auto& [curve, pickles] : sessions->items()) {
@@ -205,28 +196,6 @@ machine machine::restore(const olm_engine& engine, std::string user_id, std::str
         if (const json* outdated = json_input::array_at(in, "outdated")) {
             for (const auto& user : *outdated) {
                 if (user.is_string()) m.outdated_.insert(user.get<std::string>());
-            }
-        }
-        if (const json* rooms = object_at(in, "outbound")) {
-            for (const auto& [room, o] : rooms->items()) {
-                if (!o.is_object()) continue;
-                outbound out;
-                out.session =
-                    engine.outbound_group_from_pickle(text_at(o, "session"), m.pickle_key_);
-                out.created_ms = json_input::int_at(o, "created_ms").value_or(0);
-                out.sent = static_cast<std::uint64_t>(json_input::int_at(o, "sent").value_or(0));
-                out.settings.rotation_period =
-                    std::chrono::milliseconds(json_input::int_at(o, "rotation_period_ms")
-                                                  .value_or(out.settings.rotation_period.count()));
-                out.settings.rotation_messages = static_cast<std::uint64_t>(
-                    json_input::int_at(o, "rotation_messages")
-                        .value_or(static_cast<std::int64_t>(out.settings.rotation_messages)));
-                if (const json* shared = json_input::array_at(o, "shared_with")) {
-                    for (const auto& d : *shared) {
-                        if (d.is_string()) out.shared_with.insert(d.get<std::string>());
-                    }
-                }
-                m.outbound_[room] = std::move(out);
             }
         }
         if (const json* keys = json_input::array_at(in, "inbound")) {

@@ -1,7 +1,9 @@
 // The bot's encryption device without I/O: its Olm account and sessions, the Megolm keys it
 // holds and shares, the devices of the people it shares rooms with, and the encrypted events
 // still waiting for their key. The adapter carries its requests to the homeserver and hands it
-// the answers; everything it knows is saved as one text (save()) kept sealed in the store.
+// the answers; what it knows is saved as one text (save()) kept sealed in the store. Outbound
+// room sessions are not saved: one restored behind its last use would send a message index
+// twice, so after a restart each room gets a new one.
 #pragma once
 
 #include <chrono>
