@@ -33,12 +33,14 @@ struct matrix_run {
     }
 
     std::vector<std::string> environment() const {
-        return {"SCRIBE_MATRIX_HOMESERVER=" + hs.homeserver_url(),
-                "SCRIBE_MATRIX_ACCESS_TOKEN=" + hs.options().bot_access_token,
-                "SCRIBE_MATRIX_ALLOWED_INVITERS=" + alice,
-                "SCRIBE_TLS_CA_FILE=" + hs.ca_file().string(),
-                "SCRIBE_LOG_LEVEL=debug",
-                "SCRIBE_MATRIX_ENCRYPTION=false"};
+        std::vector<std::string> out{"SCRIBE_MATRIX_HOMESERVER=" + hs.homeserver_url(),
+                                     "SCRIBE_MATRIX_ACCESS_TOKEN=" + hs.options().bot_access_token,
+                                     "SCRIBE_MATRIX_ALLOWED_INVITERS=" + alice,
+                                     "SCRIBE_TLS_CA_FILE=" + hs.ca_file().string(),
+                                     "SCRIBE_LOG_LEVEL=debug",
+                                     "SCRIBE_MATRIX_ENCRYPTION=false"};
+        out.insert(out.end(), extra_environment.begin(), extra_environment.end());
+        return out;
     }
 
     // Starts the bot and waits until its long poll is waiting for news.
@@ -120,6 +122,7 @@ struct matrix_run {
 
     std::vector<json> stored_events() const { return exported_events(db()); }
 
+    std::vector<std::string> extra_environment;  // more settings for the bot
     temp_dir dir;
     fake_matrix hs;
     std::string alice;

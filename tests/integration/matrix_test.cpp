@@ -368,3 +368,73 @@ TEST_CASE("history from before the bot joined is not acted on, later messages ke
     }
     CHECK(incidents == 1);
 }
+
+TEST_CASE("matrix.incident_rooms: a declared incident gets a private room of its own, linked") {
+    matrix_run run;
+    run.extra_environment.push_back("SCRIBE_MATRIX_INCIDENT_ROOMS=true");
+    run.start_in_room();
+    run.say("!declare Users can't see transactions sev2");
+    run.reply_containing("Incident #1 declared");
+    std::string opened;
+    REQUIRE_MESSAGE(run.hs.wait_for(
+                        [&] {
+                            for (const auto& c : run.hs.membership_changes()) {
+                                if (c.room_id != run.room && c.user_id == run.alice &&
+                                    c.membership == "invite" && c.sender == run.hs.bot_user_id()) {
+                                    opened = c.room_id;
+                                }
+                            }
+                            return !opened.empty();
+                        },
+                        patience),
+                    run.bot->err());
+    const auto pointer = run.reply_containing("has a room of its own");
+    CHECK(run.body_of(pointer).find("Users can't see transactions") != std::string::npos);
+    CHECK(run.body_of(pointer).find("https://matrix.to/#/" + opened) != std::string::npos);
+    // Named from the day and the title, private, history from the invitation on.
+    bool named = false;
+    bool invite_only = false;
+    bool history_from_invite = false;
+    for (const auto& e : run.hs.room_events(opened)) {
+        const auto type = e.value("type", "");
+        if (type == "m.room.name") {
+            const auto name = e["content"].value("name", "");
+            named = name.ends_with(" Users can't see transactions") && name.size() > 11 &&
+                    name[4] == '-' && name[7] == '-';
+        }
+        if (type == "m.room.join_rules")
+            invite_only = e["content"].value("join_rule", "") == "invite";
+        if (type == "m.room.history_visibility") {
+            history_from_invite = e["content"].value("history_visibility", "") == "invited";
+        }
+        CHECK(type != "m.room.encryption");  // the room it came from is not encrypted
+    }
+    CHECK(named);
+    CHECK(invite_only);
+    CHECK(history_from_invite);
+
+    run.hs.join(opened, run.alice);
+    run.hs.send_text(opened, run.alice, "!tl rolled back the ledger service");
+    REQUIRE(run.hs.wait_for(
+        [&] {
+            for (const auto& m : run.hs.sent_events(opened)) {
+                if (m.sender == run.hs.bot_user_id() &&
+                    run.body_of(m).find("rolled back the ledger service") != std::string::npos) {
+                    return true;
+                }
+            }
+            return false;
+        },
+        patience));
+    run.say("!tl customers confirm balances are back");
+    run.reply_containing("balances are back");
+    run.stop_bot();
+    int entries = 0;
+    for (const auto& e : run.stored_events()) {
+        if (e.at("kind") == "entry_added") {
+            CHECK(e.at("incident") == 1);
+            ++entries;
+        }
+    }
+    CHECK(entries >= 2);
+}
