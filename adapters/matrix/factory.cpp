@@ -39,6 +39,9 @@ constexpr std::array keys{
     setting_key{"crypto_key_file", setting_kind::text,
                 "a file (mode 600) of 32+ random bytes that seals the encryption keys in the "
                 "store: openssl rand -base64 32"},
+    setting_key{"key_wait_seconds", setting_kind::integer,
+                "how long an encrypted message waits for its key before the room is told it "
+                "could not be read (default 60)"},
     setting_key{"incident_rooms", setting_kind::boolean,
                 "a room of its own for each incident declared, with whoever declared it invited "
                 "and linked to the incident (default false)"},
@@ -109,6 +112,12 @@ public:
                 return "holds fewer than 32 bytes; make it with `openssl rand -base64 32`";
             }
             return problem;
+        }
+        if (key == "key_wait_seconds") {
+            const auto seconds = std::get<long long>(v);
+            if (seconds < 1 || seconds > 86'400) return "must be 1 to 86400 seconds";
+            s.key_wait = std::chrono::seconds(seconds);
+            return {};
         }
         if (key == "incident_rooms") {
             s.incident_rooms = std::get<bool>(v);

@@ -579,8 +579,7 @@ std::string machine::encrypt(const std::string& room, std::string_view type,
                 {"ciphertext", o.session->encrypt(canonical(payload))}};
     // Relations stay readable to the server, which aggregates them (spec: m.relates_to in clear).
     if (const json* relation = object_at(content, "m.relates_to")) out["m.relates_to"] = *relation;
-    ++o.sent;
-    dirty_ = true;
+    ++o.sent;  // outbound sessions are not saved, so nothing to save
     return canonical(out);
 }
 
