@@ -394,7 +394,8 @@ std::map<std::string, int> fake_matrix::one_time_key_counts(std::string user_id,
         [i = impl_.get(), user_id = std::move(user_id), device_id = std::move(device_id)] {
             std::map<std::string, int> out;
             if (const auto* device = i->find_device(user_id, device_id)) {
-                for (const auto& [algorithm, count] : i->one_time_key_counts(*device).items()) {
+                const auto counts = i->one_time_key_counts(*device);
+                for (const auto& [algorithm, count] : counts.items()) {
                     out[algorithm] = count.get<int>();
                 }
             }
