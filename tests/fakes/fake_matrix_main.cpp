@@ -21,6 +21,10 @@ constexpr const char* usage = R"(usage: fake-matrix [options]
                           react <user> <event> <key>  a reaction
                           redact <user> <event>       a redaction
                           invite                      invite the bot to a new room
+                          hold <user> [type]          keep back the next to-device message of
+                                                      type (m.room.encrypted) sent to @user
+                          release                     deliver what was kept back
+                          devices <user>              @user's device IDs, as a JSON list
                           stats | quit
   --verbose             log each request and answer status to stderr (never token values)
 Prints one JSON line with the URL and IDs, then serves until SIGINT or SIGTERM.
@@ -50,6 +54,19 @@ bool run_command(scribe::fakes::fake_matrix& fake, const std::string& room,
         spec.members = {fake.user_id("alice")};
         spec.invited = {fake.bot_user_id()};
         std::cout << "room " << fake.create_room(spec) << std::endl;
+    } else if (verb == "hold") {
+        std::string user;
+        std::string type = "m.room.encrypted";
+        in >> user >> type;
+        fake.hold_to_device(fake.user_id(user), type);
+        std::cout << "holding " << type << std::endl;
+    } else if (verb == "release") {
+        std::cout << "released " << fake.release_held_to_device() << std::endl;
+    } else if (verb == "devices") {
+        std::string user;
+        in >> user;
+        std::cout << "devices " << nlohmann::json(fake.devices(fake.user_id(user))).dump()
+                  << std::endl;
     } else if (verb == "stats") {
         const auto stats = fake.stats();
         std::cout << "requests " << stats.requests << " syncs " << stats.sync_calls << " pending "

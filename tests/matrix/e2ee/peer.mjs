@@ -43,36 +43,60 @@ export async function waitUntil(what, check, timeoutMs = 20000) {
   }
 }
 
-// Starts `fake-matrix` with `args`; resolves once it printed its ready line. The CA it serves
-// with is read back from the file it wrote (--ca-out).
+// Starts `fake-matrix` with `args` and --interactive; resolves once it printed its ready line,
+// with that line's fields, the CA it serves with (read back from the file it wrote, --ca-out),
+// `command(line)` that runs one of its stdin commands and resolves with its answer line (see
+// `fake-matrix --help`), and `stop()`.
 export function startFakeMatrix(binary, { args = [], caFile, timeoutMs = 10000 } = {}) {
   return new Promise((resolve, reject) => {
-    const child = spawn(binary, ['--ca-out', caFile, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(binary, ['--ca-out', caFile, '--interactive', ...args], {
+      stdio: ['pipe', 'pipe', 'inherit'],
+    });
     const timer = setTimeout(() => {
       child.kill();
       reject(new Error(`fake-matrix printed no ready line within ${timeoutMs} ms`));
     }, timeoutMs);
+    const waiting = [];  // resolvers of the lines still to come, in order
+    let ready = false;
     let seen = '';
     child.stdout.on('data', (chunk) => {
       seen += chunk;
-      const newline = seen.indexOf('\n');
-      if (newline < 0) return;
-      clearTimeout(timer);
-      const ready = JSON.parse(seen.slice(0, newline));
-      resolve({
-        ...ready,
-        ca: readFileSync(caFile, 'utf8'),
-        process: child,
-        stop: () => new Promise((done) => {
-          if (child.exitCode !== null) return done();
-          child.once('exit', () => done());
-          child.kill('SIGTERM');
-        }),
-      });
+      for (let newline = seen.indexOf('\n'); newline >= 0; newline = seen.indexOf('\n')) {
+        const line = seen.slice(0, newline);
+        seen = seen.slice(newline + 1);
+        if (ready) {
+          waiting.shift()?.(line);
+          continue;
+        }
+        ready = true;
+        clearTimeout(timer);
+        resolve({
+          ...JSON.parse(line),
+          ca: readFileSync(caFile, 'utf8'),
+          process: child,
+          command: (text) => new Promise((answer, fail) => {
+            const bounded = setTimeout(() => fail(new Error(`fake-matrix did not answer ${text}`)), timeoutMs);
+            waiting.push((reply) => {
+              clearTimeout(bounded);
+              if (reply.startsWith('error:') || reply.startsWith('unknown command')) {
+                fail(new Error(`fake-matrix: ${text}: ${reply}`));
+              } else {
+                answer(reply);
+              }
+            });
+            child.stdin.write(`${text}\n`);
+          }),
+          stop: () => new Promise((done) => {
+            if (child.exitCode !== null) return done();
+            child.once('exit', () => done());
+            child.kill('SIGTERM');
+          }),
+        });
+      }
     });
     child.once('exit', (code) => {
       clearTimeout(timer);
-      reject(new Error(`fake-matrix exited with ${code} before it was ready: ${seen}`));
+      if (!ready) reject(new Error(`fake-matrix exited with ${code} before it was ready: ${seen}`));
     });
   });
 }

@@ -1,6 +1,7 @@
 // Two, then three, matrix-js-sdk peers with Rust crypto talk in an encrypted room on the fake
 // homeserver: each decrypts what the others send (texts, a reaction, an edit, a redaction, an
-// encrypted file), and a user who joins later gets the keys of what is sent after. This proves
+// encrypted file), a message whose room key the fake holds back stays undecryptable until it is
+// let through, and a user who joins later gets the keys of what is sent after. This proves
 // the fake's key upload, query and claim, to-device delivery and device lists against an
 // independent client.
 //
@@ -95,6 +96,18 @@ async function main() {
     'alice decrypts an m.file that carries only an EncryptedFile');
   const downloaded = await alice.downloadAttachment(fileSeen);
   check(downloaded.equals(draft), 'alice downloads and decrypts the attachment byte for byte');
+
+  // A room key that does not arrive: bob cannot decrypt until the fake lets it through.
+  const second = await alice.createEncryptedRoom({ name: 'Lost keys', invite: [bob.userId] });
+  await bob.join(second);
+  await alice.waitForMembership(second, bob.userId, 'join');
+  await fake.command('hold bob m.room.encrypted');
+  await alice.sendText(second, 'the key to this is late');
+  await bob.waitForUndecryptable(second, alice.userId);
+  check(true, 'bob cannot decrypt while the fake holds back the room key');
+  check(await fake.command('release') === 'released 1', 'the fake held back one to-device message');
+  await bob.waitForText(second, alice.userId, 'the key to this is late');
+  check(true, 'bob decrypts once the room key arrives');
 
   // A third user joins later: messages sent after her join are shared with her device.
   const carol = await startPeer({ ...server, user: 'carol' });
