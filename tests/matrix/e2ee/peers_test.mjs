@@ -59,6 +59,13 @@ async function main() {
   check(seen.getId() === hello && seen.getWireType() === 'm.room.encrypted',
     'bob decrypts the m.room.encrypted text alice sent');
 
+  // Alice's client recognised the server's echo of her own message (unsigned.transaction_id).
+  const own = await alice.waitForEvent(room, (event) => event.getId() === hello && event.status === null,
+    { what: 'alice\'s own message echoed back' });
+  check(own.getUnsigned().transaction_id !== undefined &&
+    alice.client.getRoom(room).getLiveTimeline().getEvents().filter((event) => event.getId() === hello).length === 1,
+  'alice\'s own message is in her timeline once, matched to its transaction');
+
   const reply = await bob.sendText(room, 'hi alice');
   await alice.waitForText(room, bob.userId, 'hi alice');
   check(true, 'alice decrypts bob\'s answer');
