@@ -304,9 +304,9 @@ export class Peer {
     return decryptAttachment(Buffer.from(await response.arrayBuffer()), file);
   }
 
-  async stop() {
+  // Stops syncing and frees the crypto machine.
+  stop() {
     this.client.stopClient();
-    await this.client.getCrypto()?.stop?.();
   }
 }
 

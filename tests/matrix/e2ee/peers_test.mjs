@@ -22,7 +22,7 @@ let fake;
 const peers = [];
 
 async function shutDown() {
-  await Promise.allSettled(peers.map((peer) => peer.stop()));
+  for (const peer of peers) peer.stop();
   await fake?.stop();
   rmSync(work, { recursive: true, force: true });
 }
