@@ -66,9 +66,9 @@ std::optional<std::int64_t> parse_token(std::string_view token) {
 
 // The account stream position of a next_batch token.
 std::optional<std::int64_t> parse_account_position(std::string_view token) {
+    if (!token.starts_with('s')) return std::nullopt;
     const auto first = token.find('_');
-    if (token.empty() || token.front() != 's' || first == std::string_view::npos)
-        return std::nullopt;
+    if (first == std::string_view::npos) return std::nullopt;
     token.remove_prefix(first + 1);
     return parse_number(token.substr(0, token.find('_')));
 }
@@ -413,7 +413,7 @@ matrix_reply fake_matrix::impl::route(request_context& context, bool& deferred,
                 }
                 return reply;
             };
-        } else if (r[0] == "pushrules" && (n == 1 || (n == 2 && r[1].empty()))) {
+        } else if ((n == 1 || (n == 2 && r[1].empty())) && r[0] == "pushrules") {
             methods = {"GET"};
             // No rules of the server's own: clients fill in the spec's defaults.
             run = [] {
