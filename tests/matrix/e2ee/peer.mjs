@@ -213,6 +213,7 @@ export class Peer {
     return this.send(roomId, 'm.room.message', { msgtype: 'm.text', body });
   }
 
+  // matrix-js-sdk leaves reactions unencrypted even here, as Element does.
   react(roomId, eventId, key) {
     return this.send(roomId, 'm.reaction', {
       'm.relates_to': { rel_type: 'm.annotation', event_id: eventId, key },
