@@ -78,6 +78,7 @@ fake_matrix::impl::impl(fake_matrix_options options)
     users_[bot] = user_state{bot, options_.bot_display_name, options_.bot_password};
     if (!options_.bot_access_token.empty()) {
         tokens_[options_.bot_access_token] = token_state{bot, options_.bot_device_id};
+        add_device(bot, options_.bot_device_id, {});
     }
 }
 
@@ -280,6 +281,15 @@ std::string fake_matrix::impl::create_room(const matrix_room_spec& spec) {
     json visibility = json::object();
     visibility["history_visibility"] = "shared";
     append(id, creator, "m.room.history_visibility", std::move(visibility), "");
+    if (spec.encrypted) {
+        json encryption = json::object();
+        encryption["algorithm"] = "m.megolm.v1.aes-sha2";
+        append(id, creator, "m.room.encryption", std::move(encryption), "");
+    }
+    for (const auto& event : spec.initial_state) {
+        append(id, creator, event["type"].get<std::string>(), event["content"],
+               event.value("state_key", ""));
+    }
     if (!spec.name.empty()) {
         json content = json::object();
         content["name"] = spec.name;
@@ -427,6 +437,7 @@ void fake_matrix::add_access_token(std::string user_id, std::string token, std::
                           device_id = std::move(device_id)] {
         i->require_user(user_id);
         i->tokens_[token] = impl::token_state{user_id, device_id};
+        i->add_device(user_id, device_id, {});
     });
 }
 

@@ -1,4 +1,6 @@
 // A fake Matrix homeserver (client-server API v1.19 subset) on loopback over real TLS, with faults.
+// It keeps the end-to-end encryption keys and to-device messages clients exchange (Olm and
+// Megolm themselves are the clients' business) as the spec's key management endpoints say.
 #pragma once
 
 #include <chrono>
@@ -6,6 +8,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -99,6 +102,10 @@ struct matrix_room_spec {
     std::vector<std::string> invited;  // user IDs invited by the creator
     std::string room_version;          // empty: options.default_room_version
     bool is_public = false;            // join_rule public lets anyone join uninvited
+    bool encrypted = false;            // m.room.encryption (Megolm) from the start
+    // More state events ({type, state_key, content}) after the preset's, as createRoom's
+    // initial_state.
+    std::vector<nlohmann::json> initial_state;
 };
 
 // Options for a scripted text message.
@@ -112,7 +119,7 @@ struct text_options {
     std::optional<std::string> thread_root;     // m.thread (falling back to reply_to if given)
 };
 
-// An event a client created through the API (send or redact).
+// An event a client created through the API (send, redact or a state PUT).
 struct client_event {
     std::string room_id;
     std::string event_id;
@@ -120,7 +127,7 @@ struct client_event {
     std::string type;
     nlohmann::json content;
     std::string txn_id;
-    std::string endpoint;  // "send" or "redact"
+    std::string endpoint;  // "send", "redact" or "state"
 };
 
 struct uploaded_media {
@@ -130,6 +137,18 @@ struct uploaded_media {
     std::string filename;  // from ?filename=, possibly empty
     std::string content_type;
     std::string uploader;
+};
+
+// One to-device message a client sent (PUT /sendToDevice), per receiving device.
+struct to_device_message {
+    std::string sender;
+    std::string sender_device;
+    std::string recipient;
+    std::string recipient_device;
+    std::string type;
+    nlohmann::json content;
+    std::string txn_id;
+    bool held = false;  // kept back by hold_to_device and not released (yet)
 };
 
 // A membership change a client made through the API (join, leave, invite, create).
@@ -243,6 +262,12 @@ class fake_matrix {
     void limit_next_sync(std::size_t keep_last);
     // Every token of the user (default: the bot) becomes unknown: 401 M_UNKNOWN_TOKEN.
     void invalidate_tokens(std::string user_id = {});
+    // The next `count` to-device messages of `type` sent to the user `recipient` are kept back
+    // instead of delivered, as if lost: a room key that never arrives.
+    void hold_to_device(std::string recipient, std::string type = "m.room.encrypted",
+                        int count = 1);
+    // Delivers what was kept back, oldest first; returns how many messages.
+    int release_held_to_device();
 
     // --- Queries ------------------------------------------------------------------------------
     std::vector<client_event> sent_events(std::string room_id = {}) const;
@@ -253,6 +278,15 @@ class fake_matrix {
     std::vector<nlohmann::json> room_events(std::string room_id) const;
     std::optional<nlohmann::json> event(std::string event_id) const;
     std::string membership(std::string room_id, std::string user_id) const;  // "" when none
+    // End-to-end encryption: what devices uploaded (as signed by them) and sent each other.
+    std::vector<std::string> devices(std::string user_id) const;  // the user's device IDs
+    std::optional<nlohmann::json> device_keys(std::string user_id, std::string device_id) const;
+    // Unclaimed one-time keys by algorithm ("signed_curve25519" -> 50).
+    std::map<std::string, int> one_time_key_counts(std::string user_id,
+                                                   std::string device_id) const;
+    // The current fallback key per algorithm and whether it was claimed since its upload.
+    std::map<std::string, bool> fallback_key_used(std::string user_id, std::string device_id) const;
+    std::vector<to_device_message> to_device_messages(std::string recipient = {}) const;
     fake_matrix_stats stats() const;
 
     // Polls `done` (from the calling thread) until it holds or `timeout` passes.

@@ -56,11 +56,20 @@ std::optional<std::int64_t> parse_number(std::string_view text) {
     return value;
 }
 
-// Our stream tokens: "s<pos>_<serial>" (next_batch) and "t<pos>" (prev_batch, end). Opaque to
-// clients; either names the stream position it was made at.
+// Our stream tokens: "s<room pos>_<account pos>_<serial>" (next_batch) and "t<room pos>"
+// (prev_batch, end). Opaque to clients; either names the room stream position it was made at.
 std::optional<std::int64_t> parse_token(std::string_view token) {
     if (token.size() < 2 || (token.front() != 's' && token.front() != 't')) return std::nullopt;
     token.remove_prefix(1);
+    return parse_number(token.substr(0, token.find('_')));
+}
+
+// The account stream position of a next_batch token.
+std::optional<std::int64_t> parse_account_position(std::string_view token) {
+    if (!token.starts_with('s')) return std::nullopt;
+    const auto first = token.find('_');
+    if (first == std::string_view::npos) return std::nullopt;
+    token.remove_prefix(first + 1);
     return parse_number(token.substr(0, token.find('_')));
 }
 
@@ -198,6 +207,8 @@ void fake_matrix::impl::complete_record(std::size_t index, const matrix_reply* r
         entry.errcode = string_field(reply->body, "errcode");
     }
     if (!fault.empty()) entry.fault = fault;
+    log(entry.method + " " + entry.path + " " + std::to_string(entry.status) +
+        (entry.errcode.empty() ? "" : " " + entry.errcode));
 }
 
 void fake_matrix::impl::on_http_request(const http_request& request,
@@ -287,11 +298,7 @@ std::optional<matrix_reply> fake_matrix::impl::authenticate(request_context& con
     return std::nullopt;
 }
 
-namespace {
-
-// The JSON object body every POST and PUT needs.
-std::optional<matrix_reply> parse_object(const std::string& body, json& out,
-                                         bool allow_empty = false) {
+std::optional<matrix_reply> parse_object(const std::string& body, json& out, bool allow_empty) {
     if (allow_empty && body.empty()) {
         out = json::object();
         return std::nullopt;
@@ -301,8 +308,6 @@ std::optional<matrix_reply> parse_object(const std::string& body, json& out,
     if (!out.is_object()) return matrix_error(400, "M_BAD_JSON", "Content must be a JSON object.");
     return std::nullopt;
 }
-
-}  // namespace
 
 matrix_reply fake_matrix::impl::route(request_context& context, bool& deferred,
                                       const http_responder& respond) {
@@ -339,9 +344,11 @@ matrix_reply fake_matrix::impl::route(request_context& context, bool& deferred,
         } else if (n == 1 && r[0] == "logout") {
             methods = {"POST"};
             run = [this, &context] {
+                // Logging out deletes the device, and its keys with it.
+                const auto session = *context.session;
                 tokens_.erase(*context.token);
-                matrix_reply reply;
-                return reply;
+                remove_device(session.user_id, session.device_id);
+                return matrix_reply{};
             };
         } else if (n == 2 && r[0] == "account" && r[1] == "whoami") {
             methods = {"GET"};
@@ -393,6 +400,51 @@ matrix_reply fake_matrix::impl::route(request_context& context, bool& deferred,
                 if (method == "PUT") return handle_set_displayname(context, user);
                 return handle_profile(context, user, true);
             };
+        } else if (n == 1 && r[0] == "capabilities") {
+            methods = {"GET"};
+            run = [this] {
+                matrix_reply reply;
+                auto& capabilities = reply.body["capabilities"];
+                capabilities["m.change_password"]["enabled"] = false;
+                capabilities["m.room_versions"]["default"] = options_.default_room_version;
+                for (int version = 1; version <= 11; ++version) {
+                    capabilities["m.room_versions"]["available"][std::to_string(version)] =
+                        "stable";
+                }
+                return reply;
+            };
+        } else if ((n == 1 || (n == 2 && r[1].empty())) && r[0] == "pushrules") {
+            methods = {"GET"};
+            // No rules of the server's own: clients fill in the spec's defaults.
+            run = [] {
+                matrix_reply reply;
+                for (const char* kind : {"override", "content", "room", "sender", "underride"}) {
+                    reply.body["global"][kind] = json::array();
+                }
+                return reply;
+            };
+        } else if (n == 2 && r[0] == "room_keys" && r[1] == "version") {
+            methods = {"GET"};
+            // Key backup is not kept: the answer of a server where nobody made a backup.
+            run = [] { return matrix_error(404, "M_NOT_FOUND", "No current backup version"); };
+        } else if (n == 2 && r[0] == "keys" &&
+                   (r[1] == "upload" || r[1] == "query" || r[1] == "claim")) {
+            methods = {"POST"};
+            run = [this, &context, what = r[1]] {
+                if (what == "upload") return handle_keys_upload(context);
+                if (what == "query") return handle_keys_query(context);
+                return handle_keys_claim(context);
+            };
+        } else if (n == 3 && r[0] == "sendToDevice") {
+            methods = {"PUT"};
+            run = [this, &context, type = r[1], txn = r[2]] {
+                return handle_send_to_device(context, type, txn);
+            };
+        } else if (n == 4 && r[0] == "user" && r[2] == "account_data") {
+            methods = {"GET", "PUT"};
+            run = [this, &context, user = r[1], type = r[3]] {
+                return handle_account_data(context, user, type);
+            };
         } else if (n >= 3 && r[0] == "rooms") {
             const auto& room = r[1];
             const auto& what = r[2];
@@ -425,10 +477,18 @@ matrix_reply fake_matrix::impl::route(request_context& context, bool& deferred,
                 };
             } else if (n <= 5 && what == "state") {
                 methods = {"GET"};
-                run = [this, &context, room,
+                if (n >= 4) methods.push_back("PUT");
+                run = [this, &context, &method, room,
                        rest = std::vector<std::string>(r.begin() + 3, r.end())] {
+                    if (method == "PUT") {
+                        return handle_state_put(context, room, rest[0],
+                                                rest.size() > 1 ? rest[1] : std::string());
+                    }
                     return handle_state(context, room, rest);
                 };
+            } else if (n == 3 && what == "members") {
+                methods = {"GET"};
+                run = [this, &context, room] { return handle_members(context, room); };
             } else if (n == 3 && what == "joined_members") {
                 methods = {"GET"};
                 run = [this, &context, room] { return handle_joined_members(context, room); };
@@ -496,6 +556,7 @@ matrix_reply fake_matrix::impl::handle_login(request_context& context) {
     if (device.empty()) device = "FAKEDEV" + std::to_string(++next_device_);
     const auto token = "syt_" + random_string(32, false);
     tokens_[token] = token_state{user_id, device};
+    add_device(user_id, device, string_field(body, "initial_device_display_name"));
     matrix_reply reply;
     reply.body["user_id"] = user_id;
     reply.body["access_token"] = token;
@@ -635,6 +696,20 @@ matrix_reply fake_matrix::impl::handle_create_room(request_context& context) {
         string_field(body, "preset") == "public_chat" ||
         (string_field(body, "preset").empty() && string_field(body, "visibility") == "public");
     spec.invited = string_list(body, "invite");
+    if (const auto it = body.find("initial_state"); it != body.end()) {
+        if (!it->is_array()) return matrix_error(400, "M_BAD_JSON", "initial_state must be a list");
+        for (const auto& event : *it) {
+            if (!event.is_object() || !event.contains("type") || !event["type"].is_string() ||
+                !event.contains("content") || !event["content"].is_object() ||
+                (event.contains("state_key") && !event["state_key"].is_string())) {
+                return matrix_error(400, "M_BAD_JSON", "Invalid initial_state event");
+            }
+            if (event["type"] == "m.room.member") {
+                return matrix_error(400, "M_BAD_JSON", "initial_state cannot set membership");
+            }
+            spec.initial_state.push_back(event);
+        }
+    }
     if (!spec.room_version.empty()) {
         const auto version = parse_number(spec.room_version);
         if (!version || *version < 1 || *version > 11) {
@@ -860,6 +935,67 @@ matrix_reply fake_matrix::impl::handle_state(request_context& context, const std
     return matrix_error(404, "M_NOT_FOUND", "Event not found.");
 }
 
+matrix_reply fake_matrix::impl::handle_state_put(request_context& context,
+                                                 const std::string& room_id,
+                                                 const std::string& type,
+                                                 const std::string& state_key) {
+    const auto& user = context.session->user_id;
+    if (find_room(room_id) == nullptr || membership_of(room_id, user) != "join") {
+        return matrix_error(403, "M_FORBIDDEN", "User " + user + " not in room " + room_id);
+    }
+    json content;
+    if (auto failure = parse_object(context.request.body, content)) return std::move(*failure);
+    if (type == "m.room.member") {
+        // The fake keeps membership rules in the membership endpoints only.
+        return matrix_error(400, "M_BAD_JSON", "Use the membership endpoints to change membership");
+    }
+    matrix_reply reply;
+    // As Synapse does, the same state again from the same sender makes no new event.
+    for (const auto* record :
+         state_between(room_id, 0, static_cast<std::int64_t>(events_.size()) + 1)) {
+        const auto& event = record->event;
+        if (event["type"] == type && event["state_key"] == state_key && event["sender"] == user &&
+            event["content"] == content) {
+            reply.body["event_id"] = event["event_id"];
+            return reply;
+        }
+    }
+    const auto event_id = append(room_id, user, type, content, state_key, context.txn_key)
+                              .event["event_id"]
+                              .get<std::string>();
+    sent_events_.push_back({room_id, event_id, user, type, std::move(content), {}, "state"});
+    reply.body["event_id"] = event_id;
+    return reply;
+}
+
+matrix_reply fake_matrix::impl::handle_members(request_context& context,
+                                               const std::string& room_id) {
+    const auto& user = context.session->user_id;
+    if (find_room(room_id) == nullptr || membership_of(room_id, user) != "join") {
+        return matrix_error(403, "M_FORBIDDEN", "User " + user + " not in room " + room_id);
+    }
+    auto before = static_cast<std::int64_t>(events_.size()) + 1;
+    if (const auto it = context.query.find("at"); it != context.query.end()) {
+        const auto at = parse_token(it->second);
+        if (!at) return matrix_error(400, "M_INVALID_PARAM", "Invalid at token");
+        before = std::min(*at + 1, before);
+    }
+    const auto only = context.query["membership"];
+    const auto except = context.query["not_membership"];
+    json chunk = json::array();
+    for (const auto* record : state_between(room_id, 0, before)) {
+        if (record->event["type"] != "m.room.member") continue;
+        const auto membership = string_field(record->event["content"], "membership");
+        if ((!only.empty() && membership != only) || (!except.empty() && membership == except)) {
+            continue;
+        }
+        chunk.push_back(served(*record, context.txn_key, true));
+    }
+    matrix_reply reply;
+    reply.body["chunk"] = std::move(chunk);
+    return reply;
+}
+
 matrix_reply fake_matrix::impl::handle_joined_members(request_context& context,
                                                       const std::string& room_id) {
     const auto& user = context.session->user_id;
@@ -917,10 +1053,12 @@ matrix_reply fake_matrix::impl::handle_download(const std::string& server,
 
 // --- /sync ---------------------------------------------------------------------------------------
 
-json fake_matrix::impl::build_sync(const std::string& user_id, const std::string& device_key,
-                                   std::int64_t since, const event_filter& filter,
-                                   std::optional<std::size_t> keep_last, bool& has_content,
-                                   bool& carried_timeline) {
+json fake_matrix::impl::build_sync(const pending_sync& sync, std::optional<std::size_t> keep_last,
+                                   bool& has_content, bool& carried_timeline) {
+    const auto& user_id = sync.user_id;
+    const auto& device_key = sync.device_key;
+    const auto since = sync.since;
+    const auto& filter = sync.filter;
     const auto head = static_cast<std::int64_t>(events_.size());
     std::size_t limit = filter.limit.value_or(options_.default_timeline_limit);
     if (keep_last) limit = std::min(limit, *keep_last);
@@ -1027,18 +1165,52 @@ json fake_matrix::impl::build_sync(const std::string& user_id, const std::string
     }
     has_content = !join.empty() || !invite.empty() || !leave.empty();
 
+    // What is not a room event: this device's to-device inbox, device lists, account data.
+    json to_device = json::array();
+    json counts = json::object();
+    json fallback_types = json::array();
+    if (const auto* device = find_device(user_id, sync.device_id)) {
+        for (const auto& message : device->inbox) {
+            if (message.pos > sync.account_since) to_device.push_back(message.event);
+        }
+        counts = one_time_key_counts(*device);
+        for (const auto& [algorithm, key] : device->fallback_keys) {
+            if (!key.used) fallback_types.push_back(algorithm);
+        }
+    }
+    json lists = json::object();
+    lists["changed"] = json::array();
+    lists["left"] = json::array();
+    // An initial sync has nothing to compare with: the client queries every key it needs.
+    if (sync.since > 0 || sync.account_since > 0) {
+        lists = device_lists(user_id, sync.since, sync.account_since);
+    }
+    json account_data = json::array();
+    if (const auto it = account_data_.find(user_id); it != account_data_.end()) {
+        for (const auto& [type, entry] : it->second) {
+            if (entry.pos <= sync.account_since) continue;
+            json event = json::object();
+            event["type"] = type;
+            event["content"] = entry.content;
+            account_data.push_back(std::move(event));
+        }
+    }
+    has_content = has_content || !to_device.empty() || !lists["changed"].empty() ||
+                  !lists["left"].empty() || !account_data.empty();
+
     json body = json::object();
-    body["next_batch"] = "s" + std::to_string(head) + "_" + std::to_string(++sync_serial_);
+    body["next_batch"] = "s" + std::to_string(head) + "_" + std::to_string(account_stream_) + "_" +
+                         std::to_string(++sync_serial_);
     body["rooms"]["join"] = std::move(join);
     body["rooms"]["invite"] = std::move(invite);
     body["rooms"]["leave"] = std::move(leave);
     body["rooms"]["knock"] = json::object();
     body["presence"] = events_object(json::array());
-    body["account_data"] = events_object(json::array());
-    body["to_device"] = events_object(json::array());
-    body["device_lists"]["changed"] = json::array();
-    body["device_lists"]["left"] = json::array();
-    body["device_one_time_keys_count"] = json::object();
+    body["account_data"] = events_object(std::move(account_data));
+    body["to_device"] = events_object(std::move(to_device));
+    body["device_lists"] = std::move(lists);
+    body["device_one_time_keys_count"] = std::move(counts);
+    body["device_unused_fallback_key_types"] = std::move(fallback_types);
     return body;
 }
 
@@ -1046,10 +1218,12 @@ matrix_reply fake_matrix::impl::handle_sync(request_context& context, bool& defe
                                             const http_responder& respond) {
     ++stats_.sync_calls;
     std::int64_t since = 0;
+    std::int64_t account_since = 0;
     if (const auto it = context.query.find("since"); it != context.query.end()) {
         const auto parsed = parse_token(it->second);
         if (!parsed) return matrix_error(400, "M_INVALID_PARAM", "Invalid since token");
         since = std::min(*parsed, static_cast<std::int64_t>(events_.size()));
+        account_since = std::min(parse_account_position(it->second).value_or(0), account_stream_);
     }
     std::chrono::milliseconds timeout{0};
     if (const auto it = context.query.find("timeout"); it != context.query.end()) {
@@ -1060,6 +1234,13 @@ matrix_reply fake_matrix::impl::handle_sync(request_context& context, bool& defe
     const bool full_state = context.query["full_state"] == "true";
     const auto filter = resolve_filter(context.session->user_id, context.query["filter"]);
     if (!filter) return matrix_error(400, "M_INVALID_PARAM", "Invalid filter");
+
+    // The since token acknowledges the to-device messages the last answer carried.
+    if (auto* device = find_device(context.session->user_id, context.session->device_id)) {
+        while (!device->inbox.empty() && device->inbox.front().pos <= account_since) {
+            device->inbox.pop_front();
+        }
+    }
 
     deferred = true;
     const auto index = record(context, 0, {}, {});
@@ -1079,16 +1260,17 @@ matrix_reply fake_matrix::impl::handle_sync(request_context& context, bool& defe
     sync.token = *context.token;
     sync.user_id = context.session->user_id;
     sync.device_key = context.txn_key;
+    sync.device_id = context.session->device_id;
     // Synapse answers an initial or full-state sync at once; the spec lets timeout=0 do so too.
     sync.since = full_state ? 0 : since;
+    sync.account_since = account_since;
     sync.filter = *filter;
     sync.respond = respond;
     sync.record_index = index;
     bool has_content = false;
     bool carried = false;
-    build_sync(sync.user_id, sync.device_key, sync.since, sync.filter, std::nullopt, has_content,
-               carried);
-    if (since == 0 || full_state || timeout.count() == 0 || has_content) {
+    build_sync(sync, std::nullopt, has_content, carried);
+    if (!context.query.contains("since") || full_state || timeout.count() == 0 || has_content) {
         finish_sync(sync);
         return {};
     }
@@ -1101,8 +1283,7 @@ matrix_reply fake_matrix::impl::handle_sync(request_context& context, bool& defe
 matrix_reply fake_matrix::impl::sync_reply(pending_sync& sync, std::string& fault) {
     bool has_content = false;
     bool carried = false;
-    const auto body = build_sync(sync.user_id, sync.device_key, sync.since, sync.filter,
-                                 gap_keep_last_, has_content, carried);
+    const auto body = build_sync(sync, gap_keep_last_, has_content, carried);
     if (gap_keep_last_ && carried) {
         gap_keep_last_.reset();
         ++stats_.limited_gaps;
@@ -1159,8 +1340,7 @@ void fake_matrix::impl::wake_syncs() {
         bool has_content = !tokens_.contains(sync.token);
         if (!has_content) {
             bool carried = false;
-            build_sync(sync.user_id, sync.device_key, sync.since, sync.filter, std::nullopt,
-                       has_content, carried);
+            build_sync(sync, std::nullopt, has_content, carried);
         }
         if (has_content) ready.push_back(id);
     }

@@ -24,6 +24,10 @@ struct matrix_reply {
 
 matrix_reply matrix_error(unsigned status, std::string errcode, std::string message);
 
+// Parses the JSON object body every POST and PUT needs; the error reply when it is not one.
+std::optional<matrix_reply> parse_object(const std::string& body, nlohmann::json& out,
+                                         bool allow_empty = false);
+
 // A room timeline window: parsed from `filter` (inline JSON or a stored filter's ID).
 struct event_filter {
     std::optional<std::size_t> limit;
@@ -63,6 +67,32 @@ struct fake_matrix::impl {
         std::string txn_key;   // the sending device's transaction scope, for transaction_id
         std::string txn_id;
         bool redacted = false;
+    };
+    // A device's end-to-end keys and its to-device inbox.
+    struct fallback_key {
+        std::string key_id;  // "<algorithm>:<id>"
+        nlohmann::json key;
+        bool used = false;  // claimed since it was uploaded
+    };
+    struct queued_to_device {
+        std::int64_t pos = 0;  // on the account stream
+        nlohmann::json event;  // {type, sender, content}
+    };
+    struct device_state {
+        std::string display_name;
+        nlohmann::json keys;                                  // DeviceKeys; null until uploaded
+        std::map<std::string, nlohmann::json> one_time_keys;  // "<algorithm>:<id>" -> key
+        std::map<std::string, fallback_key> fallback_keys;    // algorithm -> the current one
+        std::deque<queued_to_device> inbox;                   // until a sync acknowledges it
+    };
+    struct to_device_hold {
+        std::string recipient;
+        std::string type;
+        int remaining = 0;
+    };
+    struct account_data_entry {
+        nlohmann::json content;
+        std::int64_t pos = 0;  // on the account stream
     };
     struct room_state {
         std::string room_id;
@@ -104,6 +134,26 @@ struct fake_matrix::impl {
     void set_display_name(const std::string& user_id, const std::string& name);
     void require_joined(const std::string& room_id, const std::string& user_id);
 
+    // --- end-to-end encryption model (fake_matrix_keys.cpp) -----------------------------------
+    device_state& add_device(const std::string& user_id, const std::string& device_id,
+                             const std::string& display_name);
+    device_state* find_device(const std::string& user_id, const std::string& device_id);
+    void remove_device(const std::string& user_id, const std::string& device_id);
+    // A new position on the account stream, waking waiting /syncs.
+    std::int64_t next_account_pos();
+    void note_device_list_change(const std::string& user_id);
+    // Queues the message for the device, or keeps it back when a hold matches.
+    void send_to_device(to_device_message message);
+    void deliver_to_device(const to_device_message& message);
+    // Users in a room (joined or invited) with the user, as of a room stream position; with
+    // `encrypted_only`, rooms with m.room.encryption by then only.
+    std::set<std::string> room_partners(const std::string& user_id, std::int64_t at,
+                                        bool encrypted_only) const;
+    // device_lists for a sync from (room_since, account_since) to now.
+    nlohmann::json device_lists(const std::string& user_id, std::int64_t room_since,
+                                std::int64_t account_since) const;
+    nlohmann::json one_time_key_counts(const device_state& device) const;
+
     // --- client-server API (fake_matrix_api.cpp) ---------------------------------------------
     struct request_context {
         http_request request;
@@ -118,7 +168,9 @@ struct fake_matrix::impl {
         std::string token;
         std::string user_id;
         std::string device_key;  // the session's transaction scope, for transaction_id
-        std::int64_t since = 0;
+        std::string device_id;
+        std::int64_t since = 0;          // on the room stream
+        std::int64_t account_since = 0;  // on the account stream
         event_filter filter;
         http_responder respond;
         std::size_t record_index = 0;  // its entry in requests_, completed when answered
@@ -163,17 +215,25 @@ struct fake_matrix::impl {
     matrix_reply handle_profile(request_context& context, const std::string& user_id,
                                 bool displayname_only);
     matrix_reply handle_set_displayname(request_context& context, const std::string& user_id);
+    matrix_reply handle_state_put(request_context& context, const std::string& room_id,
+                                  const std::string& type, const std::string& state_key);
+    matrix_reply handle_members(request_context& context, const std::string& room_id);
+    matrix_reply handle_keys_upload(request_context& context);
+    matrix_reply handle_keys_query(request_context& context);
+    matrix_reply handle_keys_claim(request_context& context);
+    matrix_reply handle_send_to_device(request_context& context, const std::string& type,
+                                       const std::string& txn_id);
+    matrix_reply handle_account_data(request_context& context, const std::string& user_id,
+                                     const std::string& type);
     matrix_reply handle_upload(request_context& context);
     matrix_reply handle_download(const std::string& server, const std::string& media_id);
     // Answers now or parks the request as a long-poll (`deferred`).
     matrix_reply handle_sync(request_context& context, bool& deferred,
                              const http_responder& respond);
 
-    // The /sync body for a user since a stream position (0: initial sync).
-    nlohmann::json build_sync(const std::string& user_id, const std::string& device_key,
-                              std::int64_t since, const event_filter& filter,
-                              std::optional<std::size_t> keep_last, bool& has_content,
-                              bool& carried_timeline);
+    // The /sync body for a waiting or new sync (since 0: initial sync).
+    nlohmann::json build_sync(const pending_sync& sync, std::optional<std::size_t> keep_last,
+                              bool& has_content, bool& carried_timeline);
     // The latest state event per (type, state_key) among the room's events in (after, before).
     std::vector<const event_record*> state_between(const std::string& room_id, std::int64_t after,
                                                    std::int64_t before) const;
@@ -223,6 +283,16 @@ struct fake_matrix::impl {
     std::vector<matrix_request> requests_;
     std::vector<std::string> upload_order_;
     fake_matrix_stats stats_;
+
+    // End-to-end encryption and per-account data. The account stream orders what is not a room
+    // event (to-device messages, device-list changes, account data); sync tokens carry both.
+    std::map<std::string, std::map<std::string, device_state>> devices_;  // user -> device ID
+    std::int64_t account_stream_ = 0;
+    std::vector<std::pair<std::int64_t, std::string>> device_list_changes_;  // pos, user
+    std::map<std::string, std::map<std::string, account_data_entry>> account_data_;
+    std::vector<to_device_message> to_device_log_;
+    std::deque<to_device_hold> to_device_holds_;
+    std::vector<std::size_t> held_to_device_;  // indexes into to_device_log_
 };
 
 // Serialises without throwing on invalid UTF-8 from clients.

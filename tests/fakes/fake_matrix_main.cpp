@@ -2,6 +2,7 @@
 #include <chrono>
 #include <iostream>
 #include <string>
+#include <vector>
 
 #include "tests/fakes/fake_main_support.hpp"
 #include "tests/fakes/fake_matrix.hpp"
@@ -14,13 +15,18 @@ constexpr const char* usage = R"(usage: fake-matrix [options]
   --server-name NAME    the homeserver name in IDs (default fake.matrix.test)
   --bot-token T         the bot's access token (default: fake_matrix_options)
   --room-version V      version of the scripted rooms (default 10)
+  --user NAME           one more user @NAME (password "password"), in no room; repeatable
   --interactive         read commands from stdin:
                           msg <user> <text>           a message in the incident room
                           react <user> <event> <key>  a reaction
                           redact <user> <event>       a redaction
                           invite                      invite the bot to a new room
+                          hold <user> [type]          keep back the next to-device message of
+                                                      type (m.room.encrypted) sent to @user
+                          release                     deliver what was kept back
+                          devices <user>              @user's device IDs, as a JSON list
                           stats | quit
-  --verbose             log to stderr (never token values)
+  --verbose             log each request and answer status to stderr (never token values)
 Prints one JSON line with the URL and IDs, then serves until SIGINT or SIGTERM.
 Users @alice and @bob (password "password") and a room with them and the bot exist from the start.
 )";
@@ -48,6 +54,19 @@ bool run_command(scribe::fakes::fake_matrix& fake, const std::string& room,
         spec.members = {fake.user_id("alice")};
         spec.invited = {fake.bot_user_id()};
         std::cout << "room " << fake.create_room(spec) << std::endl;
+    } else if (verb == "hold") {
+        std::string user;
+        std::string type = "m.room.encrypted";
+        in >> user >> type;
+        fake.hold_to_device(fake.user_id(user), type);
+        std::cout << "holding " << type << std::endl;
+    } else if (verb == "release") {
+        std::cout << "released " << fake.release_held_to_device() << std::endl;
+    } else if (verb == "devices") {
+        std::string user;
+        in >> user;
+        std::cout << "devices " << nlohmann::json(fake.devices(fake.user_id(user))).dump()
+                  << std::endl;
     } else if (verb == "stats") {
         const auto stats = fake.stats();
         std::cout << "requests " << stats.requests << " syncs " << stats.sync_calls << " pending "
@@ -65,17 +84,19 @@ int main(int argc, char** argv) {
     namespace fakes = scribe::fakes;
     fakes::fake_matrix_options options;
     fakes::main_flags flags;
+    std::vector<std::string> extra_users;
     const auto done = fakes::parse_main_flags(
         argc, argv, usage, flags, options,
         {{"--server-name", [&options](const std::string& v) { options.server_name = v; }},
          {"--bot-token", [&options](const std::string& v) { options.bot_access_token = v; }},
-         {"--room-version",
-          [&options](const std::string& v) { options.default_room_version = v; }}});
+         {"--room-version", [&options](const std::string& v) { options.default_room_version = v; }},
+         {"--user", [&extra_users](const std::string& v) { extra_users.push_back(v); }}});
     if (done) return *done;
 
     fakes::fake_matrix fake(options);
     const auto alice = fake.add_user({"alice", "Alice Example", "password"});
     const auto bob = fake.add_user({"bob", "Bob Example", "password"});
+    for (const auto& name : extra_users) fake.add_user({name, name, "password"});
     fakes::matrix_room_spec spec;
     spec.name = "Incidents";
     spec.alias_localpart = "incident";

@@ -3,6 +3,7 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/executor_work_guard.hpp>
@@ -17,8 +18,10 @@
 #include <future>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "tests/fakes/http_forms.hpp"
 
@@ -638,4 +641,319 @@ TEST_CASE("fake matrix: scripted edits, reactions, profiles and a kick") {
     const auto refused = c.call("PUT", send_path(s.room, "m.room.message", "late"), s.token,
                                 text_body("still here?"));
     CHECK(refused.status == 403);
+}
+
+// --- end-to-end encryption
+// -------------------------------------------------------------------------
+
+namespace {
+
+// Device keys as a client uploads them (the fake checks their shape, not their signatures).
+json device_keys_of(const std::string& user_id, const std::string& device_id) {
+    json keys = json::object();
+    keys["user_id"] = user_id;
+    keys["device_id"] = device_id;
+    keys["algorithms"] = {"m.olm.v1.curve25519-aes-sha2", "m.megolm.v1.aes-sha2"};
+    keys["keys"]["curve25519:" + device_id] = "curve-" + device_id;
+    keys["keys"]["ed25519:" + device_id] = "ed-" + device_id;
+    keys["signatures"][user_id]["ed25519:" + device_id] = "signature";
+    return keys;
+}
+
+json signed_key(const std::string& key) {
+    json out = json::object();
+    out["key"] = key;
+    out["signatures"]["@someone:fake.matrix.test"]["ed25519:X"] = "sig";
+    return out;
+}
+
+json sync_since(client& c, const std::string& token, const std::string& since, int timeout_ms = 0) {
+    const auto reply = c.get(
+        v3 + "/sync?timeout=" + std::to_string(timeout_ms) + "&since=" + url_encode(since), token);
+    REQUIRE(reply.status == 200);
+    return reply.body_json;
+}
+
+json initial_sync(client& c, const std::string& token) {
+    const auto reply = c.get(v3 + "/sync", token);
+    REQUIRE(reply.status == 200);
+    return reply.body_json;
+}
+
+bool lists_user(const json& list, const std::string& user) {
+    return std::find(list.begin(), list.end(), json(user)) != list.end();
+}
+
+}  // namespace
+
+TEST_CASE("fake matrix: keys upload, query and claim, with the fallback key last") {
+    scene s;
+    client c(s.fake);
+    s.fake.add_access_token(s.alice, "alice-token", "ALICEDEV");
+    s.fake.add_access_token(s.bob, "bob-token", "BOBDEV");
+
+    json upload = json::object();
+    upload["device_keys"] = device_keys_of(s.alice, "ALICEDEV");
+    upload["one_time_keys"]["signed_curve25519:AAAAAQ"] = signed_key("otk1");
+    upload["one_time_keys"]["signed_curve25519:AAAAAg"] = signed_key("otk2");
+    upload["fallback_keys"]["signed_curve25519:AAAAAw"] = signed_key("fallback");
+    upload["fallback_keys"]["signed_curve25519:AAAAAw"]["fallback"] = true;
+    const auto uploaded = c.call("POST", v3 + "/keys/upload", "alice-token", upload.dump());
+    REQUIRE(uploaded.status == 200);
+    CHECK(uploaded.body_json["one_time_key_counts"]["signed_curve25519"] == 2);
+    CHECK(s.fake.device_keys(s.alice, "ALICEDEV") == upload["device_keys"]);
+    CHECK(s.fake.devices(s.alice) == std::vector<std::string>{"ALICEDEV"});
+
+    // Keys of another device, or a known one-time key ID with other content, change nothing.
+    json foreign = json::object();
+    foreign["device_keys"] = device_keys_of(s.alice, "OTHERDEV");
+    const auto refused = c.call("POST", v3 + "/keys/upload", "alice-token", foreign.dump());
+    CHECK(refused.status == 400);
+    CHECK(refused.body_json["errcode"] == "M_INVALID_PARAM");
+    json clash = json::object();
+    clash["one_time_keys"]["signed_curve25519:AAAAAQ"] = signed_key("not otk1");
+    clash["one_time_keys"]["signed_curve25519:AAAABA"] = signed_key("otk4");
+    CHECK(c.call("POST", v3 + "/keys/upload", "alice-token", clash.dump()).status == 400);
+    CHECK(s.fake.one_time_key_counts(s.alice, "ALICEDEV").at("signed_curve25519") == 2);
+    const auto counted = c.call("POST", v3 + "/keys/upload", "alice-token", "{}");
+    CHECK(counted.body_json["one_time_key_counts"]["signed_curve25519"] == 2);
+
+    json query = json::object();
+    query["device_keys"][s.alice] = json::array();
+    query["device_keys"]["@nobody:fake.matrix.test"] = json::array();
+    query["device_keys"][s.bob] = json::array();
+    const auto queried = c.call("POST", v3 + "/keys/query", "bob-token", query.dump());
+    REQUIRE(queried.status == 200);
+    CHECK(queried.body_json["failures"].empty());
+    const auto& found = queried.body_json["device_keys"];
+    CHECK(found[s.alice]["ALICEDEV"]["keys"] == upload["device_keys"]["keys"]);
+    CHECK(found[s.alice]["ALICEDEV"]["signatures"] == upload["device_keys"]["signatures"]);
+    CHECK_FALSE(found.contains("@nobody:fake.matrix.test"));
+    CHECK(found[s.bob].empty());  // known, but no keys uploaded
+    query["device_keys"] = json::object();
+    query["device_keys"][s.alice] = {"OTHERDEV"};
+    const auto narrowed = c.call("POST", v3 + "/keys/query", "bob-token", query.dump());
+    CHECK(narrowed.body_json["device_keys"][s.alice].empty());
+
+    const auto before = initial_sync(c, "alice-token");
+    CHECK(before["device_one_time_keys_count"]["signed_curve25519"] == 2);
+    CHECK(before["device_unused_fallback_key_types"] == json::array({"signed_curve25519"}));
+
+    // Two one-time keys, then the fallback key (again and again), marked used.
+    json claim = json::object();
+    claim["one_time_keys"][s.alice]["ALICEDEV"] = "signed_curve25519";
+    claim["one_time_keys"][s.alice]["NODEVICE"] = "signed_curve25519";
+    std::set<std::string> claimed_ids;
+    for (int i = 0; i < 4; ++i) {
+        const auto claimed = c.call("POST", v3 + "/keys/claim", "bob-token", claim.dump());
+        REQUIRE(claimed.status == 200);
+        CHECK(claimed.body_json["failures"].empty());
+        const auto keys = claimed.body_json["one_time_keys"][s.alice];
+        CHECK_FALSE(keys.contains("NODEVICE"));
+        REQUIRE(keys["ALICEDEV"].size() == 1);
+        const auto& [id, key] = *keys["ALICEDEV"].items().begin();
+        claimed_ids.insert(id);
+        if (i >= 2) {
+            CHECK(id == "signed_curve25519:AAAAAw");
+            CHECK(key["fallback"] == true);
+        }
+    }
+    CHECK(claimed_ids.size() == 3);
+    CHECK(s.fake.one_time_key_counts(s.alice, "ALICEDEV").at("signed_curve25519") == 0);
+    CHECK(s.fake.fallback_key_used(s.alice, "ALICEDEV").at("signed_curve25519"));
+    const auto after = sync_since(c, "alice-token", before["next_batch"].get<std::string>());
+    CHECK(after["device_one_time_keys_count"]["signed_curve25519"] == 0);
+    CHECK(after["device_unused_fallback_key_types"].empty());
+
+    // A new fallback key is unused again.
+    json fresh = json::object();
+    fresh["fallback_keys"]["signed_curve25519:AAAABQ"] = signed_key("fallback 2");
+    CHECK(c.call("POST", v3 + "/keys/upload", "alice-token", fresh.dump()).status == 200);
+    CHECK_FALSE(s.fake.fallback_key_used(s.alice, "ALICEDEV").at("signed_curve25519"));
+
+    // Logging out deletes the device and its keys.
+    CHECK(c.call("POST", v3 + "/logout", "alice-token", "{}").status == 200);
+    CHECK_FALSE(s.fake.device_keys(s.alice, "ALICEDEV"));
+    query["device_keys"][s.alice] = json::array();
+    const auto gone = c.call("POST", v3 + "/keys/query", "bob-token", query.dump());
+    CHECK(gone.body_json["device_keys"][s.alice].empty());
+}
+
+TEST_CASE("fake matrix: to-device messages reach one device or all, once, until acknowledged") {
+    scene s;
+    client c(s.fake);
+    s.fake.add_access_token(s.alice, "alice-1", "ALICE1");
+    s.fake.add_access_token(s.alice, "alice-2", "ALICE2");
+    s.fake.add_access_token(s.bob, "bob-token", "BOBDEV");
+    const auto since_1 = initial_sync(c, "alice-1")["next_batch"].get<std::string>();
+    const auto since_2 = initial_sync(c, "alice-2")["next_batch"].get<std::string>();
+
+    // A waiting long-poll wakes for it.
+    auto poll = c.start("GET", v3 + "/sync?timeout=5000&since=" + url_encode(since_1), "alice-1");
+    REQUIRE(s.fake.wait_for([&] { return s.fake.stats().pending_syncs == 1; }, 3s));
+    json body = json::object();
+    body["messages"][s.alice]["*"] = {{"ciphertext", "for every device"}};
+    const auto path = v3 + "/sendToDevice/m.room.encrypted/txn-1";
+    REQUIRE(c.call("PUT", path, "bob-token", body.dump()).status == 200);
+    CHECK(c.call("PUT", path, "bob-token", body.dump()).status == 200);  // a retransmission
+    REQUIRE(poll.wait_for(3s) == std::future_status::ready);
+    const auto woke = poll.get();
+    REQUIRE(woke.status == 200);
+    const auto events = woke.body_json["to_device"]["events"];
+    REQUIRE(events.size() == 1);
+    CHECK(events[0]["type"] == "m.room.encrypted");
+    CHECK(events[0]["sender"] == s.bob);
+    CHECK(events[0]["content"]["ciphertext"] == "for every device");
+    CHECK(s.fake.stats().txn_replays == 1);
+
+    // Not acknowledged yet: the same since serves it again; the next one does not.
+    CHECK(sync_since(c, "alice-1", since_1)["to_device"]["events"].size() == 1);
+    const auto next = woke.body_json["next_batch"].get<std::string>();
+    CHECK(sync_since(c, "alice-1", next)["to_device"]["events"].empty());
+    CHECK(sync_since(c, "alice-1", since_1)["to_device"]["events"].empty());
+    CHECK(sync_since(c, "alice-2", since_2)["to_device"]["events"].size() == 1);
+
+    // One device by ID; unknown users and devices are skipped.
+    json one = json::object();
+    one["messages"][s.alice]["ALICE2"] = {{"only", "two"}};
+    one["messages"][s.alice]["NODEVICE"] = {{"only", "nobody"}};
+    one["messages"]["@nobody:fake.matrix.test"]["*"] = json::object();
+    REQUIRE(c.call("PUT", v3 + "/sendToDevice/m.room_key_request/txn-2", "bob-token", one.dump())
+                .status == 200);
+    CHECK(sync_since(c, "alice-1", next)["to_device"]["events"].empty());
+    const auto second = sync_since(c, "alice-2", since_2)["to_device"]["events"];
+    REQUIRE(second.size() == 2);
+    CHECK(second[1]["content"]["only"] == "two");
+    const auto log = s.fake.to_device_messages(s.alice);
+    REQUIRE(log.size() == 3);
+    CHECK(log[0].recipient_device == "ALICE1");
+    CHECK(log[0].sender_device == "BOBDEV");
+    CHECK(log[0].txn_id == "txn-1");
+    CHECK(log[2].type == "m.room_key_request");
+
+    // A held message stays away until released.
+    s.fake.hold_to_device(s.alice, "m.room.encrypted", 1);
+    json key = json::object();
+    key["messages"][s.alice]["ALICE1"] = {{"ciphertext", "a room key"}};
+    REQUIRE(c.call("PUT", v3 + "/sendToDevice/m.room.encrypted/txn-3", "bob-token", key.dump())
+                .status == 200);
+    CHECK(sync_since(c, "alice-1", next)["to_device"]["events"].empty());
+    CHECK(s.fake.to_device_messages(s.alice).back().held);
+    CHECK(s.fake.release_held_to_device() == 1);
+    CHECK_FALSE(s.fake.to_device_messages(s.alice).back().held);
+    const auto released = sync_since(c, "alice-1", next)["to_device"]["events"];
+    REQUIRE(released.size() == 1);
+    CHECK(released[0]["content"]["ciphertext"] == "a room key");
+
+    json bad = json::object();
+    bad["messages"] = "nope";
+    const auto refused =
+        c.call("PUT", v3 + "/sendToDevice/m.room.encrypted/txn-4", "bob-token", bad.dump());
+    CHECK(refused.status == 400);
+    CHECK(refused.body_json["errcode"] == "M_BAD_JSON");
+}
+
+TEST_CASE("fake matrix: device lists name key changes and who shares an encrypted room") {
+    scene s;
+    client c(s.fake);
+    const auto carol = s.fake.add_user({"carol", "Carol", "carol-pw"});
+    const auto dave = s.fake.add_user({"dave", "Dave", "dave-pw"});
+    s.fake.add_access_token(s.alice, "alice-token", "ALICEDEV");
+    s.fake.add_access_token(dave, "dave-token", "DAVEDEV");
+    const auto since = s.current_batch(c);
+
+    // Alice shares a room with the bot: her new keys are news to it, Dave's are not.
+    auto poll = c.start("GET", v3 + "/sync?timeout=5000&since=" + url_encode(since), s.token);
+    REQUIRE(s.fake.wait_for([&] { return s.fake.stats().pending_syncs == 1; }, 3s));
+    json upload = json::object();
+    upload["device_keys"] = device_keys_of(s.alice, "ALICEDEV");
+    REQUIRE(c.call("POST", v3 + "/keys/upload", "alice-token", upload.dump()).status == 200);
+    upload["device_keys"] = device_keys_of(dave, "DAVEDEV");
+    REQUIRE(c.call("POST", v3 + "/keys/upload", "dave-token", upload.dump()).status == 200);
+    REQUIRE(poll.wait_for(3s) == std::future_status::ready);
+    const auto woke = poll.get();
+    REQUIRE(woke.status == 200);
+    const auto lists = woke.body_json["device_lists"];
+    CHECK(lists_user(lists["changed"], s.alice));
+    CHECK_FALSE(lists_user(lists["changed"], dave));
+    CHECK(lists["left"].empty());
+
+    // Carol newly shares an encrypted room with the bot, then shares none.
+    const auto next = woke.body_json["next_batch"].get<std::string>();
+    matrix_room_spec spec;
+    spec.members = {s.fake.bot_user_id(), carol};
+    spec.encrypted = true;
+    const auto secret = s.fake.create_room(spec);
+    const auto joined = sync_since(c, s.token, next);
+    CHECK(lists_user(joined["device_lists"]["changed"], carol));
+    CHECK_FALSE(lists_user(joined["device_lists"]["changed"], s.alice));
+    bool encrypted = false;
+    for (const char* section : {"state", "timeline"}) {
+        for (const auto& event : joined["rooms"]["join"][secret][section]["events"]) {
+            encrypted = encrypted || (event["type"] == "m.room.encryption" &&
+                                      event["content"]["algorithm"] == "m.megolm.v1.aes-sha2");
+        }
+    }
+    CHECK(encrypted);
+    s.fake.leave(secret, carol);
+    const auto left = sync_since(c, s.token, joined["next_batch"].get<std::string>());
+    CHECK(lists_user(left["device_lists"]["left"], carol));
+    CHECK_FALSE(lists_user(left["device_lists"]["changed"], carol));
+}
+
+TEST_CASE("fake matrix: encrypted rooms from createRoom, state PUT, members and account data") {
+    scene s;
+    client c(s.fake);
+    json create = json::object();
+    create["preset"] = "private_chat";
+    create["invite"] = {s.alice};
+    create["initial_state"] = json::array({{{"type", "m.room.encryption"},
+                                            {"state_key", ""},
+                                            {"content", {{"algorithm", "m.megolm.v1.aes-sha2"}}}}});
+    const auto created = c.call("POST", v3 + "/createRoom", s.token, create.dump());
+    REQUIRE(created.status == 200);
+    const auto room = created.body_json["room_id"].get<std::string>();
+    const auto encryption = c.get(room_path(room) + "/state/m.room.encryption/", s.token);
+    CHECK(encryption.status == 200);
+    CHECK(encryption.body_json["algorithm"] == "m.megolm.v1.aes-sha2");
+
+    // A state PUT; the same state again makes no new event.
+    const auto topic_path = room_path(room) + "/state/m.room.topic/";
+    const auto topic = c.call("PUT", topic_path, s.token, R"({"topic":"db outage"})");
+    REQUIRE(topic.status == 200);
+    const auto again = c.call("PUT", topic_path, s.token, R"({"topic":"db outage"})");
+    CHECK(again.body_json["event_id"] == topic.body_json["event_id"]);
+    CHECK(s.fake.sent_events(room).size() == 1);
+    CHECK(s.fake.sent_events(room)[0].endpoint == "state");
+    CHECK(c.call("PUT", room_path(room) + "/state/m.room.member/" + url_encode(s.bob), s.token,
+                 R"({"membership":"join"})")
+              .status == 400);
+
+    const auto members = c.get(room_path(room) + "/members", s.token);
+    REQUIRE(members.status == 200);
+    CHECK(members.body_json["chunk"].size() == 2);
+    const auto invited = c.get(room_path(room) + "/members?membership=invite", s.token);
+    REQUIRE(invited.body_json["chunk"].size() == 1);
+    CHECK(invited.body_json["chunk"][0]["state_key"] == s.alice);
+    CHECK(invited.body_json["chunk"][0]["room_id"] == room);
+
+    // Account data: stored, served, and in the next sync.
+    const auto since = s.current_batch(c);
+    const auto data_path =
+        v3 + "/user/" + url_encode(s.fake.bot_user_id()) + "/account_data/m.secret_storage";
+    CHECK(c.get(data_path, s.token).status == 404);
+    CHECK(c.call("PUT", data_path, s.token, R"({"key":"value"})").status == 200);
+    CHECK(c.get(data_path, s.token).body_json["key"] == "value");
+    const auto synced = sync_since(c, s.token, since);
+    REQUIRE(synced["account_data"]["events"].size() == 1);
+    CHECK(synced["account_data"]["events"][0]["type"] == "m.secret_storage");
+    CHECK(c.get(v3 + "/user/" + url_encode(s.alice) + "/account_data/x", s.token).status == 403);
+
+    // What clients ask at startup.
+    const auto backup = c.get(v3 + "/room_keys/version", s.token);
+    CHECK(backup.status == 404);
+    CHECK(backup.body_json["errcode"] == "M_NOT_FOUND");
+    CHECK(c.get(v3 + "/pushrules/", s.token).body_json["global"]["override"].is_array());
+    const auto capabilities = c.get(v3 + "/capabilities", s.token);
+    CHECK(capabilities.body_json["capabilities"]["m.room_versions"]["default"] == "10");
 }
