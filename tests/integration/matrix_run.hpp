@@ -3,6 +3,8 @@
 #pragma once
 
 #include <algorithm>
+#include <filesystem>
+#include <fstream>
 #include <memory>
 
 #include "tests/fakes/fake_matrix.hpp"
@@ -74,6 +76,17 @@ struct matrix_run {
     }
 
     std::string db() const { return (dir / "scribe.db").string(); }
+
+    // The secret that seals the bot's encryption keys, made once, readable by its owner only.
+    std::string crypto_key_file() const {
+        const auto file = dir / "crypto-key";
+        if (!std::filesystem::exists(file)) {
+            std::ofstream(file) << "a test secret that is long enough to seal keys\n";
+            std::filesystem::permissions(
+                file, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+        }
+        return file.string();
+    }
 
     // The bot's m.room.message events in the room, oldest first.
     std::vector<scribe::fakes::client_event> bot_messages() const {
