@@ -238,8 +238,12 @@ asio::awaitable<void> matrix_adapter::serve() {
 asio::awaitable<void> matrix_adapter::sync_once(std::string filter) {
     // Until a sync has answered, one that returns at once: a resumed sync with nothing new would
     // otherwise hold the link unconfirmed (not ready, nothing owed sent) for a long poll.
-    const milliseconds timeout =
+    milliseconds timeout =
         state_->initial() || !status().connected ? milliseconds{0} : settings_.sync_timeout;
+    // A message waiting for its key is given up on in time even when the room is quiet.
+    if (e2e_ && !e2e_->device->held().empty()) {
+        timeout = std::min(timeout, std::max(milliseconds{1000}, settings_.key_wait / 4));
+    }
     const std::string body =
         co_await client_->call(sync(state_->since(), filter, timeout), long_poll(timeout));
     auto parsed = parse_sync(body, user_id_);
@@ -720,9 +724,10 @@ asio::awaitable<void> matrix_adapter::take_device_news(device_news news, batch& 
         }
     }
     for (auto& lost : device.expire_held(now_ms(), settings_.key_wait)) {
-        co_await tell_undecryptable(lost.room, lost.event_id, lost.sender,
-                                    model::timestamp{milliseconds{lost.origin_server_ts}},
-                                    "its key never reached me");
+        const model::timestamp sent_at(milliseconds(lost.origin_server_ts));
+        std::string why = "its key never reached me";
+        co_await tell_undecryptable(std::move(lost.room), std::move(lost.event_id),
+                                    std::move(lost.sender), sent_at, std::move(why));
     }
     co_await upload_keys();
 }

@@ -262,10 +262,11 @@ class fake_matrix {
     void limit_next_sync(std::size_t keep_last);
     // Every token of the user (default: the bot) becomes unknown: 401 M_UNKNOWN_TOKEN.
     void invalidate_tokens(std::string user_id = {});
-    // The next `count` to-device messages of `type` sent to the user `recipient` are kept back
-    // instead of delivered, as if lost: a room key that never arrives.
-    void hold_to_device(std::string recipient, std::string type = "m.room.encrypted",
-                        int count = 1);
+    // The next `count` to-device messages of `type` sent to the user `recipient` (by `sender`,
+    // when not empty) are kept back instead of delivered, as if lost: a room key that never
+    // arrives.
+    void hold_to_device(std::string recipient, std::string type = "m.room.encrypted", int count = 1,
+                        std::string sender = {});
     // Delivers what was kept back, oldest first; returns how many messages.
     int release_held_to_device();
 

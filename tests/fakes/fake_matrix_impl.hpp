@@ -89,6 +89,7 @@ struct fake_matrix::impl {
         std::string recipient;
         std::string type;
         int remaining = 0;
+        std::string sender;  // empty: anyone
     };
     struct account_data_entry {
         nlohmann::json content;

@@ -57,7 +57,10 @@ void fake_matrix::impl::note_device_list_change(const std::string& user_id) {
 
 void fake_matrix::impl::send_to_device(to_device_message message) {
     for (auto it = to_device_holds_.begin(); it != to_device_holds_.end(); ++it) {
-        if (it->recipient != message.recipient || it->type != message.type) continue;
+        if (it->recipient != message.recipient || it->type != message.type ||
+            (!it->sender.empty() && it->sender != message.sender)) {
+            continue;
+        }
         message.held = true;
         if (--it->remaining <= 0) to_device_holds_.erase(it);
         break;
@@ -348,12 +351,14 @@ matrix_reply fake_matrix::impl::handle_account_data(request_context& context,
 
 // --- public API ----------------------------------------------------------------------------------
 
-void fake_matrix::hold_to_device(std::string recipient, std::string type, int count) {
-    impl_->runtime_.call(
-        [i = impl_.get(), recipient = std::move(recipient), type = std::move(type), count] {
-            i->require_user(recipient);
-            i->to_device_holds_.push_back({recipient, type, count});
-        });
+void fake_matrix::hold_to_device(std::string recipient, std::string type, int count,
+                                 std::string sender) {
+    impl_->runtime_.call([i = impl_.get(), recipient = std::move(recipient), type = std::move(type),
+                          count, sender = std::move(sender)] {
+        i->require_user(recipient);
+        if (!sender.empty()) i->require_user(sender);
+        i->to_device_holds_.push_back({recipient, type, count, sender});
+    });
 }
 
 int fake_matrix::release_held_to_device() {

@@ -21,8 +21,9 @@ constexpr const char* usage = R"(usage: fake-matrix [options]
                           react <user> <event> <key>  a reaction
                           redact <user> <event>       a redaction
                           invite                      invite the bot to a new room
-                          hold <user> [type]          keep back the next to-device message of
+                          hold <user> [type] [from]   keep back the next to-device message of
                                                       type (m.room.encrypted) sent to @user
+                                                      (by @from, if given)
                           release                     deliver what was kept back
                           devices <user>              @user's device IDs, as a JSON list
                           stats | quit
@@ -57,8 +58,9 @@ bool run_command(scribe::fakes::fake_matrix& fake, const std::string& room,
     } else if (verb == "hold") {
         std::string user;
         std::string type = "m.room.encrypted";
-        in >> user >> type;
-        fake.hold_to_device(fake.user_id(user), type);
+        std::string from;
+        in >> user >> type >> from;
+        fake.hold_to_device(fake.user_id(user), type, 1, from.empty() ? from : fake.user_id(from));
         std::cout << "holding " << type << std::endl;
     } else if (verb == "release") {
         std::cout << "released " << fake.release_held_to_device() << std::endl;
