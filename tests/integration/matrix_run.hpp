@@ -40,7 +40,7 @@ struct matrix_run {
                                      "SCRIBE_MATRIX_ALLOWED_INVITERS=" + alice,
                                      "SCRIBE_TLS_CA_FILE=" + hs.ca_file().string(),
                                      "SCRIBE_LOG_LEVEL=debug",
-                                     "SCRIBE_MATRIX_ENCRYPTION=false"};
+                                     "SCRIBE_MATRIX_CRYPTO_KEY_FILE=" + crypto_key_file()};
         out.insert(out.end(), extra_environment.begin(), extra_environment.end());
         return out;
     }

@@ -438,3 +438,58 @@ TEST_CASE("matrix.incident_rooms: a declared incident gets a private room of its
     }
     CHECK(entries >= 2);
 }
+
+// Starts the bot and waits for it to refuse; the status and what it said.
+std::pair<int, std::string> refused_start(matrix_run& run) {
+    run.bot = std::make_shared<child_process>(std::vector<std::string>{"--db", run.db(), "run"},
+                                              run.environment(), run.dir.path());
+    const auto code = run.bot->wait(patience);
+    INFO(run.bot->err());
+    REQUIRE(code.has_value());
+    return {*code, run.bot->err()};
+}
+
+TEST_CASE(
+    "the encryption keys survive a restart, and lost or locked keys stop the bot with a way out") {
+    matrix_run run;
+    run.start_bot();
+    const auto& device = run.hs.options().bot_device_id;
+    const auto ed25519_of = [&] {
+        const auto keys = run.hs.device_keys(run.hs.bot_user_id(), device);
+        INFO(run.bot->err());
+        REQUIRE(keys.has_value());
+        return (*keys)["keys"].value("ed25519:" + device, std::string());
+    };
+    const auto ed25519 = ed25519_of();
+    CHECK_FALSE(ed25519.empty());
+    CHECK(run.hs.one_time_key_counts(run.hs.bot_user_id(), device)["signed_curve25519"] == 50);
+    run.stop_bot();
+
+    SUBCASE("a restart restores the same device") {
+        run.start_bot();
+        run.stop_bot();
+        CHECK(ed25519_of() == ed25519);
+        CHECK(lines_containing(run.bot->err(), "restored from the store") == 1);
+    }
+    SUBCASE("another key file cannot open the state") {
+        std::filesystem::remove(run.crypto_key_file());
+        std::ofstream(run.crypto_key_file()) << "another secret, also long enough to be a key\n";
+        std::filesystem::permissions(
+            run.crypto_key_file(),
+            std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+        const auto [code, err] = refused_start(run);
+        CHECK(code == 4);
+        CHECK(err.find("does not open with this key") != std::string::npos);
+        CHECK(err.find("matrix.crypto_key_file") != std::string::npos);
+        CHECK(err.find("new matrix.device_id") != std::string::npos);
+    }
+    SUBCASE("a store without the state, for a device the homeserver knows, is not started over") {
+        std::filesystem::remove(run.db());
+        const auto [code, err] = refused_start(run);
+        CHECK(code == 4);
+        CHECK(err.find("already holds keys for this device") != std::string::npos);
+        CHECK(err.find("new matrix.device_id") != std::string::npos);
+        // The homeserver still has the old keys: nothing was replaced.
+        CHECK(ed25519_of() == ed25519);
+    }
+}
