@@ -124,7 +124,7 @@ struct matrix_adapter::encryption {
     std::string state_name;  // the store's key for the sealed state, also its associated data
     std::optional<e2e::machine> device;
     std::map<std::string, std::optional<e2e::room_encryption>> rooms;
-    std::map<std::string, std::vector<std::string>> members;  // joined, by room
+    std::map<std::string, std::vector<std::string>> members;  // joined or invited, by room
 };
 
 matrix_adapter::~matrix_adapter() = default;
@@ -834,8 +834,7 @@ asio::awaitable<std::vector<std::string>> matrix_adapter::members_of(std::string
     if (auto known = e2e_->members.find(room); known != e2e_->members.end()) {
         co_return known->second;
     }
-    auto members =
-        parse_joined_members(co_await client_->call(joined_members(room), in_room(room)));
+    auto members = parse_room_members(co_await client_->call(room_members(room), in_room(room)));
     e2e_->members[room] = members;
     co_return members;
 }

@@ -1,9 +1,12 @@
 // The HTTP requests the Matrix adapter makes, as values, and the bodies of their answers.
 #include "adapters/matrix/requests.hpp"
 
+#include <set>
+
 #include "adapters/matrix/read_event.hpp"
-#include "bot/model/text.hpp"
+#include "adapters/matrix/sync.hpp"
 #include "adapters/matrix/uri.hpp"
+#include "bot/model/text.hpp"
 
 namespace scribe::adapters::matrix {
 
@@ -185,8 +188,10 @@ request room_state(std::string_view room_id, std::string_view event_type) {
             {}};
 }
 
-request joined_members(std::string_view room_id) {
-    return {http_method::get, room_path(room_id) + "/joined_members", {}, {}, {}};
+request room_members(std::string_view room_id) {
+    request r{http_method::get, room_path(room_id) + "/members", {}, {}, {}};
+    add_param(r.query, "not_membership", "leave");
+    return r;
 }
 
 request create_room(std::string_view name, std::string_view topic,
@@ -261,14 +266,21 @@ std::optional<std::string> response_field(std::string_view body, std::string_vie
     return value->get<std::string>();
 }
 
-std::vector<std::string> parse_joined_members(std::string_view body) {
-    std::vector<std::string> out;
-    const auto parsed = detail::read_homeserver_json(body, max_answer_bytes * 16);
-    if (!parsed.error.empty() || !parsed.value.is_object()) return out;
-    if (const json* joined = json_input::object_at(parsed.value, "joined")) {
-        for (const auto& [user, info] : joined->items()) out.push_back(user);
+std::vector<std::string> parse_room_members(std::string_view body) {
+    std::set<std::string> members;
+    const auto parsed = detail::read_homeserver_json(body, default_max_sync_bytes);
+    if (!parsed.error.empty() || !parsed.value.is_object()) return {};
+    if (const json* chunk = json_input::array_at(parsed.value, "chunk")) {
+        for (const json& event : *chunk) {
+            const json* content = json_input::object_at(event, "content");
+            const auto membership = content ? json_input::text_at(*content, "membership") : "";
+            const auto user = json_input::text_at(event, "state_key");
+            if (!user.empty() && (membership == "join" || membership == "invite")) {
+                members.insert(user);
+            }
+        }
     }
-    return out;
+    return {members.begin(), members.end()};
 }
 
 std::vector<std::string> parse_versions(std::string_view body) {

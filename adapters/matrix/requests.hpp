@@ -76,7 +76,8 @@ request send_to_device(std::string_view event_type, std::string_view txn_id,
                        std::string_view body_json);
 // GET /rooms/{roomId}/state/{eventType}/ : a room's state event with the empty state key.
 request room_state(std::string_view room_id, std::string_view event_type);
-request joined_members(std::string_view room_id);
+// GET /rooms/{roomId}/members without those who left: who is in the room or invited to it.
+request room_members(std::string_view room_id);
 
 // A private room for an incident: invite only, `invite` invited, history shared from the
 // invitation on, Megolm-encrypted from the start when `encrypted`.
@@ -97,8 +98,9 @@ std::optional<login_response> parse_login(std::string_view body);
 // /redact, "room_id" of /join, "content_uri" of /upload. nullopt when absent or not a string.
 std::optional<std::string> response_field(std::string_view body, std::string_view key);
 
-// The user ids of /joined_members's `joined`, in id order.
-std::vector<std::string> parse_joined_members(std::string_view body);
+// The user ids of /members's chunk whose membership is join or invite, in id order: those a
+// room key is shared with, since an invited member reads from the invitation on.
+std::vector<std::string> parse_room_members(std::string_view body);
 
 // The spec versions a server offers ("v1.11", "r0.6.1"), from /versions.
 std::vector<std::string> parse_versions(std::string_view body);

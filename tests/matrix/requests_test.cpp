@@ -165,3 +165,32 @@ TEST_CASE("an m.file for an uploaded document") {
     CHECK(content["info"] == json::parse(R"({"mimetype":"text/markdown","size":1234})"));
     CHECK(content["m.relates_to"]["m.in_reply_to"]["event_id"] == "$cmd");
 }
+
+TEST_CASE("the members a room key goes to: joined and invited, not those who left or were banned") {
+    const auto r = room_members("!r:hs");
+    CHECK(r.path == "/_matrix/client/v3/rooms/%21r%3Ahs/members");
+    CHECK(r.query == "not_membership=leave");
+    CHECK(parse_room_members(R"({"chunk":[
+        {"type":"m.room.member","state_key":"@b:hs","content":{"membership":"join"}},
+        {"type":"m.room.member","state_key":"@a:hs","content":{"membership":"invite"}},
+        {"type":"m.room.member","state_key":"@c:hs","content":{"membership":"ban"}},
+        {"type":"m.room.member","state_key":"@d:hs","content":{"membership":"leave"}},
+        {"type":"m.room.member","content":{"membership":"join"}},
+        "junk"]})") == std::vector<std::string>{"@a:hs", "@b:hs"});
+    CHECK(parse_room_members("not json").empty());
+}
+
+TEST_CASE(
+    "an incident room is private, shares history from the invitation, and is encrypted when "
+    "asked") {
+    const auto plain =
+        json::parse(create_room("2026-12-02 Checkout", "Incident #1", {"@a:hs"}, false).body);
+    CHECK(plain["preset"] == "private_chat");
+    CHECK(plain["invite"] == json::array({"@a:hs"}));
+    CHECK(plain["initial_state"].size() == 1);
+    CHECK(plain["initial_state"][0]["content"]["history_visibility"] == "invited");
+    const auto sealed = json::parse(create_room("2026-12-02 Checkout", "", {"@a:hs"}, true).body);
+    CHECK_FALSE(sealed.contains("topic"));
+    CHECK(sealed["initial_state"][1]["type"] == "m.room.encryption");
+    CHECK(sealed["initial_state"][1]["content"]["algorithm"] == "m.megolm.v1.aes-sha2");
+}

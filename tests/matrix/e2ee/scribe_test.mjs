@@ -2,7 +2,8 @@
 // on the fake homeserver: an incident after the seeds' database outage (a firewall change
 // blocked the database port) from the declaration to the encrypted postmortem. Every command is
 // answered and every answer decrypts; pins and edits work; Scribe restarts mid-incident and
-// loses nothing; a member who joins later reads its answers; its room session rotates as the
+// loses nothing; an encrypted room of its own opens for the incident; a member who joins later
+// reads its answers; its room session rotates as the
 // room says and the peers follow; a lost room key is asked for and the message answered when it
 // comes; a key that never arrives gets a notice naming the sender and the time.
 //
@@ -62,6 +63,7 @@ function startScribe(inviter) {
       SCRIBE_MATRIX_ALLOWED_INVITERS: inviter,
       SCRIBE_MATRIX_CRYPTO_KEY_FILE: keyFile,
       SCRIBE_MATRIX_KEY_WAIT_SECONDS: '4',
+      SCRIBE_MATRIX_INCIDENT_ROOMS: 'true',
       SCRIBE_TLS_CA_FILE: join(work, 'ca.pem'),
       SCRIBE_LOG_LEVEL: process.env.SCRIBE_LOG_LEVEL || 'info',
     },
@@ -126,6 +128,16 @@ async function main() {
   };
 
   const declared = await say(alice, '!declare Users cannot see new transactions sev2', /Incident #1 declared/);
+  // matrix.incident_rooms: a room of its own, encrypted like this one, alice invited.
+  const incidentRoom = await alice.waitForInvite({ from: bot });
+  await alice.join(incidentRoom);
+  check(incidentRoom !== room, 'the incident gets an encrypted room of its own, with alice invited');
+  await fromBot(alice, (c) => c.body?.includes(`https://matrix.to/#/${incidentRoom}`), 'where the new room is');
+  const warRoomCommand = await alice.sendText(incidentRoom, '!tl opened the war room');
+  await alice.waitForMessage(incidentRoom, (c) =>
+    c['m.relates_to']?.['m.in_reply_to']?.event_id === warRoomCommand && /opened the war room/.test(c.body ?? ''),
+  { sender: bot, what: 'the answer in the incident room', timeoutMs: 30000 });
+  check(true, 'scribe answers, encrypted, in the incident room it opened');
   await say(alice, `!role ic ${aliceId}`, /is ic/);
   await say(alice, '!detected customer -20m', /detected/);
   await say(alice, '!impact users logging in could not see any new transactions', /impact/i);
