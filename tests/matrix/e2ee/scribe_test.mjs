@@ -3,9 +3,9 @@
 // blocked the database port) from the declaration to the encrypted postmortem. Every command is
 // answered and every answer decrypts; pins and edits work; Scribe restarts mid-incident and
 // loses nothing; an encrypted room of its own opens for the incident; a member who joins later
-// reads its answers; its room session rotates as the
-// room says and the peers follow; a lost room key is asked for and the message answered when it
-// comes; a key that never arrives gets a notice naming the sender and the time.
+// reads its answers; its room session rotates as the room says and the peers follow; a lost room
+// key is asked for and the message answered when it comes; a key that never arrives gets a
+// notice naming the sender and the time.
 //
 // node scribe_test.mjs <fake-matrix> <scribe>
 import { spawn } from 'node:child_process';
