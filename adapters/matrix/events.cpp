@@ -176,6 +176,10 @@ room_event read_event(const json& event, std::string_view room) {
                          base.origin_server_ts};
     }
     if (type == "m.room.encryption") {
+        const json* key = json_input::member(event, "state_key");
+        if (!key || !key->is_string() || !key->get<std::string>().empty()) {
+            return ignored{"m.room.encryption that is not the room's state", base.event_id};
+        }
         return encryption_enabled{base.room, base.event_id, base.sender,
                                   json_input::to_text(content)};
     }

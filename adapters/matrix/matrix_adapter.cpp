@@ -75,6 +75,16 @@ constexpr std::string_view new_device_advice =
     "a new access token (each token is a device), then remove the old device from the bot "
     "account's sessions in Element. Messages encrypted for the old device stay unreadable.";
 
+// An m.room.encryption content: its rotation settings, the defaults for an algorithm we do not
+// know (the room is encrypted all the same).
+e2e::room_encryption settings_of_room(std::string_view content_json) {
+    if (auto settings = e2e::parse_room_encryption(content_json)) return *settings;
+    spdlog::warn(
+        "Matrix: a room asks for an encryption algorithm other than Megolm; Scribe "
+        "keeps encrypting with Megolm there");
+    return e2e::room_encryption{};
+}
+
 credential_refused unusable_device(const std::string& user, const std::string& device,
                                    const std::string& why) {
     return credential_refused("Matrix encryption cannot start for device " + device + " of " +
@@ -350,7 +360,9 @@ asio::awaitable<delivery_result> matrix_adapter::dispatch(room_event event) {
         co_return co_await handle_encrypted(std::move(*sealed));
     }
     if (auto* on = std::get_if<encryption_enabled>(&event)) {
-        if (e2e_) e2e_->rooms[on->room] = e2e::parse_room_encryption(on->content_json);
+        // A room never goes back to clear text, and an algorithm we do not know is no reason to
+        // send in clear: Megolm it stays.
+        if (e2e_) e2e_->rooms[on->room] = settings_of_room(on->content_json);
         co_return delivery_result::handled;
     }
     if (auto* message = std::get_if<text_message>(&event)) {
@@ -443,8 +455,8 @@ asio::awaitable<delivery_result> matrix_adapter::handle_edit(edit e) {
     change.by.name = co_await name_of(e.sender);
     change.new_text = addressed_text(edited, user_id_, display_name_, settings_.prefix)
                           .value_or(e.new_body);
-    co_return co_await bot_.change(std::move(change),
-                                   reply_to(e.room, e.event_id, original->thread_root));
+    co_return co_await bot_.change(
+        std::move(change), reply_to(e.room, e.event_id, original->thread_root, std::string()));
 }
 
 asio::awaitable<delivery_result> matrix_adapter::handle_pin(reaction r) {
@@ -459,7 +471,7 @@ asio::awaitable<delivery_result> matrix_adapter::handle_pin(reaction r) {
     pin.pinned_by.name = co_await name_of(r.sender);
     pin.pinned.author.name = co_await name_of(target->sender);
     co_return co_await bot_.pin(std::move(pin),
-                                reply_to(r.room, r.event_id, target->thread_root));
+                                reply_to(r.room, r.event_id, target->thread_root, std::string()));
 }
 
 asio::awaitable<delivery_result> matrix_adapter::handle_redaction(redaction r) {
@@ -468,13 +480,14 @@ asio::awaitable<delivery_result> matrix_adapter::handle_redaction(redaction r) {
         unpin.pinned_by.name = co_await name_of(r.sender);
         reactions_.forget(r.redacts);
         co_return co_await bot_.unpin(std::move(unpin),
-                                      reply_to(r.room, r.event_id, std::string()));
+                                      reply_to(r.room, r.event_id, std::string(), std::string()));
     }
     // A message, or a pin reaction from before a restart: the bot knows which by the id.
     message_change change = to_message_change(r);
     change.by.name = co_await name_of(r.sender);
     recent_.erase(r.redacts);
-    co_return co_await bot_.change(std::move(change), reply_to(r.room, r.event_id, std::string()));
+    co_return co_await bot_.change(std::move(change),
+                                   reply_to(r.room, r.event_id, std::string(), std::string()));
 }
 
 asio::awaitable<std::optional<text_message>> matrix_adapter::find_message(std::string room,
@@ -628,6 +641,10 @@ asio::awaitable<void> matrix_adapter::send_notice(std::string room, std::string 
 // ---- End-to-end encryption --------------------------------------------------------------------
 
 asio::awaitable<void> matrix_adapter::start_encryption() {
+    if (device_id_.empty()) {
+        throw unusable_device(user_id_, "(none)",
+                              "the homeserver named no device for the access token");
+    }
     auto state = std::make_unique<encryption>();
     state->key = e2e::state_key::from_secret(settings_.crypto_secret);
     state->state_name = "matrix-crypto:" + user_id_ + "/" + device_id_;
@@ -676,9 +693,10 @@ asio::awaitable<void> matrix_adapter::start_encryption() {
 
 asio::awaitable<bool> matrix_adapter::save_encryption_state() {
     auto& device = *e2e_->device;
+    const auto changes = device.changes();
     const bool saved = co_await bot_.save_cursor(e2e_->state_name,
                                                  e2e_->key.seal(device.save(), e2e_->state_name));
-    if (saved) device.mark_saved();
+    if (saved) device.mark_saved(changes);
     co_return saved;
 }
 
@@ -717,17 +735,22 @@ asio::awaitable<void> matrix_adapter::take_device_news(device_news news, batch& 
     for (const auto& line : outcome.log_lines) spdlog::warn("Matrix: {}", line);
     for (auto& released : outcome.released) {
         ++progress.events;
-        if (co_await handle_decrypted(std::move(released.room), std::move(released.event_json),
-                                      std::move(released.sender_key)) ==
-            delivery_result::not_recorded) {
+        const auto event_id = released.event_id;
+        const auto result =
+            co_await handle_decrypted(std::move(released.room), std::move(released.event_json),
+                                      std::move(released.sender_key));
+        if (result == delivery_result::not_recorded) {
             progress.failed = true;
+        } else {
+            device.settle(event_id);
         }
     }
-    for (auto& lost : device.expire_held(now_ms(), settings_.key_wait)) {
+    for (auto& lost : device.overdue_held(now_ms(), settings_.key_wait)) {
         const model::timestamp sent_at(milliseconds(lost.origin_server_ts));
         std::string why = "its key never reached me";
-        co_await tell_undecryptable(std::move(lost.room), std::move(lost.event_id),
-                                    std::move(lost.sender), sent_at, std::move(why));
+        co_await tell_undecryptable(lost.room, lost.event_id, std::move(lost.sender), sent_at,
+                                    std::move(why));
+        device.settle(lost.event_id);
     }
     co_await upload_keys();
 }
@@ -779,8 +802,12 @@ asio::awaitable<delivery_result> matrix_adapter::handle_decrypted(std::string ro
                                                                   std::string event_json,
                                                                   std::string sender_key) {
     auto event = parse_event(event_json, room);
-    if (std::holds_alternative<encrypted>(event)) {
-        spdlog::warn("Matrix: an encrypted message in {} held another encrypted message", room);
+    // Room state comes from the server, never from inside a message.
+    if (std::holds_alternative<encrypted>(event) ||
+        std::holds_alternative<encryption_enabled>(event) ||
+        std::holds_alternative<member>(event)) {
+        spdlog::warn("Matrix: an encrypted message in {} held a state or encrypted event; ignored",
+                     room);
         co_return delivery_result::handled;
     }
     const std::string sender(sender_of(event));
@@ -821,7 +848,7 @@ asio::awaitable<bool> matrix_adapter::is_encrypted(std::string room) {
     }
     std::optional<e2e::room_encryption> settings;
     try {
-        settings = e2e::parse_room_encryption(
+        settings = settings_of_room(
             co_await client_->call(room_state(room, "m.room.encryption"), in_room(room)));
     } catch (const api_failure& e) {
         if (e.code() != "M_NOT_FOUND") throw;
@@ -853,17 +880,17 @@ asio::awaitable<void> matrix_adapter::share_room_key(std::string room) {
     }
     auto body = device.share_room_key(room, members);
     if (!body) co_return;
+    const auto txn = "share-" + std::to_string(random_());
     try {
-        co_await client_->call(
-            send_to_device("m.room.encrypted", "share-" + std::to_string(random_()), *body),
-            in_room(room));
+        // The Olm sessions move on with this message: stored first, a restart never sends
+        // from their older state again (a skipped message is fine for Olm, a repeated one not).
+        bool stored = false;
+        stored = co_await save_encryption_state();
+        if (!stored) throw std::runtime_error("the encryption state could not be stored");
+        co_await client_->call(send_to_device("m.room.encrypted", txn, *body), in_room(room));
     } catch (...) {
         device.forget_outbound(room);
         throw;
-    }
-    // The Olm sessions moved on: a restart must not send with their older state again.
-    if (!co_await save_encryption_state()) {
-        spdlog::warn("Matrix: the encryption state could not be stored after sharing a room key");
     }
 }
 
@@ -929,7 +956,8 @@ asio::awaitable<void> matrix_adapter::open_incident_room(std::int64_t incident, 
                                   "open-room:" + std::to_string(incident), 0};
     link.incident = incident;
     link.at = std::chrono::time_point_cast<milliseconds>(now);
-    co_await bot_.link_room(std::move(link), reply_to(*room, "link-" + *room, std::string()));
+    co_await bot_.link_room(std::move(link),
+                            reply_to(*room, "link-" + *room, std::string(), std::string()));
     outbound_reply pointer;
     pointer.channel = origin;
     pointer.key = "incident-room-" + std::to_string(incident);

@@ -153,8 +153,9 @@ class matrix_adapter final : public adapter {
     boost::asio::awaitable<void> send_notice(std::string room, std::string origin,
                                              std::string text);
 
+    // `requester`: who asked, for the room an incident declared by it opens (may be empty).
     bot::reply_sink reply_to(std::string room, std::string origin, std::string thread,
-                             std::string requester = {});
+                             std::string requester);
     model::person person_of(const std::string& user_id) const;
     void remember(const text_message& message);
 

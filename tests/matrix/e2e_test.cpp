@@ -215,21 +215,29 @@ TEST_CASE("an event whose key has not arrived is held, released by the key, or e
     CHECK(request["messages"]["@alice:hs.test"]["*"]["action"] == "request");
     CHECK(request["messages"]["@alice:hs.test"]["*"]["body"]["session_id"] ==
           t.bot.held()[0].session_id);
+    CHECK(request["messages"].size() == 1);  // only the session's own device may answer
 
     SUBCASE("released when the key comes") {
         const auto got = t.bot.on_to_device({to_device_event(t.alice, t.bot, *shared)});
         REQUIRE(got.released.size() == 1);
+        CHECK(got.released[0].event_id == "$early");
         CHECK(json::parse(got.released[0].event_json)["content"]["body"] == "!status");
+        // Released again with the next batch until the adapter says it was recorded.
+        CHECK(t.bot.on_to_device({}).released.size() == 1);
+        t.bot.settle("$early");
         CHECK(t.bot.held().empty());
+        CHECK(t.bot.on_to_device({}).released.empty());
     }
     SUBCASE("given up after the wait, and kept across a restart until then") {
         auto restored = e2e::machine::restore(*t.engine, "@scribe:hs.test", "SCRIBE",
                                               t.key.pickle_key(), t.bot.save());
-        CHECK(restored.expire_held(6'000, std::chrono::seconds(60)).empty());
-        const auto expired = restored.expire_held(65'000, std::chrono::seconds(60));
-        REQUIRE(expired.size() == 1);
-        CHECK(expired[0].event_id == "$early");
-        CHECK(expired[0].origin_server_ts == 1'700'000'000'000);
+        CHECK(restored.overdue_held(6'000, std::chrono::seconds(60)).empty());
+        const auto overdue = restored.overdue_held(65'000, std::chrono::seconds(60));
+        REQUIRE(overdue.size() == 1);
+        CHECK(overdue[0].event_id == "$early");
+        CHECK(overdue[0].origin_server_ts == 1'700'000'000'000);
+        CHECK(restored.held().size() == 1);  // until the room was told
+        restored.settle("$early");
         CHECK(restored.held().empty());
     }
 }
@@ -378,4 +386,58 @@ TEST_CASE("base64 in Matrix's flavours") {
     CHECK(e2e::base64_decode("-_8") == "\xfb\xff");
     CHECK_THROWS_AS(e2e::base64_decode("Y"), e2e::crypto_error);
     CHECK_THROWS_AS(e2e::base64_decode("!!!!"), e2e::crypto_error);
+}
+
+TEST_CASE("a device's bad keys cost it its room key, not the room its messages") {
+    two_devices t;
+    e2e::machine carol{*t.engine, "@carol:hs.test", "CAROL", "carol key"};
+    register_device(t.server, carol);
+    // Carol's one-time keys are no keys (and no longer match her signatures).
+    auto& keys = t.server.one_time_keys["@carol:hs.test"]["CAROL"];
+    for (auto& [id, key] : keys.items()) key["key"] = "not a key";
+    const std::vector<std::string> members{"@alice:hs.test", "@scribe:hs.test", "@carol:hs.test"};
+    t.bot.on_keys_query(t.server.query(e2e::machine::keys_query_body(members)));
+    t.bot.prepare_room(std::string(room), members, {}, 0);
+    const auto claim = t.bot.claims_for(std::string(room), members);
+    REQUIRE(claim);
+    const auto lines = t.bot.on_keys_claimed(t.server.claim(*claim), *claim);
+    CHECK_FALSE(lines.empty());
+    // Alice still gets the key; carol is not asked again until her devices change.
+    const auto shared = t.bot.share_room_key(std::string(room), members);
+    REQUIRE(shared);
+    CHECK(json::parse(*shared)["messages"].contains("@alice:hs.test"));
+    CHECK_FALSE(json::parse(*shared)["messages"].contains("@carol:hs.test"));
+    CHECK_FALSE(t.bot.claims_for(std::string(room), members));
+    t.bot.on_device_lists({"@carol:hs.test"}, {});
+    CHECK(t.bot.users_to_query(members) == std::vector<std::string>{"@carol:hs.test"});
+}
+
+TEST_CASE("an Olm message that fails keeps nothing under the key its sender chose") {
+    two_devices t;
+    t.bot.on_keys_query(t.server.query(e2e::machine::keys_query_body(t.members)));
+    const auto garbage =
+        json{{"type", "m.room.encrypted"},
+             {"sender", "@alice:hs.test"},
+             {"content",
+              {{"algorithm", "m.olm.v1.curve25519-aes-sha2"},
+               {"sender_key", t.alice.curve25519()},
+               {"ciphertext", {{t.bot.curve25519(), {{"type", 1}, {"body", "AAAA"}}}}}}}};
+    CHECK_FALSE(t.bot.on_to_device({garbage.dump()}).log_lines.empty());
+    // The bot still claims a key to reach alice: no empty session list stands in the way.
+    t.bot.prepare_room(std::string(room), t.members, {}, 0);
+    CHECK(t.bot.claims_for(std::string(room), t.members));
+}
+
+TEST_CASE("what changed while a snapshot was being stored stays to be saved") {
+    two_devices t;
+    t.bot.mark_saved(t.bot.changes());
+    CHECK_FALSE(t.bot.dirty());
+    const auto at_snapshot = t.bot.changes();
+    const auto snapshot = t.bot.save();
+    // A room key arrives before the store confirms the snapshot.
+    const auto shared = share(t.server, t.alice, t.members);
+    t.bot.on_to_device({to_device_event(t.alice, t.bot, *shared)});
+    t.bot.mark_saved(at_snapshot);
+    CHECK(t.bot.dirty());
+    CHECK_FALSE(snapshot.empty());
 }

@@ -99,6 +99,13 @@ TEST_CASE("encrypted events and the room's encryption are read for the encryptio
         R"({"type":"m.room.encryption","event_id":"$on","sender":"@a:hs","state_key":"","content":{"algorithm":"m.megolm.v1.aes-sha2","rotation_period_msgs":10}})",
         room);
     REQUIRE(std::holds_alternative<encryption_enabled>(on));
+    // Only the room's state counts: a message of that type, or another state key, does not.
+    CHECK(std::holds_alternative<ignored>(parse_event(
+        R"({"type":"m.room.encryption","event_id":"$m","sender":"@a:hs","content":{"algorithm":"x"}})",
+        room)));
+    CHECK(std::holds_alternative<ignored>(parse_event(
+        R"({"type":"m.room.encryption","event_id":"$k","sender":"@a:hs","state_key":"x","content":{}})",
+        room)));
     CHECK(std::get<encryption_enabled>(on).content_json.find("rotation_period_msgs") !=
           std::string::npos);
 }

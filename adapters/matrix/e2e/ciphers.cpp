@@ -39,8 +39,11 @@ std::string sha256(std::string_view data) {
 std::string derive(std::string_view secret, std::string_view label) {
     std::string out(EVP_MAX_MD_SIZE, '\0');
     unsigned int length = 0;
-    HMAC(EVP_sha256(), secret.data(), static_cast<int>(secret.size()), bytes(label), label.size(),
-         bytes(out), &length);
+    if (HMAC(EVP_sha256(), secret.data(), static_cast<int>(secret.size()), bytes(label),
+             label.size(), bytes(out), &length) == nullptr ||
+        length != SHA256_DIGEST_LENGTH) {
+        throw crypto_error("deriving a key from matrix.crypto_key_file failed");
+    }
     out.resize(length);
     return out;
 }
@@ -91,6 +94,11 @@ std::string base64_url_unpadded(std::string_view data) {
 std::string base64_decode(std::string_view text) {
     std::string standard(text);
     while (!standard.empty() && standard.back() == '=') standard.pop_back();
+    // Strict: EVP_DecodeBlock would skip blanks, which no key or hash of ours holds.
+    if (standard.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+                                   "0123456789+/-_") != std::string::npos) {
+        throw crypto_error("not base64");
+    }
     for (auto& c : standard) {
         if (c == '-') c = '+';
         if (c == '_') c = '/';

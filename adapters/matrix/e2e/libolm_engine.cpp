@@ -6,6 +6,7 @@
 #include <openssl/rand.h>
 
 #include <nlohmann/json.hpp>
+#include <type_traits>
 
 #include "adapters/matrix/e2e/olm.hpp"
 
@@ -46,8 +47,12 @@ using inbound_object = olm_object<OlmInboundGroupSession, olm_inbound_group_sess
                                   olm_inbound_group_session, olm_clear_inbound_group_session>;
 using utility_object = olm_object<OlmUtility, olm_utility_size, olm_utility, olm_clear_utility>;
 
-void check(std::size_t result, const char* what, const char* error) {
-    if (result == olm_error()) throw crypto_error(std::string(what) + ": " + error);
+// The object's last error is read only after the call: as an argument of check() next to
+// the call's own result it could be read before the call ran.
+template <typename T>
+void check(std::size_t result, const char* what, const char* (*last_error)(T*),
+           std::type_identity_t<T>* object) {
+    if (result == olm_error()) throw crypto_error(std::string(what) + ": " + last_error(object));
 }
 
 // Calls fill(buffer, length) into a buffer of `length` bytes and returns what it wrote.
@@ -79,7 +84,7 @@ class libolm_session final : public olm_session {
         auto* s = object.get();
         return filled(olm_session_id_length(s), [&](char* out, std::size_t n) {
             const auto r = olm_session_id(s, out, n);
-            check(r, "session id", olm_session_last_error(s));
+            check(r, "session id", olm_session_last_error, s);
             return r;
         });
     }
@@ -100,7 +105,7 @@ class libolm_session final : public olm_session {
                           [&](char* buffer, std::size_t n) {
                               const auto r = olm_encrypt(s, plaintext.data(), plaintext.size(),
                                                          random.data(), random.size(), buffer, n);
-                              check(r, "Olm encrypt", olm_session_last_error(s));
+                              check(r, "Olm encrypt", olm_session_last_error, s);
                               return r;
                           });
         return out;
@@ -123,7 +128,7 @@ class libolm_session final : public olm_session {
         auto* s = object.get();
         return filled(olm_pickle_session_length(s), [&](char* out, std::size_t n) {
             const auto r = olm_pickle_session(s, key.data(), key.size(), out, n);
-            check(r, "pickle session", olm_session_last_error(s));
+            check(r, "pickle session", olm_session_last_error, s);
             return r;
         });
     }
@@ -139,7 +144,7 @@ class libolm_account final : public olm_account {
         auto* a = object.get();
         return filled(olm_account_signature_length(a), [&](char* out, std::size_t n) {
             const auto r = olm_account_sign(a, message.data(), message.size(), out, n);
-            check(r, "sign", olm_account_last_error(a));
+            check(r, "sign", olm_account_last_error, a);
             return r;
         });
     }
@@ -150,13 +155,13 @@ class libolm_account final : public olm_account {
         auto* a = object.get();
         auto random = random_bytes(olm_account_generate_one_time_keys_random_length(a, count));
         check(olm_account_generate_one_time_keys(a, count, random.data(), random.size()),
-              "generate one-time keys", olm_account_last_error(a));
+              "generate one-time keys", olm_account_last_error, a);
     }
     std::vector<key_pair> unpublished_one_time_keys() const override {
         auto* a = object.get();
         return read_keys(filled(olm_account_one_time_keys_length(a), [&](char* out, std::size_t n) {
             const auto r = olm_account_one_time_keys(a, out, n);
-            check(r, "one-time keys", olm_account_last_error(a));
+            check(r, "one-time keys", olm_account_last_error, a);
             return r;
         }));
     }
@@ -164,14 +169,14 @@ class libolm_account final : public olm_account {
         auto* a = object.get();
         auto random = random_bytes(olm_account_generate_fallback_key_random_length(a));
         check(olm_account_generate_fallback_key(a, random.data(), random.size()),
-              "generate fallback key", olm_account_last_error(a));
+              "generate fallback key", olm_account_last_error, a);
     }
     std::vector<key_pair> unpublished_fallback_key() const override {
         auto* a = object.get();
         return read_keys(
             filled(olm_account_unpublished_fallback_key_length(a), [&](char* out, std::size_t n) {
                 const auto r = olm_account_unpublished_fallback_key(a, out, n);
-                check(r, "fallback key", olm_account_last_error(a));
+                check(r, "fallback key", olm_account_last_error, a);
                 return r;
             }));
     }
@@ -183,9 +188,9 @@ class libolm_account final : public olm_account {
         auto body = copy(prekey_body);
         check(olm_create_inbound_session_from(session->object.get(), a, their_identity_key.data(),
                                               their_identity_key.size(), body.data(), body.size()),
-              "inbound Olm session", olm_session_last_error(session->object.get()));
+              "inbound Olm session", olm_session_last_error, session->object.get());
         check(olm_remove_one_time_keys(a, session->object.get()), "remove one-time key",
-              olm_account_last_error(a));
+              olm_account_last_error, a);
         return session;
     }
     std::unique_ptr<olm_session> outbound_session(std::string_view their_identity_key,
@@ -197,14 +202,14 @@ class libolm_account final : public olm_account {
         check(olm_create_outbound_session(s, a, their_identity_key.data(),
                                           their_identity_key.size(), their_one_time_key.data(),
                                           their_one_time_key.size(), random.data(), random.size()),
-              "outbound Olm session", olm_session_last_error(s));
+              "outbound Olm session", olm_session_last_error, s);
         return session;
     }
     std::string pickle(std::string_view key) const override {
         auto* a = object.get();
         return filled(olm_pickle_account_length(a), [&](char* out, std::size_t n) {
             const auto r = olm_pickle_account(a, key.data(), key.size(), out, n);
-            check(r, "pickle account", olm_account_last_error(a));
+            check(r, "pickle account", olm_account_last_error, a);
             return r;
         });
     }
@@ -215,7 +220,7 @@ class libolm_account final : public olm_account {
         const auto keys =
             filled(olm_account_identity_keys_length(a), [&](char* out, std::size_t n) {
                 const auto r = olm_account_identity_keys(a, out, n);
-                check(r, "identity keys", olm_account_last_error(a));
+                check(r, "identity keys", olm_account_last_error, a);
                 return r;
             });
         const auto parsed = nlohmann::json::parse(keys, nullptr, false);
@@ -235,7 +240,7 @@ class libolm_outbound final : public outbound_group_session {
         return filled(olm_outbound_group_session_id_length(s), [&](char* out, std::size_t n) {
             auto* bytes = reinterpret_cast<std::uint8_t*>(out);
             const auto r = olm_outbound_group_session_id(s, bytes, n);
-            check(r, "group session id", olm_outbound_group_session_last_error(s));
+            check(r, "group session id", olm_outbound_group_session_last_error, s);
             return r;
         });
     }
@@ -244,7 +249,7 @@ class libolm_outbound final : public outbound_group_session {
         return filled(olm_outbound_group_session_key_length(s), [&](char* out, std::size_t n) {
             auto* bytes = reinterpret_cast<std::uint8_t*>(out);
             const auto r = olm_outbound_group_session_key(s, bytes, n);
-            check(r, "group session key", olm_outbound_group_session_last_error(s));
+            check(r, "group session key", olm_outbound_group_session_last_error, s);
             return r;
         });
     }
@@ -258,7 +263,7 @@ class libolm_outbound final : public outbound_group_session {
                 const auto r =
                     olm_group_encrypt(s, reinterpret_cast<const std::uint8_t*>(plaintext.data()),
                                       plaintext.size(), reinterpret_cast<std::uint8_t*>(out), n);
-                check(r, "Megolm encrypt", olm_outbound_group_session_last_error(s));
+                check(r, "Megolm encrypt", olm_outbound_group_session_last_error, s);
                 return r;
             });
     }
@@ -266,7 +271,7 @@ class libolm_outbound final : public outbound_group_session {
         auto* s = object.get();
         return filled(olm_pickle_outbound_group_session_length(s), [&](char* out, std::size_t n) {
             const auto r = olm_pickle_outbound_group_session(s, key.data(), key.size(), out, n);
-            check(r, "pickle group session", olm_outbound_group_session_last_error(s));
+            check(r, "pickle group session", olm_outbound_group_session_last_error, s);
             return r;
         });
     }
@@ -280,7 +285,7 @@ class libolm_inbound final : public inbound_group_session {
         auto* s = object.get();
         return filled(olm_inbound_group_session_id_length(s), [&](char* out, std::size_t n) {
             const auto r = olm_inbound_group_session_id(s, reinterpret_cast<std::uint8_t*>(out), n);
-            check(r, "group session id", olm_inbound_group_session_last_error(s));
+            check(r, "group session id", olm_inbound_group_session_last_error, s);
             return r;
         });
     }
@@ -307,7 +312,7 @@ class libolm_inbound final : public inbound_group_session {
         auto* s = object.get();
         return filled(olm_pickle_inbound_group_session_length(s), [&](char* out, std::size_t n) {
             const auto r = olm_pickle_inbound_group_session(s, key.data(), key.size(), out, n);
-            check(r, "pickle group session", olm_inbound_group_session_last_error(s));
+            check(r, "pickle group session", olm_inbound_group_session_last_error, s);
             return r;
         });
     }
@@ -320,7 +325,7 @@ class libolm_engine final : public olm_engine {
         auto* a = account->object.get();
         auto random = random_bytes(olm_create_account_random_length(a));
         check(olm_create_account(a, random.data(), random.size()), "create account",
-              olm_account_last_error(a));
+              olm_account_last_error, a);
         return account;
     }
     std::unique_ptr<outbound_group_session> new_outbound_group_session() const override {
@@ -329,7 +334,7 @@ class libolm_engine final : public olm_engine {
         auto random = random_bytes(olm_init_outbound_group_session_random_length(s));
         check(olm_init_outbound_group_session(s, reinterpret_cast<std::uint8_t*>(random.data()),
                                               random.size()),
-              "create group session", olm_outbound_group_session_last_error(s));
+              "create group session", olm_outbound_group_session_last_error, s);
         return session;
     }
     std::unique_ptr<inbound_group_session> inbound_group_session_from_key(
@@ -338,7 +343,7 @@ class libolm_engine final : public olm_engine {
         auto* s = session->object.get();
         check(olm_init_inbound_group_session(
                   s, reinterpret_cast<const std::uint8_t*>(session_key.data()), session_key.size()),
-              "room key", olm_inbound_group_session_last_error(s));
+              "room key", olm_inbound_group_session_last_error, s);
         return session;
     }
     std::unique_ptr<inbound_group_session> inbound_group_session_from_export(
@@ -348,7 +353,7 @@ class libolm_engine final : public olm_engine {
         check(
             olm_import_inbound_group_session(
                 s, reinterpret_cast<const std::uint8_t*>(exported_key.data()), exported_key.size()),
-            "forwarded room key", olm_inbound_group_session_last_error(s));
+            "forwarded room key", olm_inbound_group_session_last_error, s);
         return session;
     }
     std::unique_ptr<olm_account> account_from_pickle(std::string_view pickle,
@@ -357,7 +362,7 @@ class libolm_engine final : public olm_engine {
         auto* a = account->object.get();
         auto text = copy(pickle);
         check(olm_unpickle_account(a, key.data(), key.size(), text.data(), text.size()),
-              "restore account", olm_account_last_error(a));
+              "restore account", olm_account_last_error, a);
         return account;
     }
     std::unique_ptr<olm_session> session_from_pickle(std::string_view pickle,
@@ -366,7 +371,7 @@ class libolm_engine final : public olm_engine {
         auto* s = session->object.get();
         auto text = copy(pickle);
         check(olm_unpickle_session(s, key.data(), key.size(), text.data(), text.size()),
-              "restore Olm session", olm_session_last_error(s));
+              "restore Olm session", olm_session_last_error, s);
         return session;
     }
     std::unique_ptr<outbound_group_session> outbound_group_from_pickle(
@@ -376,7 +381,7 @@ class libolm_engine final : public olm_engine {
         auto text = copy(pickle);
         check(olm_unpickle_outbound_group_session(s, key.data(), key.size(), text.data(),
                                                   text.size()),
-              "restore group session", olm_outbound_group_session_last_error(s));
+              "restore group session", olm_outbound_group_session_last_error, s);
         return session;
     }
     std::unique_ptr<inbound_group_session> inbound_group_from_pickle(
@@ -386,7 +391,7 @@ class libolm_engine final : public olm_engine {
         auto text = copy(pickle);
         check(
             olm_unpickle_inbound_group_session(s, key.data(), key.size(), text.data(), text.size()),
-            "restore room key", olm_inbound_group_session_last_error(s));
+            "restore room key", olm_inbound_group_session_last_error, s);
         return session;
     }
     bool verify_ed25519(std::string_view public_key, std::string_view message,

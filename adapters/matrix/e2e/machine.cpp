@@ -18,6 +18,10 @@ constexpr std::size_t max_room_keys = 5'000;
 constexpr std::size_t max_sessions_per_device = 5;
 constexpr std::size_t max_held_events = 1'000;
 constexpr int saved_format = 1;
+// A Curve25519 or Ed25519 public key: 32 bytes, 43 characters of unpadded base64.
+constexpr std::size_t key_length = 43;
+// Message indices remembered per room key, for refusing a replayed index.
+constexpr std::size_t max_seen_indices = 1'000;
 
 json parse_object(std::string_view text) {
     auto parsed = json::parse(text, nullptr, false);
@@ -223,7 +227,7 @@ machine machine::restore(const olm_engine& engine, std::string user_id, std::str
                                              json_input::int_at(h, "held_since").value_or(0)});
             }
         }
-        m.dirty_ = false;
+        m.saved_changes_ = m.changes_;
         return m;
     } catch (const crypto_error& e) {
         throw state_error(std::string("the saved encryption state cannot be read: ") + e.what());
@@ -260,7 +264,7 @@ std::optional<std::string> machine::keys_to_upload() {
         if (on_server + waiting < target) {
             account_->generate_one_time_keys(
                 static_cast<std::size_t>(target - on_server - waiting));
-            dirty_ = true;
+            ++changes_;
         }
     }
     json one_time = json::object();
@@ -272,7 +276,7 @@ std::optional<std::string> machine::keys_to_upload() {
     if (!server_fallback_unused_ || !device_keys_uploaded_) {
         if (account_->unpublished_fallback_key().empty()) {
             account_->generate_fallback_key();
-            dirty_ = true;
+            ++changes_;
         }
     }
     json fallback = json::object();
@@ -293,7 +297,7 @@ void machine::on_keys_uploaded(std::string_view answer) {
     if (const json* counts = object_at(body, "one_time_key_counts")) {
         server_one_time_keys_ = json_input::int_at(*counts, "signed_curve25519").value_or(0);
     }
-    dirty_ = true;
+    ++changes_;
 }
 
 void machine::on_key_counts(std::optional<std::int64_t> one_time_keys,
@@ -322,7 +326,7 @@ bool machine::server_has_our_keys(std::string_view query_answer) const {
 void machine::keys_unknown_to_server() {
     device_keys_uploaded_ = false;
     server_one_time_keys_ = -1;
-    dirty_ = true;
+    ++changes_;
 }
 
 // ---- Devices of others ----------------------------------------------------------------------
@@ -338,7 +342,7 @@ void machine::on_device_lists(const std::vector<std::string>& changed,
         devices_.erase(user);
         outdated_.erase(user);
     }
-    if (!changed.empty() || !left.empty()) dirty_ = true;
+    if (!changed.empty() || !left.empty()) ++changes_;
 }
 
 std::vector<std::string> machine::users_to_query(const std::vector<std::string>& users) const {
@@ -379,7 +383,8 @@ std::vector<std::string> machine::on_keys_query(std::string_view answer) {
             const json* signatures = object_at(keys, "signatures");
             const json* by_user = signatures ? object_at(*signatures, user) : nullptr;
             const auto signature = by_user ? text_at(*by_user, key_id("ed25519", id)) : "";
-            if (d.curve25519.empty() || d.ed25519.empty() || signature.empty() ||
+            if (d.curve25519.size() != key_length || d.ed25519.size() != key_length ||
+                signature.empty() ||
                 !engine_->verify_ed25519(d.ed25519, signable(keys), signature)) {
                 log_lines.push_back("device " + id + " of " + user +
                                     " is not signed by its own key; left out");
@@ -397,7 +402,7 @@ std::vector<std::string> machine::on_keys_query(std::string_view answer) {
         }
         outdated_.erase(user);
     }
-    dirty_ = true;
+    ++changes_;
     return log_lines;
 }
 
@@ -454,7 +459,7 @@ void machine::prepare_room(const std::string& room, const std::vector<std::strin
     add_inbound(room, curve25519(), ed25519(),
                 engine_->inbound_group_session_from_key(fresh.session->session_key()));
     outbound_[room] = std::move(fresh);
-    dirty_ = true;
+    ++changes_;
 }
 
 std::optional<std::string> machine::claims_for(const std::string& room,
@@ -464,7 +469,7 @@ std::optional<std::string> machine::claims_for(const std::string& room,
     for (const auto* d : devices_of(members)) {
         const auto ref = device_ref(d->user_id, d->device_id);
         if (it != outbound_.end() && it->second.shared_with.contains(ref)) continue;
-        if (sessions_.contains(d->curve25519) ||
+        if (has_session(d->curve25519) ||
             unreachable_.contains(device_ref(d->user_id, d->device_id))) {
             continue;
         }
@@ -506,12 +511,14 @@ std::vector<std::string> machine::on_keys_claimed(std::string_view answer, std::
                                                 " is not signed by it; no session made");
                             continue;
                         }
-                        auto session =
-                            account_->outbound_session(d->curve25519, text_at(key, "key"));
-                        auto& list_of = sessions_[d->curve25519];
-                        list_of.insert(list_of.begin(), std::move(session));
-                        made = true;
-                        dirty_ = true;
+                        try {
+                            keep_session(d->curve25519, account_->outbound_session(
+                                                            d->curve25519, text_at(key, "key")));
+                            made = true;
+                        } catch (const crypto_error& e) {
+                            log_lines.push_back("no Olm session with device " + id + " of " + user +
+                                                ": " + e.what());
+                        }
                         break;
                     }
                 }
@@ -555,14 +562,14 @@ std::optional<std::string> machine::share_room_key(const std::string& room,
             {"ciphertext", {{d->curve25519, {{"type", message.type}, {"body", message.body}}}}}};
         messages[d->user_id][d->device_id] = std::move(content);
         o.shared_with.insert(ref);
-        dirty_ = true;
+        ++changes_;
     }
     if (messages.empty()) return std::nullopt;
     return canonical(json{{"messages", messages}});
 }
 
 void machine::forget_outbound(const std::string& room) {
-    if (outbound_.erase(room) > 0) dirty_ = true;
+    if (outbound_.erase(room) > 0) ++changes_;
 }
 
 std::string machine::encrypt(const std::string& room, std::string_view type,
@@ -584,6 +591,18 @@ std::string machine::encrypt(const std::string& room, std::string_view type,
 }
 
 // ---- Receiving ------------------------------------------------------------------------------
+
+bool machine::has_session(const std::string& curve25519) const {
+    auto it = sessions_.find(curve25519);
+    return it != sessions_.end() && !it->second.empty();
+}
+
+void machine::keep_session(const std::string& curve25519, std::unique_ptr<olm_session> session) {
+    auto& list = sessions_[curve25519];
+    list.insert(list.begin(), std::move(session));
+    if (list.size() > max_sessions_per_device) list.resize(max_sessions_per_device);
+    ++changes_;
+}
 
 olm_session* machine::newest_session(const std::string& curve25519) {
     auto it = sessions_.find(curve25519);
@@ -608,7 +627,7 @@ void machine::add_inbound(const std::string& room, const std::string& sender_key
             [](const auto& a, const auto& b) { return a.second.order < b.second.order; });
         inbound_.erase(oldest);
     }
-    dirty_ = true;
+    ++changes_;
 }
 
 std::optional<std::string> machine::decrypt_olm(std::string_view sender, const json& content,
@@ -622,12 +641,14 @@ std::optional<std::string> machine::decrypt_olm(std::string_view sender, const j
         return std::nullopt;
     }
     const olm_message message{static_cast<int>(*type), text_at(*mine, "body")};
-    auto& list = sessions_[sender_key];
-    for (auto& session : list) {
-        if (message.type == 0 && !session->matches_inbound(sender_key, message.body)) continue;
-        if (auto plaintext = session->decrypt(message)) {
-            dirty_ = true;
-            return plaintext;
+    // The sender chooses sender_key: nothing is kept under it until a message decrypts.
+    if (auto known = sessions_.find(sender_key); known != sessions_.end()) {
+        for (auto& session : known->second) {
+            if (message.type == 0 && !session->matches_inbound(sender_key, message.body)) continue;
+            if (auto plaintext = session->decrypt(message)) {
+                ++changes_;
+                return plaintext;
+            }
         }
     }
     if (message.type != 0) {
@@ -643,9 +664,7 @@ std::optional<std::string> machine::decrypt_olm(std::string_view sender, const j
                                 " could not be read");
             return std::nullopt;
         }
-        list.insert(list.begin(), std::move(session));
-        if (list.size() > max_sessions_per_device) list.resize(max_sessions_per_device);
-        dirty_ = true;
+        keep_session(sender_key, std::move(session));
         return plaintext;
     } catch (const crypto_error& e) {
         log_lines.push_back("an Olm session from " + std::string(sender) +
@@ -669,6 +688,16 @@ bool machine::take_room_key(std::string_view sender, std::string_view sender_key
         log_lines.push_back("an Olm message claiming to be from " + std::string(sender) +
                             " came from a device that is not theirs; ignored");
         return false;
+    }
+    // The Ed25519 key it claims must be that device's own, when the device is known.
+    if (auto known = devices_.find(std::string(sender)); known != devices_.end()) {
+        for (const auto& [id, d] : known->second) {
+            if (d.curve25519 == sender_key && d.ed25519 != text_at(*keys, "ed25519")) {
+                log_lines.push_back("an Olm message from device " + id + " of " +
+                                    std::string(sender) + " claims another signing key; ignored");
+                return false;
+            }
+        }
     }
     const auto type = text_at(message, "type");
     const json* content = object_at(message, "content");
@@ -708,7 +737,6 @@ bool machine::take_room_key(std::string_view sender, std::string_view sender_key
 
 to_device_outcome machine::on_to_device(const std::vector<std::string>& events) {
     to_device_outcome out;
-    bool new_keys = false;
     for (const auto& text : events) {
         const json event = parse_object(text);
         if (text_at(event, "type") != "m.room.encrypted") continue;
@@ -716,28 +744,28 @@ to_device_outcome machine::on_to_device(const std::vector<std::string>& events) 
         const auto sender = text_at(event, "sender");
         if (!content || text_at(*content, "algorithm") != olm_algorithm) continue;
         auto plaintext = decrypt_olm(sender, *content, out.log_lines);
-        if (plaintext &&
-            take_room_key(sender, text_at(*content, "sender_key"), *plaintext, out.log_lines)) {
-            new_keys = true;
-        }
+        if (plaintext)
+            take_room_key(sender, text_at(*content, "sender_key"), *plaintext, out.log_lines);
     }
-    if (!new_keys) return out;
-    std::vector<held_event> still;
-    for (auto& h : held_) {
+    // Every held event is tried, not only after a new key: one released before may not have
+    // been recorded (the adapter settles those that were).
+    for (const auto& h : held_) {
         std::string reason;
         bool missing = false;
         if (auto event = try_decrypt(h.room, h.event_json, reason, missing)) {
             out.released.push_back(std::move(*event));
-        } else if (missing) {
-            still.push_back(std::move(h));
-        } else {
+        } else if (!missing) {
             out.log_lines.push_back("the held event " + h.event_id +
                                     " could not be decrypted: " + reason);
         }
     }
-    if (still.size() != held_.size()) dirty_ = true;
-    held_ = std::move(still);
     return out;
+}
+
+void machine::settle(std::string_view event_id) {
+    const auto before = held_.size();
+    std::erase_if(held_, [&](const held_event& h) { return h.event_id == event_id; });
+    if (held_.size() != before) ++changes_;
 }
 
 std::optional<decrypted_event> machine::try_decrypt(std::string_view room,
@@ -780,6 +808,7 @@ std::optional<decrypted_event> machine::try_decrypt(std::string_view room,
         return std::nullopt;
     }
     key.seen[plain->message_index] = event_id;
+    if (key.seen.size() > max_seen_indices) key.seen.erase(key.seen.begin());
     const json payload = parse_object(plain->text);
     const json* inner = object_at(payload, "content");
     if (text_at(payload, "room_id") != room || !inner || text_at(payload, "type").empty()) {
@@ -793,7 +822,7 @@ std::optional<decrypted_event> machine::try_decrypt(std::string_view room,
     if (relation.is_object() && !event["content"].contains("m.relates_to")) {
         event["content"]["m.relates_to"] = std::move(relation);
     }
-    return decrypted_event{std::string(room), canonical(event), key.sender_key};
+    return decrypted_event{std::string(room), event_id, canonical(event), key.sender_key};
 }
 
 decrypt_result machine::decrypt(std::string_view room, std::string_view event_json,
@@ -821,7 +850,7 @@ decrypt_result machine::decrypt(std::string_view room, std::string_view event_js
                        content ? text_at(*content, "sender_key") : "",
                        content ? text_at(*content, "session_id") : "", std::string(event_json),
                        json_input::int_at(event, "origin_server_ts").value_or(0), now_ms});
-        dirty_ = true;
+        ++changes_;
     }
     return out;
 }
@@ -836,21 +865,18 @@ std::string machine::key_request_body(const held_event& event) const {
                           {"request_id", "scribe-" + event.session_id.substr(0, 16)},
                           {"requesting_device_id", device_id_}};
     json messages = json::object();
+    // Only the session's own device may send it (take_room_key), so only the sender is asked.
     messages[event.sender]["*"] = request;
-    messages[user_id_]["*"] = request;
     return canonical(json{{"messages", messages}});
 }
 
-std::vector<held_event> machine::expire_held(std::int64_t now_ms,
-                                             std::chrono::milliseconds patience) {
-    std::vector<held_event> expired;
-    std::vector<held_event> kept;
-    for (auto& h : held_) {
-        (now_ms - h.held_since >= patience.count() ? expired : kept).push_back(std::move(h));
+std::vector<held_event> machine::overdue_held(std::int64_t now_ms,
+                                              std::chrono::milliseconds patience) const {
+    std::vector<held_event> overdue;
+    for (const auto& h : held_) {
+        if (now_ms - h.held_since >= patience.count()) overdue.push_back(h);
     }
-    if (!expired.empty()) dirty_ = true;
-    held_ = std::move(kept);
-    return expired;
+    return overdue;
 }
 
 }  // namespace scribe::adapters::matrix::e2e

@@ -42,6 +42,7 @@ std::optional<room_encryption> parse_room_encryption(std::string_view content_js
 // A room event decrypted: the event JSON with the plaintext's type and content in place.
 struct decrypted_event {
     std::string room;
+    std::string event_id;
     std::string event_json;
     std::string sender_key;  // the Curve25519 key of the device whose session encrypted it
 };
@@ -68,7 +69,7 @@ struct decrypt_result {
 
 // What a to-device batch brought.
 struct to_device_outcome {
-    std::vector<decrypted_event> released;  // held events whose key arrived, oldest first
+    std::vector<decrypted_event> released;  // held events whose key is here, oldest first
     std::vector<std::string> log_lines;     // what was refused, and why
 };
 
@@ -86,9 +87,11 @@ class machine {
     ~machine();
 
     std::string save() const;
-    // Whether anything worth saving changed since the last mark_saved().
-    bool dirty() const { return dirty_; }
-    void mark_saved() { dirty_ = false; }
+    // Whether anything worth saving changed since the last save marked saved. changes() is taken
+    // with the snapshot, so what changed while the snapshot was being stored stays unsaved.
+    bool dirty() const { return changes_ != saved_changes_; }
+    std::uint64_t changes() const { return changes_; }
+    void mark_saved(std::uint64_t changes_saved) { saved_changes_ = changes_saved; }
 
     const std::string& user_id() const { return user_id_; }
     const std::string& device_id() const { return device_id_; }
@@ -150,16 +153,20 @@ class machine {
                         std::string_view content_json);
 
     // ---- Receiving --------------------------------------------------------------------------
-    // To-device events from /sync (each a JSON text): Olm-encrypted room keys are taken in and
-    // the held events they unlock released.
+    // To-device events from /sync (each a JSON text): Olm-encrypted room keys are taken in, and
+    // the held events that now decrypt are released. They stay held until settle(): one that
+    // could not be recorded comes again with the next batch.
     to_device_outcome on_to_device(const std::vector<std::string>& events);
     // An m.room.encrypted room event. A missing key holds the event (see held()).
     decrypt_result decrypt(std::string_view room, std::string_view event_json, std::int64_t now_ms);
     // The body of PUT /sendToDevice/m.room_key_request asking the sender's and our own devices
     // for a held event's key.
     std::string key_request_body(const held_event& event) const;
-    // Held events older than `patience`, removed: the adapter says so in their rooms.
-    std::vector<held_event> expire_held(std::int64_t now_ms, std::chrono::milliseconds patience);
+    // A held event dealt with: recorded once released, or its room told it was lost.
+    void settle(std::string_view event_id);
+    // Held events older than `patience`: the adapter says so in their rooms, then settles them.
+    std::vector<held_event> overdue_held(std::int64_t now_ms,
+                                         std::chrono::milliseconds patience) const;
     const std::vector<held_event>& held() const { return held_; }
 
   private:
@@ -173,6 +180,9 @@ class machine {
     std::string signed_json_text(std::string_view unsigned_json) const;
     std::vector<const device*> devices_of(const std::vector<std::string>& members) const;
     olm_session* newest_session(const std::string& curve25519);
+    bool has_session(const std::string& curve25519) const;
+    // Newest first, at most a few per device.
+    void keep_session(const std::string& curve25519, std::unique_ptr<olm_session> session);
     std::optional<std::string> decrypt_olm(std::string_view sender, const nlohmann::json& content,
                                            std::vector<std::string>& log_lines);
     bool take_room_key(std::string_view sender, std::string_view sender_key,
@@ -199,7 +209,8 @@ class machine {
     std::map<std::string, inbound_key> inbound_;  // "room|sender_key|session_id"
     std::uint64_t inbound_order_ = 0;
     std::vector<held_event> held_;
-    bool dirty_ = true;
+    std::uint64_t changes_ = 1;  // a new device has everything to save
+    std::uint64_t saved_changes_ = 0;
 };
 
 }  // namespace scribe::adapters::matrix::e2e
