@@ -135,6 +135,7 @@ struct matrix_adapter::encryption {
     std::optional<e2e::machine> device;
     std::map<std::string, std::optional<e2e::room_encryption>> rooms;
     std::map<std::string, std::vector<std::string>> members;  // joined or invited, by room
+    std::set<std::string> requested_sessions;                 // whose keys were asked for
 };
 
 matrix_adapter::~matrix_adapter() = default;
@@ -745,12 +746,20 @@ asio::awaitable<void> matrix_adapter::take_device_news(device_news news, batch& 
             device.settle(event_id);
         }
     }
+    // One notice per room and sender for what is overdue together, however many messages.
+    std::map<std::pair<std::string, std::string>, std::vector<e2e::held_event>> overdue;
     for (auto& lost : device.overdue_held(now_ms(), settings_.key_wait)) {
-        const model::timestamp sent_at(milliseconds(lost.origin_server_ts));
-        std::string why = "its key never reached me";
-        co_await tell_undecryptable(lost.room, lost.event_id, std::move(lost.sender), sent_at,
-                                    std::move(why));
-        device.settle(lost.event_id);
+        auto key = std::make_pair(lost.room, lost.sender);
+        overdue[std::move(key)].push_back(std::move(lost));
+    }
+    for (auto& [where, lost] : overdue) {
+        const model::timestamp first(milliseconds(lost.front().origin_server_ts));
+        const model::timestamp last(milliseconds(lost.back().origin_server_ts));
+        std::string why =
+            lost.size() == 1 ? "its key never reached me" : "their keys never reached me";
+        co_await tell_undecryptable(where.first, lost.front().event_id, where.second, first, last,
+                                    lost.size(), std::move(why));
+        for (const auto& event : lost) device.settle(event.event_id);
     }
     co_await upload_keys();
 }
@@ -777,6 +786,11 @@ asio::awaitable<delivery_result> matrix_adapter::handle_encrypted(encrypted e) {
                 return h.event_id == e.event_id;
             });
             if (it == held.end()) co_return delivery_result::handled;
+            // One request per session, however many of its messages wait.
+            if (!e2e_->requested_sessions.insert(it->session_id).second) {
+                co_return delivery_result::handled;
+            }
+            if (e2e_->requested_sessions.size() > 10'000) e2e_->requested_sessions.clear();
             try {
                 const auto txn = "keyreq-" + e.event_id;
                 co_await client_->call(
@@ -794,7 +808,8 @@ asio::awaitable<delivery_result> matrix_adapter::handle_encrypted(encrypted e) {
     }
     spdlog::warn("Matrix: {}'s message {} in {} cannot be decrypted: {}", e.sender, e.event_id,
                  e.room, result.reason);
-    co_await tell_undecryptable(e.room, e.event_id, e.sender, e.origin_server_ts, result.reason);
+    co_await tell_undecryptable(e.room, e.event_id, e.sender, e.origin_server_ts,
+                                e.origin_server_ts, 1, result.reason);
     co_return delivery_result::handled;
 }
 
@@ -826,15 +841,19 @@ asio::awaitable<delivery_result> matrix_adapter::handle_decrypted(std::string ro
 }
 
 asio::awaitable<void> matrix_adapter::tell_undecryptable(std::string room, std::string event_id,
-                                                         std::string sender,
-                                                         model::timestamp sent_at,
+                                                         std::string sender, model::timestamp first,
+                                                         model::timestamp last, std::size_t count,
                                                          std::string why) {
     const auto name = co_await name_of(sender);
+    const std::string text =
+        count == 1
+            ? "I could not decrypt the message " + name + " sent at " + model::format_utc(first) +
+                  " (" + why + "). If it was a command, please send it again."
+            : "I could not decrypt " + std::to_string(count) + " messages " + name + " sent from " +
+                  model::format_utc(first) + " to " + model::format_utc(last) + " (" + why +
+                  "). If any was a command, please send it again.";
     try {
-        co_await send_notice(room, "undecryptable-" + event_id,
-                             "I could not decrypt the message " + name + " sent at " +
-                                 model::format_utc(sent_at) + " (" + why +
-                                 "). If it was a command, please send it again.");
+        co_await send_notice(room, "undecryptable-" + event_id, text);
     } catch (const api_failure& e) {
         if (!refused(e)) throw;
         spdlog::warn("{}", e.what());

@@ -115,8 +115,11 @@ class matrix_adapter final : public adapter {
     boost::asio::awaitable<delivery_result> handle_decrypted(std::string room,
                                                              std::string event_json,
                                                              std::string sender_key);
+    // Says in the room that `count` messages of `sender`, sent from `first` to `last`, could not
+    // be read; `event_id` (the first's) keys the notice's txn id.
     boost::asio::awaitable<void> tell_undecryptable(std::string room, std::string event_id,
-                                                    std::string sender, model::timestamp sent_at,
+                                                    std::string sender, model::timestamp first,
+                                                    model::timestamp last, std::size_t count,
                                                     std::string why);
     // Whether the room is encrypted (asked once, then followed in its timeline).
     boost::asio::awaitable<bool> is_encrypted(std::string room);
