@@ -503,6 +503,19 @@ asio::awaitable<std::optional<text_message>> matrix_adapter::find_message(std::s
         co_return std::nullopt;
     }
     auto event = parse_event(body, room);
+    // A message from before a restart, in an encrypted room, is opened with the keys kept.
+    if (auto* sealed = std::get_if<encrypted>(&event); sealed && e2e_) {
+        auto result = e2e_->device->decrypt(room, sealed->event_json, now_ms(), false);
+        if (result.outcome != e2e::decrypt_outcome::decrypted) {
+            spdlog::warn("Matrix: message {} in {} cannot be decrypted: {}", event_id, room,
+                         result.reason);
+            co_return std::nullopt;
+        }
+        auto opened = co_await open_decrypted(room, std::move(result.event.event_json),
+                                              std::move(result.event.sender_key));
+        if (!opened) co_return std::nullopt;
+        event = std::move(*opened);
+    }
     auto* message = std::get_if<text_message>(&event);
     if (!message) co_return std::nullopt;
     remember(*message);
@@ -816,6 +829,14 @@ asio::awaitable<delivery_result> matrix_adapter::handle_encrypted(encrypted e) {
 asio::awaitable<delivery_result> matrix_adapter::handle_decrypted(std::string room,
                                                                   std::string event_json,
                                                                   std::string sender_key) {
+    auto event = co_await open_decrypted(room, std::move(event_json), std::move(sender_key));
+    if (!event || is_own(*event, user_id_)) co_return delivery_result::handled;
+    co_return co_await dispatch(std::move(*event));
+}
+
+asio::awaitable<std::optional<room_event>> matrix_adapter::open_decrypted(std::string room,
+                                                                          std::string event_json,
+                                                                          std::string sender_key) {
     auto event = parse_event(event_json, room);
     // Room state comes from the server, never from inside a message.
     if (std::holds_alternative<encrypted>(event) ||
@@ -823,7 +844,7 @@ asio::awaitable<delivery_result> matrix_adapter::handle_decrypted(std::string ro
         std::holds_alternative<member>(event)) {
         spdlog::warn("Matrix: an encrypted message in {} held a state or encrypted event; ignored",
                      room);
-        co_return delivery_result::handled;
+        co_return std::nullopt;
     }
     const std::string sender(sender_of(event));
     auto& device = *e2e_->device;
@@ -834,10 +855,9 @@ asio::awaitable<delivery_result> matrix_adapter::handle_decrypted(std::string ro
             "Matrix: message {} in {} says it is from {}, but was encrypted by a "
             "device of someone else; ignored",
             event_id_of(event), room, sender);
-        co_return delivery_result::handled;
+        co_return std::nullopt;
     }
-    if (is_own(event, user_id_)) co_return delivery_result::handled;
-    co_return co_await dispatch(std::move(event));
+    co_return event;
 }
 
 asio::awaitable<void> matrix_adapter::tell_undecryptable(std::string room, std::string event_id,

@@ -115,6 +115,10 @@ class matrix_adapter final : public adapter {
     boost::asio::awaitable<delivery_result> handle_decrypted(std::string room,
                                                              std::string event_json,
                                                              std::string sender_key);
+    // The decrypted event, unless it is state or was encrypted by a device not its sender's.
+    boost::asio::awaitable<std::optional<room_event>> open_decrypted(std::string room,
+                                                                     std::string event_json,
+                                                                     std::string sender_key);
     // Says in the room that `count` messages of `sender`, sent from `first` to `last`, could not
     // be read; `event_id` (the first's) keys the notice's txn id.
     boost::asio::awaitable<void> tell_undecryptable(std::string room, std::string event_id,

@@ -826,7 +826,7 @@ std::optional<decrypted_event> machine::try_decrypt(std::string_view room,
 }
 
 decrypt_result machine::decrypt(std::string_view room, std::string_view event_json,
-                                std::int64_t now_ms) {
+                                std::int64_t now_ms, bool hold_if_missing) {
     decrypt_result out;
     bool missing = false;
     if (auto event = try_decrypt(room, event_json, out.reason, missing)) {
@@ -839,6 +839,7 @@ decrypt_result machine::decrypt(std::string_view room, std::string_view event_js
         return out;
     }
     out.outcome = decrypt_outcome::key_missing;
+    if (!hold_if_missing) return out;
     const json event = parse_object(event_json);
     const auto event_id = text_at(event, "event_id");
     const bool known = std::any_of(held_.begin(), held_.end(),

@@ -157,8 +157,10 @@ class machine {
     // the held events that now decrypt are released. They stay held until settle(): one that
     // could not be recorded comes again with the next batch.
     to_device_outcome on_to_device(const std::vector<std::string>& events);
-    // An m.room.encrypted room event. A missing key holds the event (see held()).
-    decrypt_result decrypt(std::string_view room, std::string_view event_json, std::int64_t now_ms);
+    // An m.room.encrypted room event. A missing key holds the event (see held()) unless
+    // `hold_if_missing` is false: an old message fetched again is not one to act on later.
+    decrypt_result decrypt(std::string_view room, std::string_view event_json, std::int64_t now_ms,
+                           bool hold_if_missing = true);
     // The body of PUT /sendToDevice/m.room_key_request asking the sender's and our own devices
     // for a held event's key.
     std::string key_request_body(const held_event& event) const;

@@ -163,11 +163,16 @@ async function main() {
   await say(alice, '!sitrep\nstatus: unblocking port 1433\nimpact: no new transactions shown\nnext update: 30m',
     /Status: unblocking port 1433/);
 
-  // A restart mid-incident.
+  // A restart mid-incident. A message from before it is pinned after it: scribe fetches it
+  // from the server, still encrypted, and opens it with the keys it kept.
+  const beforeRestart = await bob.sendText(room, 'the UserHistory logs show refused connections on 1433');
   await stopScribe();
   scribe = startScribe(aliceId);
   await say(bob, '!tl port 1433 unblocked, Data Sync reconnecting', /Data Sync reconnecting/);
   check(true, 'after a restart scribe decrypts and answers with the keys it kept');
+  await alice.react(room, beforeRestart, '📌');
+  await fromBot(alice, (c) => /refused connections on 1433/.test(c.body ?? ''), 'the pin of an older message');
+  check(true, 'a message from before the restart is pinned, decrypted with the kept keys');
 
   // Carol joins later: she reads scribe's answers from then on.
   const carol = await startPeer({ ...server, user: 'carol' });
@@ -212,7 +217,8 @@ async function main() {
   check(/Users cannot see new transactions/.test(draft) && /port 1433/.test(draft) &&
     /rule change on the database host _\(edited [^)]*was: "found the firewall rule chnage/.test(draft),
   'alice decrypts the draft: title, the pinned finding, the corrected entry with what it was');
-  check(/UserHistory database/.test(draft) && /Data Sync reconnecting/.test(draft),
+  check(/UserHistory database/.test(draft) && /Data Sync reconnecting/.test(draft) &&
+    /refused connections on 1433/.test(draft),
     'the entries from before and after the restart are in the draft');
 
   // Nothing answered twice across the restart; scribe's sessions rotated and were followed.
