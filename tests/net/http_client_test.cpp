@@ -7,9 +7,9 @@
 #include <boost/beast/core/error.hpp>
 #include <boost/beast/http/error.hpp>
 #include <chrono>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <numeric>
 
 #include "adapters/net/constants.hpp"
 #include "adapters/net/error.hpp"
@@ -224,10 +224,12 @@ TEST_CASE("http_client: beyond max_connections, requests wait for a connection t
 
     const auto state = testing::run_coro(io, concurrently(&client, 20));
     CHECK(all_answered(*state, 20));
-    // First come, first served.
-    std::vector<int> in_order(20);
-    std::iota(in_order.begin(), in_order.end(), 0);
-    CHECK(state->finished == in_order);
+    // First come, first served: a request is overtaken only by those in flight beside it on the
+    // other connections (which of three answers lands first is the scheduler's).
+    REQUIRE(state->finished.size() == 20);
+    for (int position = 0; position < 20; ++position) {
+        CHECK(std::abs(state->finished[static_cast<std::size_t>(position)] - position) < 3);
+    }
     CHECK(server.connections_accepted() == 3);
     CHECK(server.requests_received() == 20);
     CHECK(client.connections_opened() == 3);
