@@ -751,7 +751,9 @@ TEST_CASE("fake matrix: keys upload, query and claim, with the fallback key last
         const auto keys = claimed.body_json["one_time_keys"][s.alice];
         CHECK_FALSE(keys.contains("NODEVICE"));
         REQUIRE(keys["ALICEDEV"].size() == 1);
-        const auto& [id, key] = *keys["ALICEDEV"].items().begin();
+        const auto first = keys["ALICEDEV"].begin();  // items() is a temporary: no view into it
+        const std::string id = first.key();
+        const auto key = first.value();
         claimed_ids.insert(id);
         if (i >= 2) {
             CHECK(id == "signed_curve25519:AAAAAw");
