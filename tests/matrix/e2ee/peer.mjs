@@ -32,6 +32,12 @@ sdkLogger.getChild = sdkLogger.withPrefix = (prefix) => peerLogger(prefix);
 const megolm = 'm.megolm.v1.aes-sha2';
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
+// One test's assertion: throws naming what failed, or prints it as passed.
+export function check(ok, what) {
+  if (!ok) throw new Error(`check failed: ${what}`);
+  console.log(`ok   ${what}`);
+}
+
 // Polls `check` until it returns something truthy; throws after `timeoutMs` naming `what`.
 export async function waitUntil(what, check, timeoutMs = 20000) {
   const deadline = Date.now() + timeoutMs;

@@ -9,7 +9,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startFakeMatrix, startPeer } from './peer.mjs';
+import { check, startFakeMatrix, startPeer } from './peer.mjs';
 
 const binary = process.argv[2] || process.env.FAKE_MATRIX;
 if (!binary) {
@@ -32,11 +32,6 @@ const watchdog = setTimeout(async () => {
   await shutDown();
   process.exit(1);
 }, overallMs);
-
-function check(ok, what) {
-  if (!ok) throw new Error(`check failed: ${what}`);
-  console.log(`ok   ${what}`);
-}
 
 async function main() {
   const verbose = process.env.FAKE_MATRIX_VERBOSE ? ['--verbose'] : [];

@@ -12,7 +12,7 @@ import { spawn } from 'node:child_process';
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startFakeMatrix, startPeer, waitUntil } from './peer.mjs';
+import { check, startFakeMatrix, startPeer, waitUntil } from './peer.mjs';
 
 const [fakeBinary, scribeBinary] = process.argv.slice(2);
 if (!fakeBinary || !scribeBinary) {
@@ -39,11 +39,6 @@ const watchdog = setTimeout(async () => {
   await shutDown();
   process.exit(1);
 }, overallMs);
-
-function check(ok, what) {
-  if (!ok) throw new Error(`check failed: ${what}`);
-  console.log(`ok   ${what}`);
-}
 
 // `scribe run` against the fake, its keys sealed with a key file, waiting 4 s for late keys.
 function startScribe(inviter) {
