@@ -190,7 +190,7 @@ std::size_t fake_matrix::impl::record(const request_context& context, unsigned s
     }
     entry.query = std::move(query);
     entry.auth = context.auth;
-    if (context.session != nullptr) entry.user_id = context.session->user_id;
+    if (context.session) entry.user_id = context.session->user_id;
     entry.status = status;
     entry.errcode = errcode;
     entry.fault = fault;
@@ -291,7 +291,7 @@ std::optional<matrix_reply> fake_matrix::impl::authenticate(request_context& con
         reply.body["soft_logout"] = options_.soft_logout;
         return reply;
     }
-    context.session = &it->second;
+    context.session = it->second;
     context.txn_key = options_.transaction_scope == txn_scope::device
                           ? "device:" + it->second.user_id + "|" + it->second.device_id
                           : "token:" + *context.token;

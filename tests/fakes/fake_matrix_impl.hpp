@@ -162,7 +162,7 @@ struct fake_matrix::impl {
         std::vector<std::string> segments;         // decoded path segments
         std::optional<std::string> token;
         std::string auth = "none";
-        const token_state* session = nullptr;  // valid token, else null
+        std::optional<token_state> session;  // a copy, as logout erases the token mid-request
         std::string txn_key;  // the transaction scope of the session (see txn_scope)
     };
     struct pending_sync {
