@@ -4,9 +4,9 @@
 #include <algorithm>
 #include <array>
 #include <charconv>
-#include <cstdio>
 #include <vector>
 
+#include "bot/model/time.hpp"
 #include "commands/time_spec.hpp"
 #include "commands/user_ref.hpp"
 
@@ -310,22 +310,6 @@ verb_result parse_why(std::string_view args, const parse_context& context) {
     return cmd::why{std::string(args)};
 }
 
-std::optional<std::chrono::year_month_day> parse_date(std::string_view text) {
-    if (text.size() != 10 || text[4] != '-' || text[7] != '-') return std::nullopt;
-    int y = 0;
-    unsigned m = 0;
-    unsigned d = 0;
-    if (std::from_chars(text.data(), text.data() + 4, y).ec != std::errc{} ||
-        std::from_chars(text.data() + 5, text.data() + 7, m).ec != std::errc{} ||
-        std::from_chars(text.data() + 8, text.data() + 10, d).ec != std::errc{}) {
-        return std::nullopt;
-    }
-    const std::chrono::year_month_day ymd{std::chrono::year{y}, std::chrono::month{m},
-                                          std::chrono::day{d}};
-    if (!ymd.ok()) return std::nullopt;
-    return ymd;
-}
-
 verb_result parse_action(std::string_view args, const parse_context& context) {
     const auto [word, numbers] = split_first(args);
     if (lowercase(word) == "done" || lowercase(word) == "reopen") {
@@ -345,7 +329,7 @@ verb_result parse_action(std::string_view args, const parse_context& context) {
     const auto due_at = text.rfind(" due ");
     if (due_at != std::string_view::npos) {
         const auto date_text = trim(text.substr(due_at + 5));
-        due = parse_date(date_text);
+        due = model::parse_date(date_text);
         if (!due) return "'" + std::string(date_text) + "' is not a date like 2026-12-01";
         text = trim(text.substr(0, due_at));
     }

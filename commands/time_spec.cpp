@@ -2,7 +2,8 @@
 #include "commands/time_spec.hpp"
 
 #include <cctype>
-#include <cstdio>
+
+#include "bot/model/time.hpp"
 
 namespace scribe::commands {
 namespace {
@@ -50,29 +51,10 @@ struct local_date_time {
 
 std::optional<local_date_time> parse_local_date_time(std::string_view text) {
     if (text.size() < 16 || (text[10] != 'T' && text[10] != 't')) return std::nullopt;
-    for (std::size_t i : {0u, 1u, 2u, 3u, 5u, 6u, 8u, 9u}) {
-        if (!is_digit(text[i])) return std::nullopt;
-    }
-    if (text[4] != '-' || text[7] != '-') return std::nullopt;
+    const auto day = model::parse_date(text.substr(0, 10));
     const auto clock = parse_clock(text.substr(11));
-    if (!clock) return std::nullopt;
-    auto number = [&](std::size_t pos, std::size_t len) {
-        int v = 0;
-        for (std::size_t i = pos; i < pos + len; ++i) v = v * 10 + (text[i] - '0');
-        return v;
-    };
-    const std::chrono::year_month_day day{std::chrono::year{number(0, 4)},
-                                          std::chrono::month{static_cast<unsigned>(number(5, 2))},
-                                          std::chrono::day{static_cast<unsigned>(number(8, 2))}};
-    if (!day.ok()) return std::nullopt;
-    return local_date_time{day, *clock};
-}
-
-std::string format_day(std::chrono::year_month_day day) {
-    char buf[16];
-    std::snprintf(buf, sizeof buf, "%04d-%02u-%02u", static_cast<int>(day.year()),
-                  static_cast<unsigned>(day.month()), static_cast<unsigned>(day.day()));
-    return buf;
+    if (!day || !clock) return std::nullopt;
+    return local_date_time{*day, *clock};
 }
 
 // A local time on a given day: one instant, or a problem when the clocks skipped it. When they
@@ -84,18 +66,18 @@ std::variant<resolved_time, std::string> local_instant(const std::string& quoted
     using count = model::zone::local_instants::count;
     const auto found = zone.from_local(local.day, local.time_of_day);
     if (found.found == count::none) {
-        return quoted + " did not exist on " + format_day(local.day) + " in " + zone.name() +
+        return quoted + " did not exist on " + model::format_date(local.day) + " in " + zone.name() +
                ": the clocks skipped it when they went forward at " +
                zone.format_time(found.first) + "; give the time with its offset or in UTC (" +
-               format_day(local.day) + "T…Z)";
+               model::format_date(local.day) + "T…Z)";
     }
     if (found.found == count::two && found.second <= latest) {
         return resolved_time{
             found.first,
-            quoted + " happened twice on " + format_day(local.day) + " in " + zone.name() +
+            quoted + " happened twice on " + model::format_date(local.day) + " in " + zone.name() +
                 " (the clocks went back); taken as the first, UTC" +
                 zone.format_offset(found.first) + ". For the second, give the offset: @" +
-                format_day(local.day) + "T" + zone.format_time(found.second) +
+                model::format_date(local.day) + "T" + zone.format_time(found.second) +
                 zone.format_offset(found.second)};
     }
     return resolved_time{found.first, {}};

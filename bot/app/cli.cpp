@@ -14,6 +14,7 @@
 #include <regex>
 #include <sstream>
 
+#include "bot/model/time.hpp"
 #include "adapters/console/console_adapter.hpp"
 #include "bot/app/demo_story.hpp"
 #include "bot/app/router.hpp"
@@ -362,13 +363,6 @@ void write_table(std::ostream& out, list_format format, const std::vector<std::s
     for (const auto& row : rows) line(row);
 }
 
-std::string day_text(const std::chrono::year_month_day& day) {
-    char buf[16];
-    std::snprintf(buf, sizeof buf, "%04d-%02u-%02u", static_cast<int>(day.year()),
-                  static_cast<unsigned>(day.month()), static_cast<unsigned>(day.day()));
-    return buf;
-}
-
 nlohmann::json person_json(const model::person& who) {
     return {{"platform", who.platform}, {"id", who.id}, {"name", who.name}};
 }
@@ -422,7 +416,7 @@ int list_actions(const cli_context& cli, list_format format) {
                 list.push_back({{"incident", a.incident_id},
                                 {"number", a.number},
                                 {"owner", person_json(a.owner)},
-                                {"due", a.due ? nlohmann::json(day_text(*a.due)) : nullptr},
+                                {"due", a.due ? nlohmann::json(model::format_date(*a.due)) : nullptr},
                                 {"overdue", overdue(a)},
                                 {"text", a.text},
                                 {"incident_title", a.incident_title}});
@@ -432,7 +426,7 @@ int list_actions(const cli_context& cli, list_format format) {
             std::vector<std::vector<std::string>> rows;
             for (const auto& a : actions) {
                 rows.push_back({std::to_string(a.incident_id), std::to_string(a.number),
-                                a.owner.name, a.due ? day_text(*a.due) : "",
+                                a.owner.name, a.due ? model::format_date(*a.due) : "",
                                 overdue(a) ? "overdue" : "open", a.text, a.incident_title});
             }
             write_table(cli.out, format,

@@ -7,6 +7,7 @@
 #include <cctype>
 #include <cstdio>
 
+#include "bot/model/time.hpp"
 #include "bot/model/text.hpp"
 
 namespace scribe::model {
@@ -39,13 +40,6 @@ bool time_unit(std::string_view word) {
         "minute", "minutes", "h",    "hr",     "hrs",     "hour", "hours", "ms"};
     if (std::find(units.begin(), units.end(), word) != units.end()) return true;
     return word == "day" || word == "days" || word == "am" || word == "pm" || word == "utc";
-}
-
-std::string day_text(std::chrono::year_month_day day) {
-    char text[32];
-    std::snprintf(text, sizeof text, "%04d-%02u-%02u", static_cast<int>(day.year()),
-                  static_cast<unsigned>(day.month()), static_cast<unsigned>(day.day()));
-    return text;
 }
 
 // Recorded and not withdrawn.
@@ -109,13 +103,13 @@ void check_actions(bar_raiser_review& r, const incident& state, const bar_raiser
             const auto recorded = std::chrono::floor<std::chrono::days>(action.recorded_at);
             if (std::chrono::sys_days(*action.due) - recorded > policy.action_window) {
                 flagged.reasons.push_back(
-                    "due " + day_text(*action.due) + ", more than " +
+                    "due " + format_date(*action.due) + ", more than " +
                     std::to_string(
                         std::chrono::floor<std::chrono::days>(policy.action_window).count()) +
                     " days after it was recorded: split it, or have a lead own the exception");
             }
             if (*action.due < today) {
-                flagged.reasons.push_back("overdue since " + day_text(*action.due));
+                flagged.reasons.push_back("overdue since " + format_date(*action.due));
             }
         }
         if (const auto habit = phrase_in(action.text, policy.habitual)) {

@@ -1,8 +1,9 @@
 // One to_json/from_json pair per payload; kinds are named by kind_name().
 #include "bot/model/codec.hpp"
 
-#include <cstdio>
 #include <nlohmann/json.hpp>
+
+#include "bot/model/time.hpp"
 
 namespace scribe::model {
 namespace {
@@ -20,25 +21,6 @@ Enum enum_field(const json& j, const char* key) {
 std::string text_field(const json& j, const char* key) {
     const auto it = j.find(key);
     return it == j.end() ? std::string() : it->get<std::string>();
-}
-
-std::string format_date(const std::chrono::year_month_day& d) {
-    char buf[16];
-    std::snprintf(buf, sizeof buf, "%04d-%02u-%02u", static_cast<int>(d.year()),
-                  static_cast<unsigned>(d.month()), static_cast<unsigned>(d.day()));
-    return buf;
-}
-
-std::optional<std::chrono::year_month_day> parse_date(const std::string& text) {
-    int y = 0;
-    unsigned m = 0;
-    unsigned d = 0;
-    char tail = 0;
-    if (std::sscanf(text.c_str(), "%4d-%2u-%2u%c", &y, &m, &d, &tail) != 3) return std::nullopt;
-    const std::chrono::year_month_day ymd{std::chrono::year{y}, std::chrono::month{m},
-                                          std::chrono::day{d}};
-    if (!ymd.ok()) return std::nullopt;
-    return ymd;
 }
 
 void encode(const payload::declared& p, payload_fields& out) {

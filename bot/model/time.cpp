@@ -28,7 +28,36 @@ bool expect(std::string_view text, std::size_t& pos, char c) {
     return false;
 }
 
+// "YYYY-MM-DD" at `pos`, naming a day that exists.
+std::optional<std::chrono::year_month_day> read_date(std::string_view text, std::size_t& pos) {
+    using namespace std::chrono;
+    const auto y = read_number(text, pos, 4);
+    if (!y || !expect(text, pos, '-')) return std::nullopt;
+    const auto m = read_number(text, pos, 2);
+    if (!m || !expect(text, pos, '-')) return std::nullopt;
+    const auto d = read_number(text, pos, 2);
+    if (!d) return std::nullopt;
+    const year_month_day day{year{*y}, month{static_cast<unsigned>(*m)},
+                             std::chrono::day{static_cast<unsigned>(*d)}};
+    if (!day.ok()) return std::nullopt;
+    return day;
+}
+
 }  // namespace
+
+std::string format_date(std::chrono::year_month_day day) {
+    char buf[16];
+    std::snprintf(buf, sizeof buf, "%04d-%02u-%02u", static_cast<int>(day.year()),
+                  static_cast<unsigned>(day.month()), static_cast<unsigned>(day.day()));
+    return buf;
+}
+
+std::optional<std::chrono::year_month_day> parse_date(std::string_view text) {
+    std::size_t pos = 0;
+    auto day = read_date(text, pos);
+    if (pos != text.size()) return std::nullopt;
+    return day;
+}
 
 std::string format_utc(timestamp t) {
     std::string out;
@@ -73,12 +102,8 @@ void append_utc(std::string& out, timestamp t) {
 std::optional<timestamp> parse_utc(std::string_view text) {
     using namespace std::chrono;
     std::size_t pos = 0;
-    const auto y = read_number(text, pos, 4);
-    if (!y || !expect(text, pos, '-')) return std::nullopt;
-    const auto mo = read_number(text, pos, 2);
-    if (!mo || !expect(text, pos, '-')) return std::nullopt;
-    const auto d = read_number(text, pos, 2);
-    if (!d || !(expect(text, pos, 'T') || expect(text, pos, 't') || expect(text, pos, ' '))) {
+    const auto date = read_date(text, pos);
+    if (!date || !(expect(text, pos, 'T') || expect(text, pos, 't') || expect(text, pos, ' '))) {
         return std::nullopt;
     }
     const auto h = read_number(text, pos, 2);
@@ -117,10 +142,8 @@ std::optional<timestamp> parse_utc(std::string_view text) {
         return std::nullopt;
     }
     if (pos != text.size()) return std::nullopt;
-    const year_month_day ymd{year{*y}, month{static_cast<unsigned>(*mo)},
-                             day{static_cast<unsigned>(*d)}};
-    if (!ymd.ok() || *h > 23 || *mi > 59 || sec > 59) return std::nullopt;
-    return timestamp{sys_days{ymd}} + hours{*h} + minutes{*mi} + seconds{sec} +
+    if (*h > 23 || *mi > 59 || sec > 59) return std::nullopt;
+    return timestamp{sys_days{*date}} + hours{*h} + minutes{*mi} + seconds{sec} +
            milliseconds{milli} - offset;
 }
 

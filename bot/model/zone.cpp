@@ -5,6 +5,8 @@
 #include <cstdio>
 #include <date/tz.h>
 
+#include "bot/model/time.hpp"
+
 namespace scribe::model {
 
 std::optional<zone> zone::locate(std::string_view name) {
@@ -29,11 +31,7 @@ std::chrono::year_month_day zone::local_date(timestamp t) const {
 }
 
 std::string zone::format_date_time(timestamp t) const {
-    const auto ymd = local_date(t);
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%04d-%02u-%02u ", static_cast<int>(ymd.year()),
-                  static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()));
-    return buf + format_time(t);
+    return format_date(local_date(t)) + " " + format_time(t);
 }
 
 std::string zone::format_time(timestamp t) const {

@@ -1,6 +1,5 @@
 // Names, local times and the selections of the incident that every document shares.
 #include <algorithm>
-#include <cstdio>
 
 #include "bot/render/detail.hpp"
 
@@ -83,13 +82,6 @@ std::string_view kind_label(model::timeline_kind kind) {
             return "system";
     }
     return "note";
-}
-
-std::string format_date(std::chrono::year_month_day day) {
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%04d-%02u-%02u", static_cast<int>(day.year()),
-                  static_cast<unsigned>(day.month()), static_cast<unsigned>(day.day()));
-    return buf;
 }
 
 namespace detail {

@@ -12,6 +12,7 @@
 
 #include "bot/model/bar_raiser.hpp"
 #include "bot/model/incident.hpp"
+#include "bot/model/time.hpp"
 #include "bot/model/zone.hpp"
 
 namespace scribe::render {
@@ -85,7 +86,7 @@ std::string action_list_text(std::span<const listed_action> actions, const optio
 // Words documents use: "SEV2", a timeline entry's kind ("note", "sitrep"), "2026-03-29".
 std::string severity_label(model::severity level);
 std::string_view kind_label(model::timeline_kind kind);
-std::string format_date(std::chrono::year_month_day day);
+using model::format_date;
 
 // Whether a URL from chat may become a link target: http, https and mailto only, so a
 // `javascript:` or `data:` URL is shown as text and never made clickable.

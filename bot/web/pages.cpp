@@ -6,6 +6,7 @@
 #include <map>
 #include <set>
 
+#include "bot/model/time.hpp"
 #include "bot/model/incident.hpp"
 #include "bot/model/text.hpp"
 #include "bot/model/vocabulary.hpp"
@@ -15,18 +16,6 @@ namespace scribe::web::detail {
 namespace {
 
 constexpr std::size_t rows_per_page = 100;
-
-std::optional<std::chrono::year_month_day> parse_day(const std::string& text) {
-    int y = 0;
-    unsigned m = 0;
-    unsigned d = 0;
-    char tail = 0;
-    if (std::sscanf(text.c_str(), "%4d-%2u-%2u%c", &y, &m, &d, &tail) != 3) return std::nullopt;
-    const std::chrono::year_month_day day{std::chrono::year{y}, std::chrono::month{m},
-                                          std::chrono::day{d}};
-    if (!day.ok()) return std::nullopt;
-    return day;
-}
 
 std::string lower(std::string text) {
     for (auto& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -119,7 +108,7 @@ incident_filter read_filter(const target& t) {
     for (const auto& [name, field] : {std::pair{"from", &f.from}, std::pair{"to", &f.to}}) {
         const auto text = t.param(name);
         if (text.empty()) continue;
-        *field = parse_day(text);
+        *field = model::parse_date(text);
         if (!*field) {
             f.problems.push_back(std::string(name) + " \"" + text +
                                  "\" is not a date like 2026-03-29");

@@ -4,6 +4,7 @@
 #include <limits>
 #include <unordered_map>
 
+#include "bot/model/time.hpp"
 #include "bot/store/detail/event_rows.hpp"
 
 namespace scribe::store::detail {
@@ -210,7 +211,7 @@ std::vector<action_row> basic_event_reader<Backend>::list_actions(bool open_only
         a.number = row.int64(2);
         a.owner = {row.text(3), row.text(4), row.text(5)};
         a.text = row.text(6);
-        if (!row.is_null(7)) a.due = parse_day(row.text(7));
+        if (!row.is_null(7)) a.due = model::parse_date(row.text(7));
         a.status = enum_column<model::action_status>(row, 8, a.incident_id);
         if (!row.is_null(9)) a.opened_at = time_column(row.int64(9));
         if (!row.is_null(10)) a.done_at = time_column(row.int64(10));

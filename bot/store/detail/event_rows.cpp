@@ -1,7 +1,6 @@
 // Events to rows and back: times as milliseconds, payloads as the codec's JSON.
 #include "bot/store/detail/event_rows.hpp"
 
-#include <cstdio>
 #include <nlohmann/json.hpp>
 
 #include "bot/model/codec.hpp"
@@ -27,24 +26,6 @@ void read_payload(model::event& e, const std::string& kind, const std::string& t
                           std::to_string(e.sequence) + " cannot be read: " + error);
     }
     e.data = std::move(*data);
-}
-
-std::string format_day(const std::chrono::year_month_day& day) {
-    char text[16];
-    std::snprintf(text, sizeof text, "%04d-%02u-%02u", static_cast<int>(day.year()),
-                  static_cast<unsigned>(day.month()), static_cast<unsigned>(day.day()));
-    return text;
-}
-
-std::optional<std::chrono::year_month_day> parse_day(const std::string& text) {
-    int y = 0;
-    unsigned m = 0;
-    unsigned d = 0;
-    if (std::sscanf(text.c_str(), "%d-%u-%u", &y, &m, &d) != 3) return std::nullopt;
-    const std::chrono::year_month_day day{std::chrono::year{y}, std::chrono::month{m},
-                                          std::chrono::day{d}};
-    if (!day.ok()) return std::nullopt;
-    return day;
 }
 
 bool same_record(const model::event& a, const model::event& b) {

@@ -50,8 +50,5 @@ model::event event_from_row(const Cursor& row) {
 // Whether two events record the same thing as the store keeps it, wherever they are numbered.
 bool same_record(const model::event& a, const model::event& b);
 
-// "2026-11-21", the form the actions table keeps due dates in so they sort as text.
-std::string format_day(const std::chrono::year_month_day& day);
-std::optional<std::chrono::year_month_day> parse_day(const std::string& text);
 
 }  // namespace scribe::store::detail

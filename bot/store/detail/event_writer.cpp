@@ -7,6 +7,7 @@
 #include <stdexcept>
 #include <variant>
 
+#include "bot/model/time.hpp"
 #include "bot/model/incident.hpp"
 #include "bot/model/trends.hpp"
 #include "bot/store/detail/event_rows.hpp"
@@ -415,7 +416,7 @@ void basic_event_writer<Backend>::refresh_actions(std::int64_t incident_id) {
     delete_actions_.run(incident_id);
     for (const auto& a : state_of(incident_id).actions) {
         const std::optional<std::string> due =
-            a.due ? std::optional<std::string>(format_day(*a.due)) : std::nullopt;
+            a.due ? std::optional<std::string>(model::format_date(*a.due)) : std::nullopt;
         std::optional<std::int64_t> done_at;
         if (a.status == model::action_status::done && a.status_changed_at) {
             done_at = to_millis(*a.status_changed_at);
