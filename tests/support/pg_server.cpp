@@ -122,6 +122,16 @@ int wait_for(pid_t pid) {
     return status;
 }
 
+// Whether the postmaster's pid file says it accepts connections (its eighth line).
+bool says_ready(const fs::path& data) {
+    std::ifstream in(data / "postmaster.pid");
+    std::string line;
+    for (int number = 1; number <= 8; ++number) {
+        if (!std::getline(in, line)) return false;
+    }
+    return line.starts_with("ready");
+}
+
 }  // namespace
 
 pg_server::pg_server(bool durable)
@@ -168,25 +178,53 @@ std::string pg_server::create_database(const std::string& name) {
 
 void pg_server::start() {
     if (pid_ > 0) return;
+    // The port was free when chosen, but another test program may take it before the server
+    // binds it; on the first start a new one is chosen then.
+    const bool first_start = !fs::exists(root_ / "server.log");
+    for (int attempt = 1;; ++attempt) {
+        const auto outcome = spawn_and_wait();
+        if (outcome.empty()) return;
+        if (!first_start || attempt == 5 || outcome.find("could not bind") == std::string::npos) {
+            throw std::runtime_error(outcome);
+        }
+        port_ = free_port();
+    }
+}
+
+std::string pg_server::spawn_and_wait() {
     const auto log = root_ / "server.log";
-    // fsync off: the tests are about what Scribe does, not about the disk under PostgreSQL.
-    pid_ = spawn({(bin_ / "postgres").string(), "-D", (root_ / "data").string(), "-p",
-                  std::to_string(port_), "-k", root_.string(), "-c", "listen_addresses=127.0.0.1",
-                  "-c", "fsync=off", "-c", "max_connections=100"},
-                 log);
+    std::vector<std::string> command{(bin_ / "postgres").string(),
+                                     "-D",
+                                     (root_ / "data").string(),
+                                     "-p",
+                                     std::to_string(port_),
+                                     "-k",
+                                     root_.string(),
+                                     "-c",
+                                     "listen_addresses=127.0.0.1",
+                                     "-c",
+                                     "max_connections=100"};
+    if (!durable_) {
+        // fsync off: the tests are about what Scribe does, not about the disk under PostgreSQL.
+        command.insert(command.end(), {"-c", "fsync=off"});
+    }
+    pid_ = spawn(command, log);
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-    while (PQping(conninfo().c_str()) != PQPING_OK) {
+    // Ready is our server's own word in its pid file: a ping alone could be answered by another
+    // test program's server on the same port.
+    while (!says_ready(root_ / "data") || PQping(conninfo().c_str()) != PQPING_OK) {
         int status = 0;
         if (::waitpid(pid_, &status, WNOHANG) == pid_) {
             pid_ = 0;
-            throw std::runtime_error("PostgreSQL did not start:\n" + tail_of(log));
+            return "PostgreSQL did not start:\n" + tail_of(log);
         }
         if (std::chrono::steady_clock::now() > deadline) {
             stop();
-            throw std::runtime_error("PostgreSQL did not answer within 30 s:\n" + tail_of(log));
+            return "PostgreSQL did not answer within 30 s:\n" + tail_of(log);
         }
         std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
+    return {};
 }
 
 void pg_server::stop() {

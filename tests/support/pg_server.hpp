@@ -32,6 +32,9 @@ class pg_server {
     bool running() const { return pid_ > 0; }
 
   private:
+    // Starts the server process and waits for it: empty when it is ready, else what went wrong.
+    std::string spawn_and_wait();
+
     std::filesystem::path bin_;
     std::filesystem::path root_;  // the temporary folder: data/, the socket and server.log
     bool durable_ = false;
