@@ -66,19 +66,19 @@ std::variant<resolved_time, std::string> local_instant(const std::string& quoted
     using count = model::zone::local_instants::count;
     const auto found = zone.from_local(local.day, local.time_of_day);
     if (found.found == count::none) {
-        return quoted + " did not exist on " + model::format_date(local.day) + " in " + zone.name() +
-               ": the clocks skipped it when they went forward at " +
+        return quoted + " did not exist on " + model::format_date(local.day) + " in " +
+               zone.name() + ": the clocks skipped it when they went forward at " +
                zone.format_time(found.first) + "; give the time with its offset or in UTC (" +
                model::format_date(local.day) + "T…Z)";
     }
     if (found.found == count::two && found.second <= latest) {
         return resolved_time{
-            found.first,
-            quoted + " happened twice on " + model::format_date(local.day) + " in " + zone.name() +
-                " (the clocks went back); taken as the first, UTC" +
-                zone.format_offset(found.first) + ". For the second, give the offset: @" +
-                model::format_date(local.day) + "T" + zone.format_time(found.second) +
-                zone.format_offset(found.second)};
+            found.first, quoted + " happened twice on " + model::format_date(local.day) + " in " +
+                             zone.name() + " (the clocks went back); taken as the first, UTC" +
+                             zone.format_offset(found.first) +
+                             ". For the second, give the offset: @" +
+                             model::format_date(local.day) + "T" + zone.format_time(found.second) +
+                             zone.format_offset(found.second)};
     }
     return resolved_time{found.first, {}};
 }

@@ -14,12 +14,12 @@
 #include <regex>
 #include <sstream>
 
-#include "bot/model/time.hpp"
 #include "adapters/console/console_adapter.hpp"
 #include "bot/app/demo_story.hpp"
 #include "bot/app/router.hpp"
 #include "bot/app/router_port.hpp"
 #include "bot/model/codec.hpp"
+#include "bot/model/time.hpp"
 #include "bot/model/trends.hpp"
 #include "bot/render/render.hpp"
 #include "bot/store/import.hpp"
@@ -413,13 +413,14 @@ int list_actions(const cli_context& cli, list_format format) {
         if (format == list_format::json) {
             auto list = nlohmann::json::array();
             for (const auto& a : actions) {
-                list.push_back({{"incident", a.incident_id},
-                                {"number", a.number},
-                                {"owner", person_json(a.owner)},
-                                {"due", a.due ? nlohmann::json(model::format_date(*a.due)) : nullptr},
-                                {"overdue", overdue(a)},
-                                {"text", a.text},
-                                {"incident_title", a.incident_title}});
+                list.push_back(
+                    {{"incident", a.incident_id},
+                     {"number", a.number},
+                     {"owner", person_json(a.owner)},
+                     {"due", a.due ? nlohmann::json(model::format_date(*a.due)) : nullptr},
+                     {"overdue", overdue(a)},
+                     {"text", a.text},
+                     {"incident_title", a.incident_title}});
             }
             cli.out << list.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
         } else {

@@ -7,8 +7,8 @@
 #include <cctype>
 #include <cstdio>
 
-#include "bot/model/time.hpp"
 #include "bot/model/text.hpp"
+#include "bot/model/time.hpp"
 
 namespace scribe::model {
 namespace {

@@ -2,8 +2,9 @@
 // g++ 12 has no std::chrono::zoned_time yet.
 #include "bot/model/zone.hpp"
 
-#include <cstdio>
 #include <date/tz.h>
+
+#include <cstdio>
 
 #include "bot/model/time.hpp"
 

@@ -6,9 +6,9 @@
 #include <map>
 #include <set>
 
-#include "bot/model/time.hpp"
 #include "bot/model/incident.hpp"
 #include "bot/model/text.hpp"
+#include "bot/model/time.hpp"
 #include "bot/model/vocabulary.hpp"
 #include "bot/render/render.hpp"
 

@@ -29,8 +29,9 @@ TEST_CASE("calendar days are written and read in one form only") {
     CHECK(format_date(year{2026} / March / 9) == "2026-03-09");
     CHECK(parse_date("2026-03-09") == year{2026} / March / 9);
     CHECK(parse_date("2028-02-29") == year{2028} / February / 29);
-    for (const char* bad : {"", "2026-3-9", "2026-02-29", "2026-13-01", "2026-11-21 ", " 2026-11-21",
-                            "2026-11-21T14:05Z", "+026-11-21", "2026/11/21", "2026-11-2x"}) {
+    for (const char* bad :
+         {"", "2026-3-9", "2026-02-29", "2026-13-01", "2026-11-21 ", " 2026-11-21",
+          "2026-11-21T14:05Z", "+026-11-21", "2026/11/21", "2026-11-2x"}) {
         CAPTURE(bad);
         CHECK_FALSE(parse_date(bad));
     }

@@ -50,5 +50,4 @@ model::event event_from_row(const Cursor& row) {
 // Whether two events record the same thing as the store keeps it, wherever they are numbered.
 bool same_record(const model::event& a, const model::event& b);
 
-
 }  // namespace scribe::store::detail

@@ -7,8 +7,8 @@
 #include <stdexcept>
 #include <variant>
 
-#include "bot/model/time.hpp"
 #include "bot/model/incident.hpp"
+#include "bot/model/time.hpp"
 #include "bot/model/trends.hpp"
 #include "bot/store/detail/event_rows.hpp"
 
